@@ -1,0 +1,97 @@
+"""The pipeline: sources -> load -> index -> validate -> resolve -> certificates -> build ->
+diagnose -> report. Data flows one way; every surface (CLI, dashboard, exports) reads the Report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from core import builder, certs, loading, secrets
+from core.checks.base import Phase, Scope
+from core.checks.registry import REGISTRY
+from core.context import Context
+from core.index import Index
+from core.model import Finding, Kind, LoadResult, Report, SecretsCoverage
+from core.options import AnalysisOptions
+from core.report.assemble import assemble
+from core.sources import Source, inputs_digest
+from core.version_choice import choose_version
+from core.versions import V2_9
+
+Progress = Callable[[str, float], None]
+
+
+def analyse(
+    sources: Sequence[Source],
+    options: AnalysisOptions | None = None,
+    *,
+    preloaded: LoadResult | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Analyse input files (and/or an already loaded result, e.g. from a live source).
+
+    `preloaded` resources come first; `sources` are applied on top of them (a what-if overlay:
+    a resource defined again later replaces the earlier one).
+    """
+    options = options or AnalysisOptions()
+    step = progress or (lambda _label, _fraction: None)
+    step("Loading manifests", 0.05)
+    load = LoadResult()
+    if preloaded is not None:
+        load.extend(preloaded)
+    load.extend(loading.load(sources, options.limits))
+    report = analyse_loaded(load, options, progress=step)
+    report.inputs_digest = inputs_digest(sources)
+    return report
+
+
+def analyse_loaded(load: LoadResult, options: AnalysisOptions, *, progress: Progress | None = None) -> Report:
+    step = progress or (lambda _label, _fraction: None)
+    index = Index(load.resources)
+    choice = choose_version(options.kuma_version, index, load.detected_version)
+    ctx = Context(
+        options=options,
+        version=choice.version,
+        now=options.resolved_now(),
+        index=index,
+        secrets_coverage=_secrets_coverage(load, index),
+        secrets_note=load.secrets_note,
+    )
+    step("Validating", 0.2)
+    findings: list[Finding] = list(load.findings)
+    findings.extend(_run(ctx, Phase.VALIDATE))
+    step("Resolving secret references", 0.4)
+    materials = secrets.resolve(ctx)
+    step("Reading certificates", 0.55)
+    certs.inspect(ctx, materials)
+    del materials  # secret bytes go no further than certificate inspection
+    step("Building the egress endpoint map", 0.7)
+    ctx.target_map = builder.build(ctx, ctx.version)
+    ctx.legacy_map = ctx.target_map if ctx.version == V2_9 else builder.build(ctx, V2_9)
+    step("Diagnosing", 0.85)
+    findings.extend(_run(ctx, Phase.DIAGNOSE))
+    step("Writing the report", 0.95)
+    return assemble(ctx, load, findings, choice)
+
+
+def _run(ctx: Context, phase: Phase) -> list[Finding]:
+    out: list[Finding] = []
+    for check in REGISTRY:
+        if check.phase is not phase:
+            continue
+        if check.scope is Scope.GLOBAL:
+            out.extend(check.func(ctx))
+            continue
+        for mes in ctx.index.services:
+            produced = list(check.func(ctx, mes))
+            if phase is Phase.VALIDATE:
+                ctx.validation.setdefault(mes.key, []).extend(produced)
+            out.extend(produced)
+    return out
+
+
+def _secrets_coverage(load: LoadResult, index: Index) -> SecretsCoverage:
+    if load.secrets is not None:
+        return load.secrets
+    has_secrets = bool(index.of_kind.get(Kind.SECRET) or index.of_kind.get(Kind.GLOBAL_SECRET))
+    return SecretsCoverage.PRESENT if has_secrets else SecretsCoverage.ABSENT

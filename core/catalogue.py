@@ -1,0 +1,403 @@
+"""Every finding code MES Doctor can emit, in one place.
+
+Codes are stable and never renumbered: a retired code stays here with `retired=True`.
+Ranges: MES0xx input, MES1xx MES schema / validator / admission, MES2xx secret references,
+MES3xx certificates and keys, MES4xx mesh and prerequisites, MES5xx endpoint map / xDS /
+hostnames / TLS behaviour, MES9xx coverage notes (what the input did not let us check).
+
+Severity and stage belong to the code: the same code always means the same thing. Where Kuma
+behaves differently per version (e.g. `Secured` without a CA), there are two codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.model import Finding, Origin, ResourceRef, Severity, Stage
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    title: str
+    severity: Severity
+    stage: Stage
+    explanation: str
+    example: str = ""
+    versions: str = "all"
+    retired: bool = False
+
+    @property
+    def category(self) -> str:
+        return CATEGORIES[self.code[3]]
+
+
+CATEGORIES = {
+    "0": "Input",
+    "1": "MeshExternalService schema and admission",
+    "2": "Secret references",
+    "3": "Certificates and keys",
+    "4": "Mesh and prerequisites",
+    "5": "Endpoint map, hostnames and TLS behaviour",
+    "9": "Coverage",
+}
+
+_INPUT = Stage.INPUT
+_WRITE = Stage.WRITE
+_CP = Stage.CONTROL_PLANE
+_ENVOY = Stage.ENVOY
+_HS = Stage.HANDSHAKE
+_RISK = Stage.RISK
+_NOTE = Stage.NOTE
+
+_CODES: list[Code] = [
+    # --- MES0xx: input -----------------------------------------------------------------------
+    Code("MES001", "Document could not be parsed", E, _INPUT,
+         "A YAML or JSON document has a syntax error. It is skipped; every other document of the "
+         "file is still loaded.", "spec:\n  match: {port: 80\n"),
+    Code("MES002", "Object has the wrong shape", E, _INPUT,
+         "A recognised Kuma object cannot be read as that kind: a section has the wrong type "
+         "(e.g. `spec` is a string) or a required identity field is missing. The object is skipped.",
+         "kind: MeshExternalService\nspec: \"port 80\"\n"),
+    Code("MES003", "Input limit reached", E, _INPUT,
+         "A protective limit was hit (file size, document count, nesting depth, alias expansion, "
+         "archive expansion or parse time). What exceeded it is skipped; the rest is analysed."),
+    Code("MES004", "Unsupported YAML tag", E, _INPUT,
+         "The document uses a YAML tag that a safe loader does not construct (e.g. `!!python/object`). "
+         "Kubernetes and Kuma would reject it too. The document is skipped.",
+         "spec: !!python/object:os.system {}\n"),
+    Code("MES005", "File could not be read", E, _INPUT,
+         "The file is binary, not valid UTF-8/UTF-16 text, or could not be opened."),
+    Code("MES006", "Duplicate resource", W, _INPUT,
+         "The same resource (kind, mesh, name) appears more than once. The last definition wins, as it "
+         "would with `kubectl apply` in order."),
+    Code("MES007", "Duplicate mapping key", W, _INPUT,
+         "A mapping repeats a key. YAML parsers keep the last value; kubectl and the Kubernetes API "
+         "server reject or warn about duplicate fields.", "spec:\n  match: {port: 80}\n  match: {port: 443}\n"),
+    Code("MES008", "Unsafe archive entry", E, _INPUT,
+         "An archive member was not extracted: absolute path or `..` traversal, link, device, or an "
+         "entry over the expansion limits."),
+    Code("MES009", "Unknown API version for a Kuma kind", W, _INPUT,
+         "The object names a Kuma kind with an API version MES Doctor does not know. It is read as "
+         "`kuma.io/v1alpha1`; check the manifest.", "apiVersion: kuma.io/v1beta9\nkind: MeshExternalService\n"),
+    # --- MES1xx: MES schema (CRD / Universal OpenAPI) ----------------------------------------------
+    Code("MES101", "Required field missing", E, _WRITE,
+         "The CRD / Universal schema requires this field (`spec.match`, `spec.match.port`, endpoint "
+         "`address` and `port`, SAN `value`, `extension.type`, on 2.9 `extension.config`, on 3.0 the "
+         "data-source `type`, `secretRef.kind`/`name`, `insecureInline.value`). The write is rejected.",
+         "spec:\n  match: {protocol: tcp}   # no port\n"),
+    Code("MES102", "Field has the wrong type", E, _WRITE,
+         "The schema declares another JSON type for this field (e.g. a port given as a string). "
+         "The write is rejected.", "spec:\n  match: {port: \"80\"}\n"),
+    Code("MES103", "Value out of range", E, _WRITE,
+         "A number or string is outside the schema's bounds: ports 1-65535 (negative ports pass Kuma's "
+         "validator but not the schema), `priority` 0-128, `address` not empty.",
+         "spec:\n  endpoints: [{address: 1.1.1.1, port: -1}]\n"),
+    Code("MES104", "Value not allowed by the schema enum", E, _WRITE,
+         "The schema restricts this field to a fixed list (e.g. data-source `type`, `secretRef.kind`).",
+         "caCert: {type: Vault}\n"),
+    Code("MES105", "`inline` is not valid base64", E, _WRITE,
+         "Legacy `inline` has `format: byte`: its value must be base64. Plain PEM text belongs in "
+         "`inlineString`.", "caCert: {inline: \"-----BEGIN CERTIFICATE-----...\"}\n", "2.9-2.14"),
+    Code("MES106", "Unknown field", W, _WRITE,
+         "The field is not part of the MeshExternalService schema for the target version. Kubernetes "
+         "prunes it and Universal ignores it, so it has no effect.", "spec:\n  match: {port: 80, hostname: x}\n"),
+    # --- MES11x-13x: Kuma validator rules (section 2.3 of the reference) ------------------------
+    Code("MES110", "Name too long (N1)", E, _WRITE,
+         "`must not be longer than 63 characters`. On 2.9/2.10 the core name is checked (on Kubernetes "
+         "`<name>.<namespace>`, so a name over 51 characters in `kuma-system` fails); from 2.11 the "
+         "display name.", versions="2.9-2.14"),
+    Code("MES111", "Name is not an RFC 1035 label (N2)", E, _WRITE,
+         "3.0 requires the display name to be an RFC 1035 label: lower-case letters, digits and `-`, "
+         "starting with a letter, at most 63 characters.", "name: 1external.service\n", "3.0"),
+    Code("MES112", "Unknown match type (M1)", E, _WRITE,
+         "`spec.match.type` only supports `HostnameGenerator`.", "match: {type: Hostname, port: 80}\n"),
+    Code("MES113", "Invalid match port (M2)", E, _WRITE,
+         "`port must be a valid (1-65535)`: `spec.match.port` is 0 or above 65535.", "match: {port: 0}\n"),
+    Code("MES114", "Invalid match protocol (M3)", E, _WRITE,
+         "`\"protocol\" must be one of [\"tcp\", \"grpc\", \"http\", \"http2\"]`. On Universal 2.9 an omitted "
+         "protocol also fails, because 2.9 does not apply schema defaults there.", "match: {port: 80, protocol: https}\n"),
+    Code("MES115", "Invalid endpoint port (E1)", E, _WRITE,
+         "`port must be a valid (1-65535)` for an endpoint whose address is valid.",
+         "endpoints: [{address: 1.1.1.1, port: 0}]\n"),
+    Code("MES116", "Invalid endpoint address (E2)", E, _WRITE,
+         "`address has to be a valid IP or hostname`: not an IP and not a DNS name (no scheme, port, "
+         "brackets or wildcard).", "endpoints: [{address: \"https://api.example.com\", port: 443}]\n"),
+    Code("MES117", "Invalid TLS version (V1)", E, _WRITE,
+         "`tls.version.min`/`max` must be one of TLSAuto, TLS10, TLS11, TLS12, TLS13.", "version: {min: TLS15}\n"),
+    Code("MES118", "TLS min version above max (V2)", E, _WRITE,
+         "`min version must be lower than max` when both are explicit.", "version: {min: TLS13, max: TLS12}\n"),
+    Code("MES119", "serverName is not a DNS name (T1)", E, _WRITE,
+         "`verification.serverName` must be a DNS name; an IP literal is rejected.", "serverName: 10.0.0.1\n"),
+    Code("MES120", "Unknown verification mode (T2)", E, _WRITE,
+         "`mode` must be one of SkipSAN, SkipCA, SkipAll, Secured.", "verification: {mode: Skip}\n"),
+    Code("MES121", "Unknown SAN match type (T3)", E, _WRITE,
+         "`subjectAltNames[].type` must be Prefix or Exact (omitted fails on Universal 2.9).",
+         "subjectAltNames: [{type: Regex, value: x}]\n"),
+    Code("MES122", "clientKey missing (T4)", E, _WRITE,
+         "`must be defined when clientCert is defined`.", "verification: {clientCert: {secret: c}}\n"),
+    Code("MES123", "clientCert missing (T5)", E, _WRITE,
+         "`must be defined when clientKey is defined`.", "verification: {clientKey: {secret: k}}\n"),
+    Code("MES124", "Data source type not allowed on MES (D1)", E, _WRITE,
+         "3.0: only `Secret` and `InsecureInline` data sources are accepted; `File` and `EnvVar` are not.",
+         "caCert: {type: File, file: {path: /ca.pem}}\n", "3.0"),
+    Code("MES125", "secretRef missing (D2)", E, _WRITE,
+         "3.0: a `type: Secret` data source needs `secretRef`.", "caCert: {type: Secret}\n", "3.0"),
+    Code("MES126", "secretRef kind not Secret (D3)", E, _WRITE,
+         "3.0: `secretRef.kind` must be `Secret`.", "secretRef: {kind: GlobalSecret, name: ca}\n", "3.0"),
+    Code("MES127", "secretRef name missing (D4)", E, _WRITE,
+         "3.0: `secretRef.name` must be set.", "secretRef: {kind: Secret}\n", "3.0"),
+    Code("MES128", "insecureInline missing (D5)", E, _WRITE,
+         "3.0: a `type: InsecureInline` data source needs `insecureInline.value`.",
+         "caCert: {type: InsecureInline}\n", "3.0"),
+    Code("MES129", "Data source type unknown or legacy shape (D6)", E, _WRITE,
+         "3.0: the data source needs `type` (EnvVar, InsecureInline, File, Secret). The legacy shape "
+         "(`secret`/`inline`/`inlineString`) has no type and is rejected on write.",
+         "caCert: {secret: ca}   # on 3.0\n", "3.0"),
+    Code("MES130", "Extension type empty (X1)", E, _WRITE,
+         "`spec.extension.type` `must not be empty`.", "extension: {config: {}}\n"),
+    Code("MES131", "Name not RFC 1035 (deprecated)", W, _WRITE,
+         "2.10-2.14 accept the name with a deprecation warning; 3.0 rejects it. Rename before upgrading.",
+         "name: mes.http\n", "2.10-2.14"),
+    Code("MES132", "SNI format deprecated", W, _WRITE,
+         "2.14+: the SNI computed for a port does not conform (mesh/name/zone/namespace must be RFC 1123 "
+         "labels and the SNI at most 253 characters). Accepted with a deprecation warning.", versions="2.14-3.0"),
+    # --- MES14x: admission -----------------------------------------------------------------------
+    Code("MES140", "MES outside the system namespace", E, _WRITE,
+         "On Kubernetes a MeshExternalService can be created only in the control plane's system "
+         "namespace (default `kuma-system`). The webhook denies it.", "metadata: {namespace: default}\n"),
+    Code("MES141", "Origin label missing on a federated zone", E, _WRITE,
+         "On a zone connected to Global, resources need `kuma.io/origin: zone`."),
+    Code("MES142", "Zone label names another zone", E, _WRITE,
+         "`kuma.io/zone` must name the zone the resource is applied to.", "labels: {kuma.io/zone: other}\n"),
+    Code("MES143", "Universal name is not an RFC 1123 subdomain", E, _WRITE,
+         "The Kuma API requires lower-case alphanumerics, `-` or `.`, starting and ending alphanumeric, "
+         "at most 253 characters.", "name: My_Service\n"),
+    Code("MES144", "Mesh label differs from the resource's mesh", E, _WRITE,
+         "Universal: `kuma.io/mesh` must not differ from `mesh`.", "mesh: a\nlabels: {kuma.io/mesh: b}\n"),
+    # --- MES15x: semantic warnings on the MES -----------------------------------------------------
+    Code("MES150", "No endpoints and no extension", W, _RISK,
+         "Accepted, but the MES routes nowhere. On 2.9-2.11 it also cuts the egress filter chains of "
+         "every MES sorted after it (see MES503)."),
+    Code("MES151", "Extension has no handler in Kuma OSS", W, _RISK,
+         "Kuma OSS has no code consuming `spec.extension`; only downstream distributions do."),
+    Code("MES152", "Verification configured but TLS disabled", W, _RISK,
+         "`tls.verification` is set but `tls.enabled` is not true: no TLS is originated and nothing is "
+         "loaded or verified.", "tls: {verification: {caCert: {secret: ca}}}\n"),
+    Code("MES153", "Plaintext to a TLS port", W, _RISK,
+         "An endpoint on port 443 with an HTTP-family protocol and TLS disabled: the egress sends "
+         "plaintext HTTP to a port that almost certainly expects TLS."),
+    Code("MES154", "Endpoint priorities have gaps", W, _RISK,
+         "Envoy expects locality priorities from 0 to N without gaps.", "endpoints: [{priority: 0}, {priority: 2}]\n",
+         "2.14-3.0"),
+    Code("MES155", "Endpoint priority unsupported", W, _WRITE,
+         "`endpoints[].priority` exists from 2.14; older versions prune or ignore it.", versions="2.9-2.13"),
+    Code("MES156", "Several data-source members set", W, _RISK,
+         "Legacy data source with more than one of `secret`/`inline`/`inlineString`: only one is used "
+         "(precedence secret > inline > inlineString).", versions="2.9-2.14"),
+    Code("MES157", "Empty data-source object", W, _RISK,
+         "Legacy `{}` loads nothing without error: an empty `caCert` means system CA, an empty client "
+         "certificate means no client authentication.", "clientCert: {}\n", "2.9-2.14"),
+    Code("MES158", "Empty inline value", W, _RISK,
+         "An empty `inline`/`inlineString`/`insecureInline.value` hands empty bytes to Envoy."),
+    Code("MES159", "Double TLS likely", W, _RISK,
+         "`match.port` is 443 with TLS origination: clients that already speak HTTPS to the MES hostname "
+         "will be wrapped in TLS twice. Use port 80 / plain HTTP on the client side, or no MES TLS."),
+    # --- MES2xx: secret references ----------------------------------------------------------------
+    Code("MES201", "Referenced Secret not found", E, _CP,
+         "No Secret of that name exists anywhere in the input. kuma-cp cannot load the TLS material and "
+         "drops the MES from the egress endpoint map (2.9: and every MES after it)."),
+    Code("MES202", "Secret is in another namespace", E, _CP,
+         "A Kuma Secret of that name exists, but not in the system namespace; Kuma only looks there."),
+    Code("MES203", "Secret belongs to another mesh", E, _CP,
+         "The Secret's `kuma.io/mesh` label (Universal: `mesh`) names another mesh. MES can only use "
+         "Secrets of their own mesh."),
+    Code("MES204", "Secret has no kuma.io/mesh label", E, _CP,
+         "Kuma lists a mesh's Secrets with the selector `kuma.io/mesh=<mesh>`, so an unlabelled Secret is "
+         "invisible to MES, even for mesh `default`."),
+    Code("MES205", "Secret has the wrong type", E, _CP,
+         "Only Kubernetes Secrets of type `system.kuma.io/secret` are Kuma mesh Secrets (e.g. `Opaque` "
+         "and `kubernetes.io/tls` are not)."),
+    Code("MES206", "Only a GlobalSecret has that name", E, _CP,
+         "GlobalSecrets can never be referenced by a MeshExternalService; create a mesh-scoped Secret."),
+    Code("MES207", "Secret has no `value` key", W, _ENVOY,
+         "Kuma reads the key `value`. Without it the loaded bytes are empty: a missing CA means system CA, "
+         "a missing client certificate or key means no client authentication or an Envoy rejection."),
+    Code("MES208", "Secret value is empty", W, _ENVOY,
+         "The Secret's `value` is empty; Kuma passes empty bytes on (the Kubernetes webhook, when reachable, "
+         "rejects `data.value: cannot be empty.`)."),
+    Code("MES209", "Secret value is not valid base64", E, _WRITE,
+         "Secret `data` must be base64. The API server (Universal: the Kuma API) rejects the write."),
+    Code("MES210", "Empty secret name", E, _CP,
+         "`secret: \"\"` is not \"not configured\": Kuma looks up a Secret named \"\" and fails.",
+         "caCert: {secret: \"\"}\n", "2.9-2.14"),
+    Code("MES211", "Legacy data-source shape on 3.0", E, _CP,
+         "3.0 cannot read the legacy shape: new writes are rejected, stored MES are dropped with "
+         "`datasource type:  is not supported on MeshExternalService`.", versions="3.0"),
+    Code("MES212", "File / EnvVar data source on MES", E, _CP,
+         "3.0 refuses `File` and `EnvVar` data sources on MeshExternalService.", versions="3.0"),
+    Code("MES213", "Data source incomplete", E, _CP,
+         "3.0: `secretRef` or `insecureInline` is missing, so loading fails.", versions="3.0"),
+    Code("MES214", "Kuma Secret would be rejected", E, _WRITE,
+         "The Kubernetes Secret webhook rejects an empty `data.value` on a Kuma Secret and a `kuma.io/mesh` "
+         "label on a GlobalSecret."),
+    # --- MES3xx: certificates and keys --------------------------------------------------------------
+    Code("MES301", "Not PEM", E, _ENVOY,
+         "The bytes are neither PEM nor DER: Envoy rejects the cluster (`Failed to load ... from <inline>`)."),
+    Code("MES302", "Double base64", E, _ENVOY,
+         "The bytes are base64 of a PEM (or of base64): encoded once too often. Envoy cannot load them."),
+    Code("MES303", "Private key where a certificate is expected", E, _ENVOY,
+         "`caCert`/`clientCert` contains a private key (and no certificate)."),
+    Code("MES304", "Certificate where a private key is expected", E, _ENVOY,
+         "`clientKey` contains no private key."),
+    Code("MES305", "CA bundle has no CA certificate", E, _HS,
+         "None of the certificates in `caCert` is a CA (basicConstraints CA:TRUE): verification of the "
+         "server chain fails."),
+    Code("MES306", "Client chain not leaf-first", E, _HS,
+         "The first certificate of `clientCert` must be the leaf matching `clientKey`, followed by its "
+         "intermediates."),
+    Code("MES307", "Client key does not match the certificate", E, _ENVOY,
+         "`clientKey` is not the private key of the first `clientCert` certificate: Envoy rejects the pair."),
+    Code("MES308", "Encrypted private key", E, _ENVOY,
+         "Envoy cannot use a passphrase-protected key from a Kuma Secret. Store it unencrypted."),
+    Code("MES309", "Unsupported key or certificate format", E, _ENVOY,
+         "The key type or encoding is not usable by Envoy (e.g. DSA, unknown PEM block)."),
+    Code("MES310", "Certificate expired", E, _HS,
+         "The certificate is past `notAfter`: the handshake fails (client certificate) or the chain cannot "
+         "be verified (CA)."),
+    Code("MES311", "Certificate not yet valid", E, _HS,
+         "The certificate's `notBefore` is in the future (clock or issuance problem)."),
+    Code("MES312", "Certificate expiring soon", W, _RISK,
+         "The certificate expires within the warning window (default 30 days)."),
+    Code("MES313", "Weak key", W, _RISK,
+         "RSA below 2048 bits or EC below 256 bits. Servers may refuse it."),
+    Code("MES314", "Weak signature algorithm", W, _RISK,
+         "Signed with SHA-1 or MD5; modern peers reject these."),
+    Code("MES315", "Certificate cannot be parsed", E, _ENVOY,
+         "A `CERTIFICATE` PEM block holds broken ASN.1."),
+    Code("MES316", "Client certificate not for client authentication", W, _HS,
+         "The client certificate has an extended key usage without `clientAuth`; servers requiring mTLS "
+         "will reject it."),
+    Code("MES317", "DER instead of PEM", E, _ENVOY,
+         "The bytes are a DER certificate or key. Envoy's inline data must be PEM."),
+    Code("MES318", "Stray data between PEM blocks", W, _RISK,
+         "Text outside the PEM blocks is ignored by Envoy but often signals a paste error."),
+    # --- MES4xx: mesh and prerequisites ----------------------------------------------------------
+    Code("MES401", "Mesh has no mTLS backend enabled", E, _CP,
+         "The zone egress only serves meshes with `spec.mtls.enabledBackend`; MES of this mesh cannot work "
+         "(clients see `Connection reset by peer`).", versions="2.9-2.14"),
+    Code("MES402", "Enabled mTLS backend not defined", E, _CP,
+         "`spec.mtls.enabledBackend` names a backend missing from `spec.mtls.backends`.", versions="2.9-2.14"),
+    Code("MES403", "Mesh forbids MES access by default", W, _RISK,
+         "`routing.defaultForbidMeshExternalServiceAccess: true`: the egress denies every MES (HTTP 403).",
+         versions="2.9-2.14"),
+    Code("MES404", "No zone egress in the zone", E, _CP,
+         "ZoneEgress resources are listed, but none in the selected zone: sidecars have no egress to send "
+         "MES traffic to.", versions="2.9-2.14"),
+    Code("MES405", "Mesh not found", E, _WRITE,
+         "The MES belongs to a mesh for which no Mesh resource is in the input (while others are)."),
+    Code("MES406", "Removed Mesh fields", W, _RISK,
+         "3.0 removed `spec.mtls` and `spec.routing`: they are ignored and dropped on the next write.",
+         versions="3.0"),
+    Code("MES407", "routing.zoneEgress is not needed for MES", I, _NOTE,
+         "Since 2.9.0 MES traffic always goes through the zone egress; `routing.zoneEgress` only affects "
+         "legacy ExternalService and cross-zone traffic."),
+    # --- MES5xx: endpoint map, hostnames, TLS behaviour ------------------------------------------
+    Code("MES501", "Excluded from the egress endpoint map", E, _CP,
+         "kuma-cp could not load this MES's TLS material while building the egress endpoint map; the MES "
+         "is left out and kuma-cp logs `unable to create MeshExternalService endpoint`."),
+    Code("MES502", "Dropped by an earlier MES (2.9 cascade)", E, _CP,
+         "Kuma 2.9 stops building the mesh's egress endpoint map at the first MES whose TLS material fails "
+         "(kumahq/kuma#12821): this healthy MES sorts after it and is dropped too. Fixed in 2.10.0.",
+         versions="2.9"),
+    Code("MES503", "Egress filter chain lost (inferred, 2.9-2.11)", W, _CP,
+         "Inferred from the 2.9-2.11 egress listener code: the loop over the mesh's MES stops at the first "
+         "MES without egress endpoints, so this MES keeps its cluster but gets no filter chain. Verify "
+         "with an egress config dump; fixed in 2.12.0.", versions="2.9-2.11"),
+    Code("MES504", "Not reachable from the selected zone", I, _NOTE,
+         "`kuma.io/zone` names another zone, so this zone's egress does not serve the MES.",
+         versions="2.9-2.14"),
+    Code("MES505", "Hostname collision", W, _RISK,
+         "Another MES of the same mesh has the same display name: only one gets the hostname "
+         "(HostnameGenerator `Collision`) and the egress SNI (first in sort order wins)."),
+    Code("MES506", "No VIP or hostname in status", W, _RISK,
+         "An exported zone MES has no `status.vip.ip` / `status.addresses`: sidecars get no outbound "
+         "listener or DNS name for it yet."),
+    Code("MES507", "HostnameGenerator condition failed", W, _RISK,
+         "`status.hostnameGenerators` reports `Collision` or `TemplateError`."),
+    Code("MES508", "No SNI", W, _HS,
+         "The first endpoint is an IP and no `serverName` is set: no SNI is sent, SNI-routed servers fail "
+         "and the certificate is verified against the IP."),
+    Code("MES509", "Endpoints with different hostnames share one TLS context", W, _HS,
+         "All endpoints are verified against the first endpoint's name (or `serverName`)."),
+    Code("MES510", "Secured without CA, no verification on 2.9", W, _RISK,
+         "2.9 reads the egress system CA path from the wrong field: without `caCert` the server is not "
+         "verified at all and `tls.version` is ignored (#11985, fixed in 2.10.0).", versions="2.9"),
+    Code("MES511", "Secured without CA uses the system CA bundle", I, _NOTE,
+         "The server is verified against the zone egress's system CA bundle: normal for publicly trusted "
+         "services.", versions="2.10-3.0"),
+    Code("MES512", "Server not authenticated", W, _RISK,
+         "`SkipCA`/`SkipAll` drop the whole validation context: no CA check, no SAN check, `tls.version` "
+         "ignored."),
+    Code("MES513", "serverName ignored by mode", W, _RISK,
+         "`SkipSAN`/`SkipAll` clear `serverName`; SNI falls back to the first endpoint hostname."),
+    Code("MES514", "subjectAltNames ignored by mode", W, _RISK,
+         "SANs are only checked in `Secured` mode (and not when the validation context is dropped)."),
+    Code("MES515", "tls.version ignored without verification (2.9)", W, _RISK,
+         "On 2.9 `tls.version` only applies when `tls.verification` is present (#12162).", versions="2.9"),
+    Code("MES516", "Client certificate dropped by SkipAll", W, _RISK,
+         "`SkipAll` discards the loaded client certificate and key: no client authentication."),
+    Code("MES517", "Duplicate legacy SNI", W, _CP,
+         "Two MES of the mesh share the legacy egress SNI (same display name and port); only the first in "
+         "sort order gets an egress filter chain.", versions="2.9-2.14"),
+    # --- MES9xx: coverage notes ---------------------------------------------------------------------
+    Code("MES901", "No Mesh resource in the input", I, _NOTE,
+         "Mesh prerequisites (mTLS backend, MES access default) were not checked."),
+    Code("MES902", "Secrets not available", I, _NOTE,
+         "The input has no Secrets (or they could not be read): secret references were not checked and show "
+         "`not-checked`."),
+    Code("MES903", "No zone egress in the input", I, _NOTE,
+         "The presence of a zone egress in the selected zone was not checked."),
+    Code("MES904", "MeshIdentity and MeshTrafficPermission not checked", I, _NOTE,
+         "On 3.0 a MeshIdentity must cover clients and egress, and a MeshTrafficPermission must allow the "
+         "egress listener. These were not in the input.", versions="3.0"),
+    Code("MES905", "Secrets could not be read", I, _NOTE,
+         "A live source refused to list Secrets (e.g. RBAC 403); secret references show `not-checked`."),
+]
+
+CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
+assert len(CATALOGUE) == len(_CODES), "duplicate code in catalogue"
+assert list(CATALOGUE) == sorted(CATALOGUE), "catalogue must stay sorted by code"
+
+
+def get(code: str) -> Code:
+    return CATALOGUE[code]
+
+
+def finding(
+    code: str,
+    message: str,
+    resource: ResourceRef | None = None,
+    *,
+    path: str = "",
+    hint: str = "",
+    fix: str = "",
+    origin: Origin | None = None,
+    related: tuple[ResourceRef, ...] = (),
+) -> Finding:
+    """Build a Finding whose severity and stage come from the catalogue."""
+    entry = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=entry.severity,
+        stage=entry.stage,
+        message=message,
+        resource=resource,
+        path=path,
+        hint=hint,
+        fix=fix,
+        origin=origin,
+        related=related,
+    )

@@ -1,0 +1,1 @@
+"""Diagnostic checks: one small pure function per check, in one explicit, sorted registry."""

@@ -1,0 +1,560 @@
+"""The one result model every stage of the pipeline reads and writes.
+
+Resources are normalised here whatever format they came from (Kubernetes object, Universal
+object, Kuma REST item), and every problem is a `Finding` with a stable code from
+`core.catalogue`. Secret payloads live only in `SecretPayload`, which never prints them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+class Stage(StrEnum):
+    """When a problem bites, in the order an operator meets them."""
+
+    INPUT = "input"  # MES Doctor could not read or understand the input itself
+    WRITE = "write"  # kube-apiserver / Kuma API rejects the resource
+    CONTROL_PLANE = "control-plane"  # kuma-cp drops it (or others) while generating xDS
+    ENVOY = "envoy"  # Envoy NACKs the configuration
+    HANDSHAKE = "handshake"  # the upstream TLS handshake fails
+    RISK = "risk"  # works today, at risk or surprising
+    NOTE = "note"  # information, never changes a service's status
+
+
+class Kind(StrEnum):
+    MESH_EXTERNAL_SERVICE = "MeshExternalService"
+    SECRET = "Secret"
+    GLOBAL_SECRET = "GlobalSecret"
+    MESH = "Mesh"
+    ZONE_EGRESS = "ZoneEgress"
+    DATAPLANE = "Dataplane"
+    HOSTNAME_GENERATOR = "HostnameGenerator"
+    MESH_IDENTITY = "MeshIdentity"
+    MESH_TRAFFIC_PERMISSION = "MeshTrafficPermission"
+
+
+class Flavour(StrEnum):
+    """The environment a resource was written for: it changes names, lookup rules and defaults."""
+
+    KUBERNETES = "kubernetes"
+    UNIVERSAL = "universal"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a resource (or a problem) came from.
+
+    `source` names the input (an uploaded file, `sample`, `kube:<context>`, a URL); `file` is the
+    file inside it (archive member or path); `document` is the 0-based index of the YAML/JSON
+    document in that file; `line` is 1-based. `fetched_at` is set for live sources.
+    """
+
+    source: str
+    file: str
+    document: int = 0
+    line: int | None = None
+    fetched_at: datetime | None = None
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def at_line(self, line: int | None) -> Origin:
+        if line is None or line == self.line:
+            return self
+        return Origin(self.source, self.file, self.document, line, self.fetched_at)
+
+
+@dataclass(frozen=True, slots=True)
+class SecretPayload:
+    """The bytes-bearing part of a Secret, kept apart so nothing prints it by accident.
+
+    Kubernetes: `secret_type` is the Secret `type`, `data` its `data` map (base64 strings as
+    written) and `string_data` its `stringData` map. Universal: `secret_type` is None and
+    `data` is the single base64 string of the `data` field.
+    """
+
+    secret_type: str | None
+    data: dict[str, Any] | str | None = field(default=None, repr=False)
+    string_data: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"SecretPayload(type={self.secret_type!r}, <redacted>)"
+
+    def keys(self) -> list[str]:
+        keys: list[str] = []
+        if isinstance(self.data, dict):
+            keys.extend(str(k) for k in self.data)
+        if isinstance(self.string_data, dict):
+            keys.extend(str(k) for k in self.string_data if str(k) not in keys)
+        return keys
+
+
+@dataclass(slots=True, eq=False)
+class Resource:
+    """A Kuma resource normalised from any input format.
+
+    `name` is the name as the user wrote it (Kubernetes `metadata.name`, Universal `name`).
+    `labels` are the labels as written; pipeline stages that need the labels Kuma would add
+    (mutating webhook, zone CP) compute them from these and the analysis options.
+    `spec` is the resource's spec mapping (`{}` when absent). `raw` is the whole document,
+    used to show the manifest (always through `redacted_manifest()`).
+    """
+
+    kind: Kind
+    flavour: Flavour
+    name: str
+    origin: Origin
+    mesh: str = "default"
+    namespace: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    spec: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] | None = None
+    payload: SecretPayload | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    field_lines: dict[str, int] = field(default_factory=dict, repr=False)
+    api_version: str | None = None
+
+    @property
+    def core_name(self) -> str:
+        """Kuma's core name: `name.namespace` on Kubernetes, the plain name on Universal."""
+        if self.flavour is Flavour.KUBERNETES and self.namespace:
+            return f"{self.name}.{self.namespace}"
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return (
+            self.labels.get("kuma.io/display-name")
+            or self.annotations.get("kuma.io/display-name")
+            or self.name
+        )
+
+    @property
+    def key(self) -> str:
+        """Unique identity within one analysis: kind, mesh and core name."""
+        mesh = self.mesh if self.kind not in _MESHLESS else "-"
+        return f"{self.kind.value}/{mesh}/{self.core_name}"
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(
+            kind=self.kind,
+            name=self.name,
+            mesh=self.mesh if self.kind not in _MESHLESS else None,
+            namespace=self.namespace,
+            core_name=self.core_name,
+            origin=self.origin,
+        )
+
+    def line_of(self, path: str) -> int | None:
+        """Line of a field path (`spec.endpoints[1].port`), else of its closest known parent."""
+        probe = path
+        while probe:
+            if probe in self.field_lines:
+                return self.field_lines[probe]
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        return self.origin.line
+
+    def redacted_manifest(self) -> dict[str, Any]:
+        return redact_document(self.raw, self.kind)
+
+    def redacted(self) -> Resource:
+        """A copy safe to keep in reports and caches: no payload, manifest and spec redacted."""
+        return Resource(
+            kind=self.kind,
+            flavour=self.flavour,
+            name=self.name,
+            origin=self.origin,
+            mesh=self.mesh,
+            namespace=self.namespace,
+            labels=dict(self.labels),
+            annotations=dict(self.annotations),
+            spec=redact_document(self.spec, None) if self.kind is not Kind.SECRET else {},
+            status=self.status,
+            payload=SecretPayload(self.payload.secret_type) if self.payload else None,
+            raw=self.redacted_manifest(),
+            field_lines=self.field_lines,
+            api_version=self.api_version,
+        )
+
+
+_MESHLESS = frozenset({Kind.MESH, Kind.GLOBAL_SECRET, Kind.ZONE_EGRESS})
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """A light, printable reference to a resource (what findings and exports carry)."""
+
+    kind: Kind
+    name: str
+    mesh: str | None
+    namespace: str | None
+    core_name: str
+    origin: Origin | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}/{self.mesh or '-'}/{self.core_name}"
+
+    def label(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        mesh = f" (mesh {self.mesh})" if self.mesh else ""
+        return f"{self.kind.value} {where}{self.name}{mesh}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem (or note), with a stable catalogue code.
+
+    Build findings with `core.catalogue.finding(...)`, which fills severity, stage and title
+    from the catalogue so a code always means the same thing.
+    """
+
+    code: str
+    severity: Severity
+    stage: Stage
+    message: str
+    resource: ResourceRef | None = None
+    path: str = ""
+    hint: str = ""
+    fix: str = ""  # a ready-to-run snippet (kubectl / kumactl / YAML), never secret bytes
+    origin: Origin | None = None  # file:line of the field (falls back to the resource origin)
+    related: tuple[ResourceRef, ...] = ()
+
+    @property
+    def location(self) -> str:
+        origin = self.origin or (self.resource.origin if self.resource else None)
+        return origin.location() if origin else ""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.severity.rank,
+            self.resource.key if self.resource else "",
+            self.code,
+            self.path,
+            self.message,
+        )
+
+
+def redact_document(doc: Any, kind: Kind | None = None) -> Any:
+    """Copy of a manifest with every Secret payload replaced by a size + fingerprint marker.
+
+    Redacts `data` / `stringData` of Secrets (Kubernetes and Universal) and any inline TLS
+    material in MES specs (`inline`, `inlineString`, `insecureInline.value`) so a displayed or
+    exported manifest can never carry key material.
+    """
+    if isinstance(doc, dict):
+        is_secret = kind in (Kind.SECRET, Kind.GLOBAL_SECRET) or doc.get("kind") == "Secret" or doc.get(
+            "type"
+        ) in ("Secret", "GlobalSecret")
+        out: dict[str, Any] = {}
+        for k, v in doc.items():
+            if is_secret and k in ("data", "stringData"):
+                out[k] = _redact_payload(v)
+            elif k in ("inline", "inlineString"):
+                out[k] = redaction_marker(v)
+            elif k == "insecureInline" and isinstance(v, dict):
+                out[k] = {ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}
+            else:
+                out[k] = redact_document(v, None)
+        return out
+    if isinstance(doc, list):
+        return [redact_document(v, kind) for v in doc]
+    return doc
+
+
+def _redact_payload(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: redaction_marker(v) for k, v in value.items()}
+    return redaction_marker(value)
+
+
+def redaction_marker(value: Any) -> str:
+    text = value if isinstance(value, str | bytes) else repr(value)
+    data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    return f"<redacted: {len(data)} bytes, sha256 {digest}…>"
+
+
+# --- results of the later pipeline stages -----------------------------------------------------
+
+
+class ServiceStatus(StrEnum):
+    HEALTHY = "healthy"
+    WARNING = "warning"
+    BROKEN = "broken"
+
+
+class ReferenceStatus(StrEnum):
+    """Why a TLS data source of an MES does (`ok`) or does not load, as kuma-cp would see it."""
+
+    OK = "ok"
+    NOT_FOUND = "not-found"
+    WRONG_NAMESPACE = "wrong-namespace"
+    WRONG_MESH = "wrong-mesh"
+    MISSING_MESH_LABEL = "missing-mesh-label"
+    WRONG_TYPE = "wrong-type"
+    GLOBAL_SECRET = "global-secret"
+    NO_VALUE_KEY = "no-value-key"
+    EMPTY_VALUE = "empty-value"
+    INVALID_BASE64 = "invalid-base64"
+    EMPTY_NAME = "empty-name"
+    LEGACY_SHAPE = "legacy-shape"
+    UNSUPPORTED_TYPE = "unsupported-type"
+    INCOMPLETE = "incomplete"
+    NOT_CHECKED = "not-checked"  # the input held no Secrets, or they could not be read
+
+    @property
+    def loads(self) -> bool:
+        """Whether kuma-cp would load this reference without an error (possibly empty bytes)."""
+        return self in (
+            ReferenceStatus.OK,
+            ReferenceStatus.NO_VALUE_KEY,
+            ReferenceStatus.EMPTY_VALUE,
+            ReferenceStatus.NOT_CHECKED,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SecretReference:
+    """One TLS data source of one MES (`caCert`, `clientCert` or `clientKey`) and how it resolves.
+
+    `source` is the data-source kind as written: `secret`, `inline`, `inlineString` (legacy),
+    `Secret`, `InsecureInline`, `File`, `EnvVar` (3.0), or `empty` for a legacy `{}`.
+    `secret` is the referenced name (None for inline sources). `material_sha256` identifies the
+    bytes Kuma would load (never the bytes themselves) and joins to `CertificateRecord`s.
+    """
+
+    service: ResourceRef
+    field: str
+    path: str
+    source: str
+    secret: str | None
+    mesh: str
+    status: ReferenceStatus
+    message: str
+    code: str | None = None
+    matched: ResourceRef | None = None
+    log_line: str | None = None
+    error_chain: str | None = None
+    material_sha256: str | None = None
+
+
+class CertificateStatus(StrEnum):
+    VALID = "valid"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not-yet-valid"
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRecord:
+    """One X.509 certificate reached through an MES data source. No key material, ever."""
+
+    service: ResourceRef
+    field: str
+    secret: str | None
+    source: str
+    position: int  # index in the bundle / chain, 0-based
+    subject: str
+    issuer: str
+    sans: tuple[str, ...]
+    serial: str
+    sha256: str
+    not_before: datetime
+    not_after: datetime
+    days_left: int
+    status: CertificateStatus
+    key_type: str
+    key_size: int | None
+    is_ca: bool
+    self_signed: bool
+    signature_algorithm: str
+    key_usage: tuple[str, ...] = ()
+    extended_key_usage: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    address: str
+    port: int
+    priority: int = 0
+    kind: str = "static"  # "static" (IP) or "dns" (hostname)
+    weight: int = 1
+    locality_zone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamTls:
+    """The upstream TLS context the egress gets for an MES, after the verification mode."""
+
+    mode: str
+    sni: str | None
+    sni_source: str | None  # "serverName", "first-endpoint" or None
+    validation_context: bool
+    ca: str | None  # "inline" (from caCert), "system" (egress system CA bundle) or None
+    system_ca_fallback: bool
+    client_certificate: bool
+    hostname_verification: bool
+    san_matchers: tuple[str, ...]
+    min_version: str | None
+    max_version: str | None
+    versions_applied: bool
+    allow_renegotiation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """What kuma-cp computes for one MES on the zone egress."""
+
+    service: ResourceRef
+    mesh: str
+    name: str  # legacy destination / cluster name `<mesh>_<name>_<ns>_<zone>_extsvc_<port>`
+    kri: str
+    cluster: str  # the cluster / endpoint-map key the target version uses
+    egress_sni: str  # SNI between sidecar and egress for the target version
+    legacy_sni: str
+    kri_sni: str
+    hostname: str
+    port: int
+    protocol: str
+    cluster_type: str  # "STATIC" or "STRICT_DNS"
+    endpoints: tuple[Endpoint, ...]
+    tags: dict[str, str]
+    tls: UpstreamTls | None
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """Why an MES is not in an endpoint map: its own failure, a culprit's (2.9), or zone."""
+
+    service: ResourceRef
+    reason: str  # "tls-load-failed", "cascade", "unreachable-zone", "rejected-on-write", "no-mtls"
+    code: str
+    culprit: ResourceRef | None = None
+    log_line: str | None = None
+
+
+@dataclass(slots=True)
+class EndpointMap:
+    """The egress endpoint map of one control-plane version, per mesh, in Kuma's list order."""
+
+    version: str
+    zone: str
+    included: dict[str, Destination] = field(default_factory=dict)  # by service key
+    excluded: dict[str, Exclusion] = field(default_factory=dict)  # by service key
+    lost_filter_chains: dict[str, Exclusion] = field(default_factory=dict)  # 2.9-2.11 (inferred)
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+class DocumentStatus(StrEnum):
+    LOADED = "loaded"
+    IGNORED = "ignored"  # parsed fine, but not a kind MES Doctor analyses (Deployment, ConfigMap...)
+    FAILED = "failed"  # could not be parsed or read as its kind (a finding says why)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """What happened to one document (or list item) of the input: the Sources page's inventory."""
+
+    origin: Origin
+    status: DocumentStatus
+    kind: str | None = None
+    api_version: str | None = None
+    name: str | None = None
+    reason: str = ""
+
+
+class SecretsCoverage(StrEnum):
+    PRESENT = "present"  # Secrets were provided (possibly zero, when a live source listed none)
+    ABSENT = "absent"  # the input holds no Secret at all: references cannot be checked
+    DENIED = "denied"  # a live source was refused (RBAC / admin-only API)
+
+
+@dataclass(slots=True)
+class LoadResult:
+    resources: list[Resource] = field(default_factory=list)
+    documents: list[DocumentRecord] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    secrets: SecretsCoverage | None = None  # None: decide from the resources
+    secrets_note: str = ""  # why Secrets are absent/denied (shown in the coverage note)
+    detected_version: str | None = None  # e.g. from a live Kuma API `GET /`
+
+    def extend(self, other: LoadResult) -> None:
+        self.resources.extend(other.resources)
+        self.documents.extend(other.documents)
+        self.findings.extend(other.findings)
+        if other.secrets is not None and self.secrets is not SecretsCoverage.DENIED:
+            self.secrets = other.secrets
+            self.secrets_note = other.secrets_note or self.secrets_note
+        self.detected_version = other.detected_version or self.detected_version
+
+
+# --- the report every surface reads ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ServiceOutcome:
+    """Everything MES Doctor concludes about one MeshExternalService."""
+
+    resource: Resource  # redacted copy (no inline TLS material in `raw`)
+    status: ServiceStatus
+    included: bool  # in the target control plane's egress endpoint map
+    admission_valid: bool  # would reach the store (no write-stage error)
+    reachable: bool  # reachable from the selected zone
+    destination: Destination | None
+    findings: list[Finding]
+    references: list[SecretReference]
+    certificates: list[CertificateRecord]
+    tls_mode: str  # "disabled", or the verification mode (`Secured`, `SkipSAN`...)
+    earliest_expiry: datetime | None
+    included_on_2_9: bool  # what a 2.9.x control plane would do with the same input
+    dropped_by: ResourceRef | None = None  # 2.9 cascade culprit (when dropped collaterally)
+    log_lines: list[str] = field(default_factory=list)  # predicted kuma-cp log lines
+
+
+@dataclass(slots=True)
+class Report:
+    now: datetime
+    kuma_version: str
+    version_reason: str
+    zone: str
+    system_namespace: str
+    expiry_warning_days: int
+    services: list[ServiceOutcome]
+    secret_references: list[SecretReference]
+    certificates: list[CertificateRecord]
+    findings: list[Finding]  # every finding, sorted (services, Secrets, Meshes, input documents)
+    coverage: list[Finding]  # the MES9xx notes (also in `findings`)
+    documents: list[DocumentRecord]
+    resources: list[Resource]  # redacted copies of every loaded resource
+    endpoint_map: EndpointMap  # target version
+    legacy_map: EndpointMap  # the same input on a 2.9.x control plane
+    inputs_digest: str = ""
+
+    def service(self, mesh: str, name: str) -> ServiceOutcome | None:
+        """Find a service by mesh and name (as written, or core name)."""
+        for s in self.services:
+            r = s.resource
+            if r.mesh == mesh and name in (r.name, r.core_name):
+                return s
+        return None

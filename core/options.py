@@ -1,0 +1,48 @@
+"""What the user chooses for an analysis: target version, zone, namespace, window, clock, limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+DEFAULT_SYSTEM_NAMESPACE = "kuma-system"
+DEFAULT_ZONE = "default"
+DEFAULT_EXPIRY_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Protective limits; reaching one is a finding (MES003/MES008), never a crash."""
+
+    max_file_bytes: int = 32 * 1024 * 1024
+    max_total_bytes: int = 256 * 1024 * 1024
+    max_documents: int = 200_000
+    max_depth: int = 64
+    max_alias_nodes: int = 10_000  # nodes an alias may expand to, summed over a document
+    max_archive_members: int = 10_000
+    max_archive_ratio: int = 200  # uncompressed / compressed
+    max_archive_total_bytes: int = 256 * 1024 * 1024
+    max_parse_seconds: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisOptions:
+    kuma_version: str = "auto"  # "auto" or one of core.versions.SUPPORTED
+    zone: str = DEFAULT_ZONE
+    system_namespace: str = DEFAULT_SYSTEM_NAMESPACE
+    expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
+    now: datetime | None = None  # None = the wall clock at analysis time
+    federated: bool = False  # the zone is connected to a Global CP (origin label rules)
+    limits: Limits = field(default_factory=Limits)
+
+    def resolved_now(self) -> datetime:
+        now = self.now or datetime.now(UTC)
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+    def digest(self) -> str:
+        """Stable digest of the options (for cache keys)."""
+        data = asdict(self)
+        data["now"] = self.now.isoformat() if self.now else None
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
