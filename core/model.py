@@ -450,6 +450,7 @@ class Exclusion:
     code: str
     culprit: ResourceRef | None = None
     log_line: str | None = None
+    destination: Destination | None = None  # what it would have been (names to grep for), when computable
 
 
 @dataclass(slots=True)

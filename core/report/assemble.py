@@ -1,0 +1,98 @@
+"""Turn the pipeline's context into the Report: one outcome per MES, everything sorted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from core.context import Context
+from core.model import (
+    EndpointMap,
+    Finding,
+    LoadResult,
+    Report,
+    Resource,
+    ServiceOutcome,
+    ServiceStatus,
+    Severity,
+)
+from core.versions import VersionChoice
+
+
+def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: VersionChoice) -> Report:
+    target = ctx.target_map or EndpointMap(version=str(ctx.version), zone=ctx.options.zone)
+    legacy = ctx.legacy_map or target
+    by_service: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.resource is not None:
+            by_service[f.resource.key].append(f)
+
+    redacted = {id(r): r.redacted() for r in ctx.index.by_key.values()}
+    services: list[ServiceOutcome] = []
+    for mes in ctx.index.services:
+        own = sorted(by_service.get(mes.key, []), key=Finding.sort_key)
+        references = ctx.references.get(mes.key, [])
+        certificates = ctx.certificates.get(mes.key, [])
+        exclusion = target.excluded.get(mes.key)
+        legacy_exclusion = legacy.excluded.get(mes.key)
+        culprit = legacy_exclusion.culprit if legacy_exclusion and legacy_exclusion.reason == "cascade" else None
+        destination = target.included.get(mes.key) or (exclusion.destination if exclusion else None)
+        services.append(
+            ServiceOutcome(
+                resource=redacted[id(mes)],
+                status=service_status(own),
+                included=mes.key in target.included,
+                admission_valid=ctx.admission_valid(mes.key),
+                reachable=not (exclusion and exclusion.reason == "unreachable-zone"),
+                destination=destination,
+                findings=own,
+                references=list(references),
+                certificates=list(certificates),
+                tls_mode=tls_mode(mes),
+                earliest_expiry=min((c.not_after for c in certificates), default=None),
+                included_on_2_9=mes.key in legacy.included,
+                dropped_by=culprit,
+                log_lines=[r.log_line for r in references if r.log_line][:1],
+            )
+        )
+
+    ordered = sorted(findings, key=Finding.sort_key)
+    return Report(
+        now=ctx.now,
+        kuma_version=str(ctx.version),
+        version_reason=choice.reason,
+        zone=ctx.options.zone,
+        system_namespace=ctx.options.system_namespace,
+        expiry_warning_days=ctx.options.expiry_warning_days,
+        services=services,
+        secret_references=[r for s in services for r in s.references],
+        certificates=[c for s in services for c in s.certificates],
+        findings=ordered,
+        coverage=[f for f in ordered if f.code.startswith("MES9")],
+        documents=list(load.documents),
+        resources=list(redacted.values()),
+        endpoint_map=target,
+        legacy_map=legacy,
+    )
+
+
+def service_status(findings: list[Finding]) -> ServiceStatus:
+    """`broken` when any error applies (traffic will fail), `warning` when any warning, else healthy.
+
+    Info findings (notes, coverage) never change the status.
+    """
+    severities = {f.severity for f in findings}
+    if Severity.ERROR in severities:
+        return ServiceStatus.BROKEN
+    if Severity.WARNING in severities:
+        return ServiceStatus.WARNING
+    return ServiceStatus.HEALTHY
+
+
+def tls_mode(mes: Resource) -> str:
+    tls: Any = mes.spec.get("tls") if isinstance(mes.spec, dict) else None
+    if not isinstance(tls, dict) or tls.get("enabled") is not True:
+        return "disabled"
+    verification = tls.get("verification")
+    mode = verification.get("mode") if isinstance(verification, dict) else None
+    return mode if isinstance(mode, str) and mode else "Secured"

@@ -1,0 +1,62 @@
+"""JUnit XML for CI test reports: one test case per MES (failed when broken), plus input problems."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from xml.etree import ElementTree as ET
+
+from core.model import Finding, Report, ServiceStatus, Severity
+
+
+def to_junit(report: Report) -> str:
+    root = ET.Element("testsuites", name="mes-doctor", tests="0", failures="0", errors="0")
+    by_mesh: dict[str, list] = defaultdict(list)
+    for s in report.services:
+        by_mesh[s.resource.mesh].append(s)
+    total = failures = 0
+    for mesh in sorted(by_mesh):
+        services = by_mesh[mesh]
+        suite = ET.SubElement(root, "testsuite", name=f"mesh {mesh}", tests=str(len(services)))
+        suite_failures = 0
+        for s in services:
+            r = s.resource
+            case = ET.SubElement(suite, "testcase", classname=f"{mesh}", name=r.core_name, file=r.origin.file)
+            if r.origin.line:
+                case.set("line", str(r.origin.line))
+            errors = [f for f in s.findings if f.severity is Severity.ERROR]
+            if s.status is ServiceStatus.BROKEN:
+                suite_failures += 1
+                failure = ET.SubElement(case, "failure", type=errors[0].code, message=_one_line(errors[0]))
+                failure.text = "\n".join(_describe(f) for f in errors)
+            others = [f for f in s.findings if f.severity is not Severity.ERROR]
+            if others:
+                ET.SubElement(case, "system-out").text = "\n".join(_describe(f) for f in others)
+        suite.set("failures", str(suite_failures))
+        total += len(services)
+        failures += suite_failures
+    input_errors = [f for f in report.findings if f.resource is None and f.severity is Severity.ERROR]
+    if input_errors:
+        suite = ET.SubElement(root, "testsuite", name="input", tests=str(len(input_errors)),
+                              failures=str(len(input_errors)))
+        for f in input_errors:
+            case = ET.SubElement(suite, "testcase", classname="input", name=f"{f.code} {f.location}")
+            ET.SubElement(case, "failure", type=f.code, message=_one_line(f)).text = _describe(f)
+        total += len(input_errors)
+        failures += len(input_errors)
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _one_line(f: Finding) -> str:
+    return f"{f.code} {f.path}: {f.message}".replace("\n", " ") if f.path else f"{f.code}: {f.message}"
+
+
+def _describe(f: Finding) -> str:
+    text = f"[{f.severity.value}] {f.code} {f.path or '-'}: {f.message}"
+    if f.hint:
+        text += f"\n    hint: {f.hint}"
+    if f.location:
+        text += f"\n    at: {f.location}"
+    return text

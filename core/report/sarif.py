@@ -1,0 +1,87 @@
+"""SARIF 2.1.0 for code-scanning tools (GitHub code scanning, GitLab, Azure DevOps)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from core import __version__
+from core.catalogue import CATALOGUE
+from core.model import Finding, Report, Severity
+
+INFORMATION_URI = "https://github.com/kumahq/kuma"  # the product MES Doctor diagnoses
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def to_sarif(report: Report) -> str:
+    return json.dumps(sarif_dict(report), indent=2, ensure_ascii=False)
+
+
+def sarif_dict(report: Report) -> dict[str, Any]:
+    used = sorted({f.code for f in report.findings})
+    rule_index = {code: i for i, code in enumerate(used)}
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mes-doctor",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(code) for code in used],
+                    }
+                },
+                "invocations": [{"executionSuccessful": True, "endTimeUtc": _utc(report)}],
+                "properties": {"kumaVersion": report.kuma_version, "zone": report.zone},
+                "results": [_result(f, rule_index) for f in report.findings],
+            }
+        ],
+    }
+
+
+def _rule(code: str) -> dict[str, Any]:
+    entry = CATALOGUE[code]
+    return {
+        "id": code,
+        "name": "".join(w.capitalize() for w in entry.title.replace("/", " ").split() if w.isalnum()) or code,
+        "shortDescription": {"text": entry.title},
+        "fullDescription": {"text": entry.explanation},
+        "defaultConfiguration": {"level": _LEVEL[entry.severity]},
+        "properties": {"category": entry.category, "stage": entry.stage.value, "versions": entry.versions},
+    }
+
+
+def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    text = f.message if not f.hint else f"{f.message} Hint: {f.hint}"
+    result: dict[str, Any] = {
+        "ruleId": f.code,
+        "ruleIndex": rule_index[f.code],
+        "level": _LEVEL[f.severity],
+        "message": {"text": text},
+    }
+    origin = f.origin or (f.resource.origin if f.resource else None)
+    location: dict[str, Any] = {}
+    if origin and origin.file and not origin.file.startswith("<"):
+        physical: dict[str, Any] = {"artifactLocation": {"uri": origin.file.replace("\\", "/")}}
+        if origin.line:
+            physical["region"] = {"startLine": origin.line}
+        location["physicalLocation"] = physical
+    if f.resource is not None:
+        location["logicalLocations"] = [
+            {
+                "name": f.resource.name,
+                "fullyQualifiedName": f"{f.resource.kind.value}/{f.resource.mesh or '-'}/{f.resource.core_name}"
+                + (f":{f.path}" if f.path else ""),
+                "kind": "resource",
+            }
+        ]
+    if location:
+        result["locations"] = [location]
+    result["properties"] = {"stage": f.stage.value, "path": f.path}
+    return result
+
+
+def _utc(report: Report) -> str:
+    return report.now.isoformat().replace("+00:00", "Z")

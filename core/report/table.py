@@ -1,0 +1,141 @@
+"""Human-readable terminal output (colour only when writing to a terminal)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from core.model import DocumentStatus, Report, Severity
+from core.report.blast import blast_radius
+from core.report.rows import certificate_rows, reference_rows, service_rows
+from core.report.text import printable
+
+_COLOURS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
+_STATUS_COLOUR = {"broken": "red", "warning": "yellow", "healthy": "green", "error": "red", "info": "cyan",
+                  "expired": "red", "not-yet-valid": "red", "expiring": "yellow", "valid": "green", "ok": "green",
+                  "not-checked": "dim"}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_SEVERITY_ICON = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
+
+
+class Painter:
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def __call__(self, text: str, colour: str) -> str:
+        if not self.colour or colour not in _COLOURS:
+            return text
+        return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m"
+
+    def status(self, text: str) -> str:
+        return self(text, _STATUS_COLOUR.get(text, "red" if text not in ("ok",) else "green"))
+
+
+def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
+    p = Painter(colour)
+    out: list[str] = []
+    out.append(p("MES Doctor", "bold") + f" — Kuma {report.kuma_version} ({printable(report.version_reason)}), "
+               f"zone {printable(report.zone)}, system namespace {printable(report.system_namespace)}, "
+               f"now {report.now:%Y-%m-%d %H:%M} UTC")
+    out.append("")
+    out.extend(_loaded(report))
+    out.append("")
+
+    services = service_rows(report)
+    counts = Counter(s["status"] for s in services)
+    out.append(p("MeshExternalServices", "bold") + f": {len(services)} — {counts['broken']} broken, "
+               f"{counts['warning']} warning, {counts['healthy']} healthy; "
+               f"{sum(1 for s in services if s['included'])} in the egress endpoint map")
+    if services:
+        rows = [[p.status(s["status"]), "yes" if s["included"] else "NO", s["mesh"], _name(s), s["destination"] or "-",
+                 s["tls"], _date(s["earliest_expiry"]), s["top_finding"] or ""] for s in services]
+        out.extend(_grid(["STATUS", "INCLUDED", "MESH", "NAME", "DESTINATION", "TLS", "EXPIRY", "FIRST PROBLEM"],
+                         rows, width))
+    radius = blast_radius(report)
+    if radius.culprits:
+        out.append("")
+        label = "On this 2.9 control plane" if report.kuma_version == "2.9" else "On a 2.9.x control plane"
+        out.append(p(f"{label}: {radius.headline}", "red" if report.kuma_version == "2.9" else "yellow"))
+        for culprit, victims in radius.culprits.items():
+            dropped = ", ".join(v.name for v in victims) or "nothing else"
+            out.append(printable(f"  {culprit.mesh}/{culprit.name} → drops {dropped}"))
+
+    refs = reference_rows(report)
+    out.append("")
+    failing = sum(1 for r in refs if r["status"] != "ok")
+    out.append(p("Secret references", "bold") + f": {len(refs)} ({failing} not ok)")
+    if refs:
+        rows = [[p.status(r["status"]), r["mesh"], r["service"], r["field"], r["source"], r["secret"] or "(inline)",
+                 r["message"]] for r in refs]
+        out.extend(_grid(["STATUS", "MESH", "SERVICE", "FIELD", "SOURCE", "SECRET", "WHY"], rows, width))
+
+    certs = certificate_rows(report)
+    out.append("")
+    out.append(p("Certificates", "bold") + f": {len(certs)} (expiry window {report.expiry_warning_days} days)")
+    if certs:
+        rows = [[p.status(c["status"]), str(c["days_left"]), _date(c["not_after"]), _date(c["not_before"]),
+                 c["service"], c["field"], c["secret"] or "(inline)", c["subject"], c["sha256"][:16]] for c in certs]
+        out.extend(_grid(["STATUS", "DAYS", "NOT AFTER", "NOT BEFORE", "SERVICE", "FIELD", "SECRET", "SUBJECT",
+                          "SHA-256"], rows, width))
+
+    out.append("")
+    sev = Counter(f.severity for f in report.findings)
+    out.append(p("Findings", "bold") + f": {sev[Severity.ERROR]} errors, {sev[Severity.WARNING]} warnings, "
+               f"{sev[Severity.INFO]} notes")
+    for f in report.findings:
+        icon = p(_SEVERITY_ICON[f.severity], _STATUS_COLOUR[f.severity.value])
+        subject = f.resource.label() if f.resource else "input"
+        where = f" [{f.location}]" if f.location else ""
+        path = f" {f.path}" if f.path else ""
+        out.append(f"{icon} {f.code} {printable(subject)}{printable(path)}{printable(where)}")
+        out.append(f"    {printable(f.message)}")
+        if f.hint:
+            out.append(p(f"    hint: {printable(f.hint)}", "dim"))
+    return "\n".join(out) + "\n"
+
+
+def _loaded(report: Report) -> list[str]:
+    loaded = Counter(d.kind for d in report.documents if d.status is DocumentStatus.LOADED)
+    ignored = [d for d in report.documents if d.status is DocumentStatus.IGNORED]
+    failed = [d for d in report.documents if d.status is DocumentStatus.FAILED]
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(loaded.items(), key=lambda kv: str(kv[0]))) or "nothing"
+    lines = [f"Loaded: {kinds}"]
+    if ignored:
+        ignored_kinds = Counter(d.kind or "unknown" for d in ignored)
+        lines.append("Ignored: " + ", ".join(f"{n} {printable(k)}" for k, n in sorted(ignored_kinds.items())))
+    for d in failed:
+        lines.append(f"Failed: {printable(d.origin.location())}: {printable(d.reason)}")
+    return lines
+
+
+def _name(row: dict[str, Any]) -> str:
+    return f"{row['namespace']}/{row['name']}" if row["namespace"] else row["name"]
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%Y-%m-%d") if value else "-"
+
+
+def _grid(headers: Sequence[str], rows: list[list[str]], width: int) -> list[str]:
+    """Left-aligned columns; the last column takes what is left of `width` and is truncated."""
+    cells = [[printable(c) for c in row] for row in rows]
+    widths = [max(len(_strip(h)), *(len(_strip(r[i])) for r in cells)) for i, h in enumerate(headers)]
+    fixed = sum(min(w, 48) + 2 for w in widths[:-1])
+    widths = [min(w, 48) for w in widths[:-1]] + [max(20, width - fixed)]
+    out = ["  " + "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    for r in cells:
+        out.append("  " + "  ".join(_fit(c, widths[i]) for i, c in enumerate(r)).rstrip())
+    return out
+
+
+def _strip(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def _fit(text: str, width: int) -> str:
+    visible = _strip(text)
+    if len(visible) > width:
+        return visible[: width - 1] + "…"
+    return text + " " * (width - len(visible))

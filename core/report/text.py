@@ -1,0 +1,38 @@
+"""Escaping helpers for text formats: user-provided strings never become markup."""
+
+from __future__ import annotations
+
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+
+
+def printable(text: object) -> str:
+    """Replace control characters (terminal escapes, NUL...) with visible `\\xNN` markers."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def md(text: object) -> str:
+    """Escape for Markdown prose / table cells: no links, emphasis, HTML or table breaks."""
+    return _MD_SPECIAL.sub(r"\\\1", printable(text)).replace("\n", " ")
+
+
+def md_code(text: object) -> str:
+    """Inline code span that cannot be broken out of."""
+    t = printable(text).replace("\n", " ")
+    longest = max((len(m) for m in re.findall(r"`+", t)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if t.startswith("`") or t.endswith("`") or not t else ""
+    return f"{fence}{pad}{t}{pad}{fence}"
+
+
+def md_block(text: str, lang: str = "") -> str:
+    """Fenced code block whose fence is longer than any backtick run inside."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{printable_block(text)}\n{fence}"
+
+
+def printable_block(text: str) -> str:
+    return "\n".join(printable(line) for line in text.split("\n"))
