@@ -5,6 +5,10 @@ VENV   ?= .venv
 PORT   ?= 8501
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The official SARIF 2.1.0 JSON Schema (2.1.0-rtm.5) for the SARIF output test, taken from Microsoft's
+# MIT-licensed @microsoft/jest-sarif npm package (PyPI has no package shipping it); pinned by digest.
+SARIF_SCHEMA := $(VENV)/share/sarif-2.1.0-rtm.5.json
+SARIF_SHA256 := 2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8
 
 .PHONY: run test test-core test-app test-e2e lint bench check-sample clean
 
@@ -18,12 +22,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+$(SARIF_SCHEMA): | $(STAMP)
+	@mkdir -p $(VENV)/share/tmp
+	cd $(VENV)/share/tmp && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null \
+	  && tar -xzf microsoft-jest-sarif-1.0.0-beta.0.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json
+	echo "$(SARIF_SHA256)  $(VENV)/share/tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json" | sha256sum -c --quiet
+	mv $(VENV)/share/tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json $@ && rm -rf $(VENV)/share/tmp
 
-test-core: $(STAMP)
-	$(BIN)/python -m pytest tests/core
+test: $(STAMP) $(SARIF_SCHEMA)
+	$(BIN)/ruff check .
+	MES_DOCTOR_SARIF_SCHEMA=$(abspath $(SARIF_SCHEMA)) $(BIN)/python -m pytest
+
+test-core: $(STAMP) $(SARIF_SCHEMA)
+	MES_DOCTOR_SARIF_SCHEMA=$(abspath $(SARIF_SCHEMA)) $(BIN)/python -m pytest tests/core
 
 test-app: $(STAMP)
 	$(BIN)/python -m pytest tests/app
