@@ -1,0 +1,28 @@
+"""Friendly errors: a user never sees a raw traceback, but can open the details."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from core.report.text import printable
+
+
+@contextmanager
+def friendly_errors(what: str = "this page") -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:  # st.rerun/st.stop raise BaseException subclasses, which pass through
+        st.error(
+            f"MES Doctor could not render {what}. Your data was not changed. "
+            "Try another input or reset the options on the Sources page; if it persists, report it with the "
+            "details below (they contain no Secret data).",
+            icon="🩺",
+        )
+        with st.expander("Details"):
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = "\n".join(f"  {f.filename.rsplit('/', 1)[-1]}:{f.lineno} in {f.name}" for f in frames[-8:])
+            st.code(printable(f"{type(exc).__name__}: {str(exc)[:500]}\n{where}"), language=None)

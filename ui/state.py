@@ -1,0 +1,167 @@
+"""Session state shared by every page: the current input, the analysis options, the report.
+
+Streamlit drops the state of widgets that are not rendered on the current page, so the chosen
+values live under permanent keys (`mesdoctor.*`) and widgets copy into them on change.
+The report is computed once per (input digest, options digest) and shared from the resource
+cache; the cache never receives input bytes (they are passed unhashed) and the report itself
+is redacted, so no Secret payload or key material is cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import streamlit as st
+from core.sample import sample_sources
+
+from core.analysis import analyse
+from core.model import LoadResult, Report
+from core.options import (
+    DEFAULT_EXPIRY_WARNING_DAYS,
+    DEFAULT_SYSTEM_NAMESPACE,
+    DEFAULT_ZONE,
+    AnalysisOptions,
+)
+from core.sources import Source, inputs_digest
+
+PREFIX = "mesdoctor."
+VERSION_CHOICES = ["auto", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "3.0"]
+
+
+@dataclass(slots=True)
+class Input:
+    """What is being analysed: local files (uploads, paste, sample) and optional live state."""
+
+    kind: str  # "sample", "files", or a live source label ("kube", "kuma-api", "url")
+    sources: list[Source] = field(default_factory=list)
+    label: str = "Bundled sample data"
+    live: LoadResult | None = None  # fetched state; `sources` are then a what-if overlay
+    live_digest: str = ""
+    loaded_at: datetime | None = None
+
+    @property
+    def digest(self) -> str:
+        return f"{self.kind}:{self.live_digest}:{inputs_digest(self.sources)}"
+
+    @property
+    def is_sample(self) -> bool:
+        return self.kind == "sample"
+
+
+def _get(name: str, default: Any) -> Any:
+    key = PREFIX + name
+    if key not in st.session_state:
+        st.session_state[key] = default() if callable(default) else default
+    return st.session_state[key]
+
+
+def _set(name: str, value: Any) -> None:
+    st.session_state[PREFIX + name] = value
+
+
+def current_input() -> Input:
+    return _get("input", _sample_input)
+
+
+def set_input(value: Input) -> None:
+    _set("input", value)
+
+
+def use_sample() -> None:
+    set_input(_sample_input())
+
+
+def _sample_input() -> Input:
+    now = datetime.now(UTC)
+    return Input(kind="sample", sources=sample_sources(now), label="Bundled sample data", loaded_at=now)
+
+
+def current_options() -> AnalysisOptions:
+    return _get(
+        "options",
+        lambda: AnalysisOptions(
+            kuma_version="auto",
+            zone=DEFAULT_ZONE,
+            system_namespace=DEFAULT_SYSTEM_NAMESPACE,
+            expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS,
+        ),
+    )
+
+
+def update_options(**changes: Any) -> None:
+    _set("options", replace(current_options(), **changes))
+
+
+def bind(widget_key: str, option: str, convert: Callable[[Any], Any] = lambda v: v) -> Callable[[], None]:
+    """on_change callback copying a widget's value into the permanent options."""
+
+    def callback() -> None:
+        update_options(**{option: convert(st.session_state[widget_key])})
+
+    return callback
+
+
+def current_report() -> Report:
+    """The report for the current input and options, analysed at most once per change."""
+    data = current_input()
+    options = current_options()
+    # `now` is the wall clock, fixed per day so days-left stay right and the cache is reused
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    key = f"{data.digest}|{options.digest()}|{day:%Y-%m-%d}"
+    cache = _report_cache()
+    report = cache.get(key)
+    if report is None:
+        report = _analyse_with_progress(data, options)
+        cache.put(key, report)
+    return report
+
+
+class _ReportCache:
+    """A tiny LRU of reports shared by all sessions (keys are digests of input bytes + options)."""
+
+    def __init__(self, size: int = 6) -> None:
+        self.size = size
+        self.items: OrderedDict[str, Report] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Report | None:
+        with self.lock:
+            report = self.items.get(key)
+            if report is not None:
+                self.items.move_to_end(key)
+            return report
+
+    def put(self, key: str, report: Report) -> None:
+        with self.lock:
+            self.items[key] = report
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _report_cache() -> _ReportCache:
+    return _ReportCache()
+
+
+def _analyse_with_progress(data: Input, options: AnalysisOptions) -> Report:
+    large = sum(len(s.data) for s in data.sources) > 256 * 1024 or (
+        data.live is not None and len(data.live.resources) > 200
+    )
+    if not large:
+        return analyse(list(data.sources), options, preloaded=data.live)
+    bar = st.progress(0.0, text="Analysing…")
+    try:
+        return analyse(
+            list(data.sources),
+            options,
+            preloaded=data.live,
+            progress=lambda label, fraction: bar.progress(min(1.0, fraction), text=label),
+        )
+    finally:
+        bar.empty()
