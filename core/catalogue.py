@@ -284,6 +284,10 @@ _CODES: list[Code] = [
          "The bytes are a DER certificate or key. Envoy's inline data must be PEM."),
     Code("MES318", "Stray data between PEM blocks", W, _RISK,
          "Text outside the PEM blocks is ignored by Envoy but often signals a paste error."),
+    Code("MES319", "Outdated certificate in a CA bundle", W, _RISK,
+         "`caCert` holds a certificate that is expired or not yet valid next to currently valid CA "
+         "certificates. Verification still works for servers chaining to a valid one; remove the stale "
+         "certificate so it cannot be the one a server relies on."),
     # --- MES4xx: mesh and prerequisites ----------------------------------------------------------
     Code("MES401", "Mesh has no mTLS backend enabled", E, _CP,
          "The zone egress only serves meshes with `spec.mtls.enabledBackend`; MES of this mesh cannot work "
