@@ -1,0 +1,124 @@
+"""Resolve every TLS data source of every MES into a `SecretReference`, as kuma-cp would load it.
+
+Only MES with `spec.tls.enabled: true` and a `tls.verification` mapping load anything. The
+verification mode does not matter: kuma-cp loads before it applies the mode, so `SkipCA` /
+`SkipAll` still fail on a missing Secret. The loaded bytes travel only in the returned mapping
+(by sha256), to certificate inspection; records carry the digest, never the bytes.
+
+Legacy `{}` data sources get a record with source `empty`, status `ok` and no material, so the
+dashboard can show that a field is configured but loads nothing (MES157 warns about it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from core.context import Context
+from core.model import ReferenceStatus, Resource, SecretReference, SecretsCoverage
+from core.secrets import logs
+from core.secrets.datasource import Plan, plans_for, verification_of
+from core.secrets.lookup import look_up
+
+CODES: dict[ReferenceStatus, str] = {
+    ReferenceStatus.NOT_FOUND: "MES201",
+    ReferenceStatus.WRONG_NAMESPACE: "MES202",
+    ReferenceStatus.WRONG_MESH: "MES203",
+    ReferenceStatus.MISSING_MESH_LABEL: "MES204",
+    ReferenceStatus.WRONG_TYPE: "MES205",
+    ReferenceStatus.GLOBAL_SECRET: "MES206",
+    ReferenceStatus.NO_VALUE_KEY: "MES207",
+    ReferenceStatus.EMPTY_VALUE: "MES208",
+    ReferenceStatus.INVALID_BASE64: "MES209",
+    ReferenceStatus.EMPTY_NAME: "MES210",
+    ReferenceStatus.LEGACY_SHAPE: "MES211",
+    ReferenceStatus.UNSUPPORTED_TYPE: "MES212",
+    ReferenceStatus.INCOMPLETE: "MES213",
+}
+
+_EMPTY_EFFECT = {
+    "caCert": "no CA bytes reach Envoy, so the egress falls back to its system CA bundle",
+    "clientCert": "the client certificate is empty, so Envoy rejects the cluster or no client certificate is sent",
+    "clientKey": "the client key is empty, so Envoy rejects the cluster or no client certificate is sent",
+}
+
+
+def resolve(ctx: Context) -> dict[str, bytes]:
+    """Fill `ctx.references` (by MES key, in load order) and return the loaded bytes by sha256."""
+    materials: dict[str, bytes] = {}
+    for mes in ctx.index.services:
+        if verification_of(mes) is None:
+            continue
+        references: list[SecretReference] = []
+        for plan in plans_for(mes, ctx.version.generation):
+            reference, data = _resolve_plan(ctx, mes, plan)
+            if data:
+                materials[reference.material_sha256 or ""] = data
+            references.append(reference)
+        ctx.references[mes.key] = references
+    return materials
+
+
+def first_failing(references: Sequence[SecretReference]) -> SecretReference | None:
+    """The reference that makes kuma-cp fail the MES: the first in load order that does not load."""
+    return next((r for r in references if not r.status.loads), None)
+
+
+def first_failing_reference(ctx: Context, mes: Resource) -> SecretReference | None:
+    """First failing reference of an MES in Kuma's load order (caCert, clientCert, clientKey)."""
+    return first_failing(ctx.references.get(mes.key, ()))
+
+
+def _resolve_plan(ctx: Context, mes: Resource, plan: Plan) -> tuple[SecretReference, bytes | None]:
+    def record(status: ReferenceStatus, message: str, *, code: str | None = None, chain: str | None = None,
+               matched: Resource | None = None, data: bytes | None = None) -> SecretReference:
+        return SecretReference(
+            service=mes.ref,
+            field=plan.field,
+            path=plan.path,
+            source=plan.source,
+            secret=plan.secret,
+            mesh=mes.mesh,
+            status=status,
+            message=message,
+            code=code,
+            matched=matched.ref if matched is not None else None,
+            log_line=logs.log_line(mes.core_name, mes.mesh, chain) if chain else None,
+            error_chain=chain,
+            material_sha256=hashlib.sha256(data).hexdigest() if data else None,
+        )
+
+    if plan.status is not None:
+        chain = None
+        if plan.secret == "" and plan.status in (ReferenceStatus.EMPTY_NAME, ReferenceStatus.INCOMPLETE):
+            chain = logs.error_chain(plan.field, logs.not_found_error(ctx.version, "", mes.mesh))
+        elif plan.error:
+            chain = logs.error_chain(plan.field, plan.error)
+        return record(plan.status, plan.message, code=plan.code, chain=chain), None
+
+    if plan.secret is None:  # inline source: never fails to load, whatever the bytes
+        data = plan.inline or b""
+        if data:
+            message = f"{plan.field} is inline ({plan.source}, {len(data)} bytes)."
+        else:
+            message = f"{plan.field} is an empty inline value: {_EMPTY_EFFECT[plan.field]}."
+        ref = record(ReferenceStatus.OK, message, data=data)
+        return ref, data or None
+
+    if ctx.secrets_coverage is not SecretsCoverage.PRESENT:
+        why = "could not be read" if ctx.secrets_coverage is SecretsCoverage.DENIED else "are not in the input"
+        return record(ReferenceStatus.NOT_CHECKED,
+                      f'{plan.field} references Secret "{plan.secret}"; not checked because Secrets {why}.'), None
+
+    lookup = look_up(ctx, mes, plan.secret)
+    status = lookup.status
+    message = f"{plan.field}: {lookup.message}"
+    if status in (ReferenceStatus.NO_VALUE_KEY, ReferenceStatus.EMPTY_VALUE):
+        message += f" As {plan.field}, {_EMPTY_EFFECT[plan.field]}."
+    if status.loads:
+        code = CODES.get(status)
+        return record(status, message, code=code, matched=lookup.secret, data=lookup.data), lookup.data or None
+    # Every other status means kuma-cp's mesh snapshot has no such Secret (an invalid Secret is
+    # never stored), so the loader reports it as not found.
+    chain = logs.error_chain(plan.field, logs.not_found_error(ctx.version, plan.secret, mes.mesh))
+    return record(status, message, code=CODES[status], chain=chain, matched=lookup.secret), None
