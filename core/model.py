@@ -399,6 +399,7 @@ class Endpoint:
     kind: str = "static"  # "static" (IP) or "dns" (hostname)
     weight: int = 1
     locality_zone: str | None = None
+    sub_zone: str | None = None  # 2.14+: locality sub-zone `priority-<N>`
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,164 @@
+"""The zone egress endpoint map, isolated per MES, and what a given Kuma version does with it.
+
+`build(ctx, version)` walks each mesh's MES in Kuma's list order (mesh, then core name, byte
+order) the way kuma-cp's egress does, and records for every MES either a `Destination` or an
+`Exclusion`. Version switches (core/versions.py):
+
+* 2.9 (`aborts_mes_loop_on_error`, kumahq/kuma#12821): the first reachable MES whose TLS material
+  fails drops itself and every later reachable MES of its mesh ("cascade"). Unreachable MES are
+  skipped without evaluation and cannot trigger it.
+* 2.10+: a failing MES is dropped alone ("tls-load-failed").
+* 2.9-2.11 (`egress_filter_chain_early_return`, inferred): the first MES without egress endpoints
+  makes every later served MES lose its egress filter chain (`lost_filter_chains`).
+* 2.9-2.14: the egress serves only meshes with mTLS (when the Mesh is in the input: "no-mtls"),
+  and `kuma.io/zone` of another zone keeps an MES off this zone's egress ("unreachable-zone").
+
+Semantics decisions: an MES that would not reach the store is "rejected-on-write" (its first
+write-stage error code); an MES of a mesh missing from an input that has other Meshes is
+"mesh-not-found" (MES405); an MES with no endpoints is *included* with an empty endpoint list
+(kuma-cp processes it without error, but it routes nowhere and, on 2.9-2.11, cuts the filter
+chains after it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.builder.addresses import is_ip
+from core.builder.labels import ZONE, effective_labels
+from core.builder.mesh import enabled_backend, flag
+from core.builder.names import identifiers
+from core.builder.spec import MesView, read_spec
+from core.builder.tls import first_failure, materials, upstream_tls
+from core.context import Context
+from core.model import Destination, Endpoint, EndpointMap, Exclusion, Finding, Resource
+from core.versions import KumaVersion
+
+REJECTED_ON_WRITE = "rejected-on-write"
+MESH_NOT_FOUND = "mesh-not-found"
+NO_MTLS = "no-mtls"
+UNREACHABLE_ZONE = "unreachable-zone"
+CASCADE = "cascade"
+TLS_LOAD_FAILED = "tls-load-failed"
+LOST_FILTER_CHAIN = "lost-filter-chain"
+
+
+def build(ctx: Context, version: KumaVersion) -> EndpointMap:
+    """The egress endpoint map of `version` for the zone `ctx.options.zone`."""
+    result = EndpointMap(version=str(version), zone=ctx.options.zone)
+    for mesh_name in sorted(ctx.index.services_by_mesh):
+        _build_mesh(ctx, version, mesh_name, ctx.index.services_by_mesh[mesh_name], result)
+    return result
+
+
+def reachable(labels: dict[str, str], version: KumaVersion, zone: str) -> bool:
+    """Kuma's `IsReachableFromZone` on 2.9-2.14 (only `kuma.io/zone` counts); 3.0 always."""
+    if not version.zone_label_gates_reachability:
+        return True
+    return labels.get(ZONE, "") in ("", zone)
+
+
+def destination(ctx: Context, mes: Resource, version: KumaVersion, view: MesView | None = None,
+                labels: dict[str, str] | None = None) -> Destination:
+    """The Destination kuma-cp would compute for `mes` (TLS assuming its material loads as resolved)."""
+    view = view or read_spec(mes.spec)
+    labels = labels if labels is not None else effective_labels(mes, ctx.options)
+    ids = identifiers(mes, labels, view.port)
+    mesh = ctx.index.meshes.get(mes.mesh)
+    locality_aware = mesh is not None and flag(mesh, "routing", "localityAwareLoadBalancing")
+    endpoints = tuple(_endpoint(e.address, e.port, e.priority, labels, version, ctx.options.zone, locality_aware)
+                      for e in view.endpoints)
+    tags = dict(labels)
+    tags["mesh"] = mes.mesh
+    kri_names = version.uses_kri_names
+    return Destination(
+        service=mes.ref,
+        mesh=mes.mesh,
+        name=ids.legacy_name,
+        kri=ids.kri,
+        cluster=ids.kri_port if kri_names else ids.legacy_name,
+        egress_sni=ids.kri_sni if kri_names else ids.legacy_sni,
+        legacy_sni=ids.legacy_sni,
+        kri_sni=ids.kri_sni,
+        hostname=ids.hostname,
+        port=view.port,
+        protocol=view.protocol,
+        cluster_type="STATIC" if all(e.kind == "static" for e in endpoints) else "STRICT_DNS",
+        endpoints=endpoints,
+        tags=tags,
+        tls=upstream_tls(view, version, materials(view, ctx.references.get(mes.key, ()))),
+    )
+
+
+def _endpoint(address: str, port: int, priority: int, labels: dict[str, str], version: KumaVersion,
+              local_zone: str, locality_aware: bool) -> Endpoint:
+    kind = "static" if is_ip(address) else "dns"
+    if version.supports_priority:  # 2.14+: locality = priority, sub-zone `priority-<N>`
+        return Endpoint(address=address, port=port, priority=priority, kind=kind, sub_zone=f"priority-{priority}")
+    zone = labels.get(ZONE)  # before 2.14: locality from the zone label (when present)
+    remote = zone is not None and locality_aware and zone != local_zone
+    return Endpoint(address=address, port=port, priority=1 if remote else 0, kind=kind, locality_zone=zone)
+
+
+@dataclass(slots=True)
+class _MeshWalk:
+    """State of one mesh's loop: the 2.9 culprit and the 2.9-2.11 filter-chain cut."""
+
+    culprit: Resource | None = None
+    chain_cut_by: Resource | None = None
+
+
+def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: list[Resource],
+                result: EndpointMap) -> None:
+    mesh = ctx.index.meshes.get(mesh_name)
+    mesh_missing = mesh is None and bool(ctx.index.meshes)
+    no_mtls = version.has_mesh_mtls and mesh is not None and not enabled_backend(mesh)
+    walk = _MeshWalk()
+    for mes in services:
+        ref = mes.ref
+        if not ctx.admission_valid(mes.key):
+            result.excluded[mes.key] = Exclusion(ref, REJECTED_ON_WRITE, _write_error_code(ctx.validation.get(mes.key)))
+            continue
+        if mesh_missing:
+            result.excluded[mes.key] = Exclusion(ref, MESH_NOT_FOUND, "MES405")
+            continue
+        if no_mtls:
+            result.excluded[mes.key] = Exclusion(ref, NO_MTLS, "MES401")
+            continue
+        served = _walk_one(ctx, version, mes, walk, result)
+        if not version.egress_filter_chain_early_return:
+            continue
+        if walk.chain_cut_by is None:
+            if not served:
+                walk.chain_cut_by = mes
+        elif served:
+            result.lost_filter_chains[mes.key] = Exclusion(ref, LOST_FILTER_CHAIN, "MES503",
+                                                           culprit=walk.chain_cut_by.ref)
+
+
+def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, walk: _MeshWalk, result: EndpointMap) -> bool:
+    """Place one store-valid MES of a served mesh; True when it ends up with egress endpoints."""
+    labels = effective_labels(mes, ctx.options)
+    if not reachable(labels, version, ctx.options.zone):
+        result.excluded[mes.key] = Exclusion(mes.ref, UNREACHABLE_ZONE, "MES504")
+        return False
+    if walk.culprit is not None:
+        result.excluded[mes.key] = Exclusion(mes.ref, CASCADE, "MES502", culprit=walk.culprit.ref)
+        return False
+    view = read_spec(mes.spec)
+    failure = first_failure(materials(view, ctx.references.get(mes.key, ())))
+    if failure is not None:
+        result.excluded[mes.key] = Exclusion(mes.ref, TLS_LOAD_FAILED, "MES501", log_line=failure.log_line)
+        if version.aborts_mes_loop_on_error:
+            walk.culprit = mes
+        return False
+    dest = destination(ctx, mes, version, view, labels)
+    result.included[mes.key] = dest
+    return bool(dest.endpoints)
+
+
+def _write_error_code(findings: list[Finding] | None) -> str:
+    for f in findings or ():
+        if f.severity == "error" and f.stage == "write":
+            return f.code
+    return "MES101"

@@ -1,0 +1,76 @@
+"""The labels Kuma would have on a stored MeshExternalService, computed offline.
+
+Manifests written by hand lack the labels the control plane adds on write; exported manifests
+already carry them. Kuma only ever *adds* missing labels (its `setIfNotExist`), so labels present
+in the manifest win. Section 3.1/3.2 of the reference; Kuma's `ComputeLabels` in zone mode
+(MES is mesh-scoped and may be created on a zone), plus the Kubernetes meta adapter that
+exposes `kuma.io/display-name`.
+
+MES Doctor always models a zone control plane (the zone egress of `options.zone`); a standalone
+zone behaves the same since `standalone` is rewritten to `zone` at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.model import Flavour, Resource
+from core.options import AnalysisOptions
+
+MESH = "kuma.io/mesh"
+ORIGIN = "kuma.io/origin"
+ZONE = "kuma.io/zone"
+ENV = "kuma.io/env"
+NAMESPACE = "k8s.kuma.io/namespace"
+DISPLAY_NAME = "kuma.io/display-name"
+
+
+def effective_labels(resource: Resource, options: AnalysisOptions) -> dict[str, str]:
+    """Labels of `resource` as kuma-cp would store and list them on the zone `options.zone`.
+
+    Kubernetes (mutating webhook + meta adapter): `kuma.io/mesh`; `kuma.io/origin: zone` if
+    unset; unless the origin is `global`: `kuma.io/zone: <zone>` and `kuma.io/env: kubernetes`;
+    for locally originated objects `k8s.kuma.io/namespace: <namespace>`; `kuma.io/display-name`
+    from the annotation, else an existing label, else `metadata.name`.
+    Universal: `kuma.io/mesh`, `kuma.io/origin: zone`, and unless global-originated
+    `kuma.io/zone` and `kuma.io/env: universal`. Only string keys/values of the input are kept.
+    """
+    labels = _strings(resource.labels)
+    kubernetes = resource.flavour is Flavour.KUBERNETES
+    labels.setdefault(MESH, resource.mesh or "default")
+    labels.setdefault(ORIGIN, "zone")
+    origin = labels[ORIGIN]
+    if origin != "global":
+        labels.setdefault(ZONE, options.zone)
+        labels.setdefault(ENV, "kubernetes" if kubernetes else "universal")
+    if kubernetes:
+        # Kuma: "locally originated" on a zone = no origin label or origin zone
+        if resource.namespace and origin in ("", "zone"):
+            labels.setdefault(NAMESPACE, resource.namespace)
+        annotation = _strings(resource.annotations).get(DISPLAY_NAME)
+        if annotation is not None:
+            labels[DISPLAY_NAME] = annotation
+        elif not labels.get(DISPLAY_NAME):
+            labels[DISPLAY_NAME] = resource.name
+    return labels
+
+
+def display_name(resource: Resource, labels: Mapping[str, str]) -> str:
+    """Kuma's `GetDisplayName`: the `kuma.io/display-name` label if non-empty, else the core name."""
+    return labels.get(DISPLAY_NAME) or resource.core_name
+
+
+def zone_of(labels: Mapping[str, str]) -> str:
+    return labels.get(ZONE, "")
+
+
+def is_present_in_zone(labels: Mapping[str, str], zone: str) -> bool:
+    """Whether the zone's store holds the resource: no zone label, or this zone's."""
+    return zone_of(labels) in ("", zone)
+
+
+def _strings(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}

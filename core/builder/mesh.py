@@ -1,0 +1,68 @@
+"""Reading Mesh and ZoneEgress resources for the prerequisites the egress needs (section 4).
+
+Kubernetes keeps a Mesh's fields under `spec`; a Universal Mesh has them at the top level. The
+loader normalises them into `Resource.spec`; `raw` is consulted as a fallback for Universal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.builder.labels import ZONE
+from core.model import Flavour, Resource
+
+
+def mesh_field(mesh: Resource, *keys: str) -> Any:
+    """The value at `keys` in a Mesh (None when absent or when a level is not a mapping)."""
+    for root in _roots(mesh):
+        value: Any = root
+        for key in keys:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if value is not None:
+            return value
+    return None
+
+
+def mesh_path(mesh: Resource, *keys: str) -> str:
+    """The field path as the user wrote it: `spec.mtls.enabledBackend` (Kubernetes) / `mtls.enabledBackend`."""
+    dotted = ".".join(keys)
+    return f"spec.{dotted}" if mesh.flavour is Flavour.KUBERNETES else dotted
+
+
+def enabled_backend(mesh: Resource) -> str:
+    value = mesh_field(mesh, "mtls", "enabledBackend")
+    return value if isinstance(value, str) else ""
+
+
+def backend_names(mesh: Resource) -> list[str]:
+    backends = mesh_field(mesh, "mtls", "backends")
+    if not isinstance(backends, list):
+        return []
+    return [b["name"] for b in backends if isinstance(b, Mapping) and isinstance(b.get("name"), str)]
+
+
+def flag(mesh: Resource, *keys: str) -> bool:
+    return mesh_field(mesh, *keys) is True
+
+
+def zone_egress_zone(egress: Resource) -> str:
+    """The zone a ZoneEgress serves: `spec.zone` (set by Global), else its `kuma.io/zone` label.
+
+    ZoneEgress is only synced zone-to-global, so one without either was listed on a zone CP and
+    belongs to that zone ("" = the zone the input came from).
+    """
+    zone = mesh_field(egress, "zone")
+    if isinstance(zone, str) and zone:
+        return zone
+    label = egress.labels.get(ZONE) if isinstance(egress.labels, Mapping) else None
+    return label if isinstance(label, str) else ""
+
+
+def _roots(resource: Resource) -> list[Mapping[str, Any]]:
+    roots: list[Mapping[str, Any]] = []
+    if isinstance(resource.spec, Mapping):
+        roots.append(resource.spec)
+    if resource.flavour is Flavour.UNIVERSAL and isinstance(resource.raw, Mapping):
+        roots.append(resource.raw)
+    return roots

@@ -1,0 +1,171 @@
+"""Mesh and zone-egress prerequisites (MES401-MES407), reported on every affected MES.
+
+A mesh-level problem is one finding per MES of that mesh (resource = the MES, `related` = the
+Mesh, `path` on the Mesh), so each service's status reflects it. Target version only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from core.builder import fixes
+from core.builder.build import reachable
+from core.builder.labels import effective_labels
+from core.builder.mesh import backend_names, enabled_backend, flag, mesh_field, mesh_path, zone_egress_zone
+from core.builder.paths import mesh_of_path, origin_at
+from core.catalogue import finding
+from core.context import Context
+from core.model import Finding, Flavour, Resource
+
+
+def _meshes_with_services(ctx: Context) -> Iterator[tuple[Resource, list[Resource]]]:
+    for name in sorted(ctx.index.services_by_mesh):
+        mesh = ctx.index.meshes.get(name)
+        if mesh is not None:
+            yield mesh, ctx.index.services_by_mesh[name]
+
+
+def check_mesh_mtls(ctx: Context) -> Iterator[Finding]:
+    """MES401 no mTLS backend enabled / MES402 enabled backend not defined (2.9-2.14)."""
+    if not ctx.version.has_mesh_mtls:
+        return
+    for mesh, services in _meshes_with_services(ctx):
+        backend = enabled_backend(mesh)
+        path = mesh_path(mesh, "mtls", "enabledBackend")
+        names = backend_names(mesh)
+        for mes in services:
+            if not backend:
+                yield finding(
+                    "MES401",
+                    f"Mesh {mesh.name} has no mTLS backend enabled (`{path}` is empty): the zone egress only "
+                    f"serves meshes with mTLS, so {mes.core_name} cannot be reached through it "
+                    "(clients see `Connection reset by peer`).",
+                    mes.ref, path=path, origin=origin_at(mesh, path), related=(mesh.ref,),
+                    hint=f"Enable mTLS on mesh {mesh.name}: define a backend (e.g. `builtin`) and set "
+                         "`enabledBackend` to its name.",
+                    fix=fixes.mesh_mtls(mesh.name, mesh.flavour),
+                )
+            elif backend not in names:
+                known = ", ".join(names) or "none"
+                yield finding(
+                    "MES402",
+                    f"Mesh {mesh.name} enables mTLS backend `{backend}`, but `{mesh_path(mesh, 'mtls', 'backends')}` "
+                    f"defines {known}: the Mesh is invalid and {mes.core_name} gets no mTLS through the egress.",
+                    mes.ref, path=path, origin=origin_at(mesh, path), related=(mesh.ref,),
+                    hint=f"Set `enabledBackend` to one of the defined backends ({known}) or add a backend "
+                         f"named `{backend}`.",
+                    fix=fixes.mesh_mtls(mesh.name, mesh.flavour),
+                )
+
+
+def check_forbid_access(ctx: Context) -> Iterator[Finding]:
+    """MES403 `routing.defaultForbidMeshExternalServiceAccess: true` (2.9-2.14)."""
+    if not ctx.version.has_mesh_mtls:
+        return
+    key = "defaultForbidMeshExternalServiceAccess"
+    for mesh, services in _meshes_with_services(ctx):
+        if not flag(mesh, "routing", key):
+            continue
+        path = mesh_path(mesh, "routing", key)
+        for mes in services:
+            yield finding(
+                "MES403",
+                f"Mesh {mesh.name} sets `{path}: true`: the zone egress denies every MeshExternalService, "
+                f"including {mes.core_name} (HTTP 403 / connection closed).",
+                mes.ref, path=path, origin=origin_at(mesh, path), related=(mesh.ref,),
+                hint="Set it to false (the default) to allow MES traffic through the egress; no per-MES "
+                     "MeshTrafficPermission exception exists in this code path.",
+                fix=fixes.mesh_patch(mesh.name, mesh.flavour, "routing", key, "false"),
+            )
+
+
+def check_zone_egress(ctx: Context) -> Iterator[Finding]:
+    """MES404 ZoneEgress resources listed, but none in the selected zone (2.9-2.14)."""
+    egresses = ctx.index.zone_egresses
+    if not ctx.version.has_mesh_mtls or not egresses:
+        return
+    zone = ctx.options.zone
+    zones = sorted({zone_egress_zone(e) for e in egresses})
+    if "" in zones or zone in zones:
+        return
+    related = tuple(e.ref for e in egresses[:5])
+    for mes in ctx.index.services:
+        if not reachable(effective_labels(mes, ctx.options), ctx.version, zone):
+            continue
+        yield finding(
+            "MES404",
+            f"The input lists ZoneEgress resources for zone(s) {', '.join(zones)}, but none for zone {zone}: "
+            f"sidecars in {zone} have no egress to send {mes.core_name} traffic to.",
+            mes.ref, related=related,
+            hint=f"Deploy a zone egress in zone {zone} (or select the zone the input was exported from).",
+            fix=_egress_fix(mes.flavour),
+        )
+
+
+def _egress_fix(flavour: Flavour) -> str:
+    if flavour is Flavour.KUBERNETES:
+        return "helm upgrade kuma kuma/kuma -n kuma-system --reuse-values --set egress.enabled=true"
+    return ("kuma-dp run --proxy-type=egress --cp-address=https://<zone-cp>:5678 "
+            "--dataplane-token-file=egress-token --dataplane-file=zone-egress.yaml")
+
+
+def check_mesh_missing(ctx: Context) -> Iterator[Finding]:
+    """MES405 the MES's mesh is missing while other Mesh resources are in the input."""
+    if not ctx.index.meshes:
+        return
+    known = ", ".join(sorted(ctx.index.meshes))
+    for mes in ctx.index.services:
+        if mes.mesh in ctx.index.meshes:
+            continue
+        path = mesh_of_path(mes)
+        yield finding(
+            "MES405",
+            f"{mes.core_name} belongs to mesh {mes.mesh}, but the input has no such Mesh (it has {known}): "
+            "Kuma refuses resources of a mesh that does not exist.",
+            mes.ref, path=path, origin=origin_at(mes, path),
+            hint=f"Create mesh {mes.mesh}, or point the MES at an existing mesh ({path}).",
+            fix=fixes.create_mesh(mes.mesh, mes.flavour),
+        )
+
+
+def check_removed_mesh_fields(ctx: Context) -> Iterator[Finding]:
+    """MES406 `spec.mtls` / `spec.routing` on 3.0, where they no longer exist."""
+    if ctx.version.has_mesh_mtls:
+        return
+    for mesh, services in _meshes_with_services(ctx):
+        removed = [f for f in ("mtls", "routing") if mesh_field(mesh, f) is not None]
+        if not removed:
+            continue
+        paths = [mesh_path(mesh, f) for f in removed]
+        for mes in services:
+            yield finding(
+                "MES406",
+                f"Mesh {mesh.name} still sets {', '.join(f'`{p}`' for p in paths)}, removed in Kuma 3.0: "
+                f"ignored, and dropped on the next write. It does not give {mes.core_name} mTLS or egress access.",
+                mes.ref, path=paths[0], origin=origin_at(mesh, paths[0]), related=(mesh.ref,),
+                hint="Remove the fields; on 3.0 a MeshIdentity provides workload identity and a "
+                     "MeshTrafficPermission on the zone-egress listener allows MES traffic.",
+                fix=f"kubectl patch mesh {mesh.name} --type json -p "
+                    + "'[" + ",".join(f'{{"op":"remove","path":"/spec/{f}"}}' for f in removed) + "]'"
+                if mesh.flavour is Flavour.KUBERNETES else
+                f"# remove {', '.join(removed)} from the Mesh, then: kumactl apply -f mesh-{mesh.name}.yaml",
+            )
+
+
+def check_zone_egress_routing(ctx: Context) -> Iterator[Finding]:
+    """MES407 note: `routing.zoneEgress` is not needed for MES (2.9-2.14)."""
+    if not ctx.version.has_mesh_mtls:
+        return
+    for mesh, services in _meshes_with_services(ctx):
+        if mesh_field(mesh, "routing", "zoneEgress") is None:
+            continue
+        path = mesh_path(mesh, "routing", "zoneEgress")
+        value = "true" if flag(mesh, "routing", "zoneEgress") else "false"
+        for mes in services:
+            yield finding(
+                "MES407",
+                f"Mesh {mesh.name} sets `{path}: {value}`. Since Kuma 2.9.0 MES traffic always goes through the "
+                f"zone egress whatever this says; it only affects legacy ExternalService and cross-zone traffic.",
+                mes.ref, path=path, origin=origin_at(mesh, path), related=(mesh.ref,),
+                hint="Nothing to do for MES; keep or drop it for your other traffic.",
+            )
