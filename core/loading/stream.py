@@ -1,0 +1,263 @@
+"""A file's text to documents: fast streaming parse, per-document recovery, JSON.
+
+The whole stream is first composed in one go with PyYAML's C composer. When the parser aborts,
+the rest of the stream (from the end of the last good document) is split at `---` lines and
+every piece is parsed on its own, so a broken document loses only itself. Text that starts
+with `{` or `[` is read as JSON first (strict, like kubectl), with line numbers recovered from
+a YAML composition of the same text when that succeeds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import Node, ScalarNode
+
+from core.loading import text as textmod
+from core.loading.splitting import split_text
+from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, is_list_wrapper
+from core.options import Limits
+
+Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A document that could not be read: `code` is the finding code, `line` 1-based in the file."""
+
+    code: str
+    message: str
+    line: int | None
+    document: int
+    path: str = ""
+
+
+Item = Parsed | Problem
+
+
+class Counter:
+    """Document numbering across all pieces of one file."""
+
+    def __init__(self) -> None:
+        self._next = itertools.count()
+
+    def take(self) -> int:
+        return next(self._next)
+
+
+def parse_file(decoded: textmod.Decoded, limits: Limits) -> Iterator[Item]:
+    counter = Counter()
+    whole = decoded.whole
+    if whole is not None:
+        yield from parse_stream(whole, 0, limits, counter)
+        return
+    for seg in decoded.segments:
+        if seg.text is None:
+            yield Problem("MES005", seg.error, seg.error_line, counter.take())
+        else:
+            yield from _parse_pieces(seg.text, seg.line_offset, limits, counter, 0)
+
+
+def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+    if _looks_like_json(text):
+        yield from parse_json(text, offset, limits, counter)
+        return
+    track = "&" in text
+    loader = Loader(text)
+    resume_line = 0
+    try:
+        while True:
+            try:
+                if not loader.check_node():
+                    return
+                node = loader.get_node()
+            except (yaml.YAMLError, RecursionError, MemoryError):
+                break
+            document = counter.take()
+            end = node.end_mark
+            resume_line = end.line + (1 if end.column > 0 else 0)
+            item = _build(node, offset, limits, document, track)
+            if item is not None:
+                yield item
+    finally:
+        loader.dispose()
+    # the parser aborted: everything after the last good document, piece by piece
+    yield from _parse_pieces(text, offset, limits, counter, resume_line)
+
+
+def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from_line: int) -> Iterator[Item]:
+    for piece, piece_offset in split_text(text, from_line):
+        yield from _parse_piece(piece, offset + piece_offset, limits, counter)
+
+
+def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+    loader = Loader(piece)
+    track = "&" in piece
+    try:
+        while True:
+            try:
+                if not loader.check_node():
+                    return
+                node = loader.get_node()
+            except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+                body, body_offset = _strip_marker(piece, offset)
+                if _looks_like_json(body):
+                    yield from parse_json(body, body_offset, limits, counter)
+                else:
+                    yield _problem(exc, piece, offset, counter.take())
+                return
+            item = _build(node, offset, limits, counter.take(), track)
+            if item is not None:
+                yield item
+    finally:
+        loader.dispose()
+
+
+def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) -> Item | None:
+    if type(node) is ScalarNode and node.tag == NULL and not node.value:
+        return None  # an empty document (`---` followed by nothing or comments only)
+    builder = Builder(
+        line_offset=offset,
+        max_depth=limits.max_depth,
+        max_alias_nodes=limits.max_alias_nodes,
+        track_aliases=track,
+    )
+    try:
+        return builder.root(node, document)
+    except TreeError as exc:
+        return Problem(exc.code, exc.message, exc.line, document, exc.path)
+    except RecursionError:
+        return Problem("MES003", f"nesting is deeper than {limits.max_depth} levels",
+                       node.start_mark.line + offset + 1, document)
+
+
+def _problem(exc: BaseException, piece: str, offset: int, document: int) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, what = textmod.first_unprintable_line(piece, offset)
+        what = what or "a character YAML does not allow"
+        return Problem("MES005", f"the document contains a {what}; it is not a text manifest", line, document)
+    if isinstance(exc, RecursionError | MemoryError):
+        return Problem("MES003", "the document is nested too deeply to parse", offset + 1, document)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        problem = exc.problem or "syntax error"
+        mark = exc.problem_mark
+        line = mark.line if mark is not None else 0
+        if exc.context_mark is not None and (mark is None or line >= piece.count("\n")):
+            line = exc.context_mark.line  # the problem is the end of the piece: point where it started
+        if "maximum nesting depth" in problem:
+            return Problem("MES003", "nesting is deeper than the YAML parser allows (1000 levels)",
+                           offset + line + 1, document)
+        message = f"{exc.context}: {problem}" if exc.context else problem
+        return Problem("MES001", f"YAML syntax error: {message}", offset + line + 1, document)
+    return Problem("MES001", f"YAML syntax error: {exc}", offset + 1, document)
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+    """One or more JSON values (concatenated / JSON Lines); a broken value is skipped."""
+    dups: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                dups.append(key)
+            out[key] = value
+        return out
+
+    decoder = json.JSONDecoder(object_pairs_hook=pairs)
+    pos = _skip_space(text, 0)
+    while pos < len(text):
+        document = counter.take()
+        dups.clear()
+        start_line = offset + text.count("\n", 0, pos) + 1
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield Problem("MES001", f"invalid JSON: {exc.msg} (column {exc.colno})", offset + exc.lineno, document)
+            resume = _next_value_start(text, exc.pos)
+            if resume < 0:
+                return
+            pos = resume
+            continue
+        except RecursionError:
+            yield Problem("MES003", f"nesting is deeper than {limits.max_depth} levels", start_line, document)
+            return
+        except ValueError as exc:  # e.g. an integer with more digits than Python converts
+            yield Problem("MES003", f"a value cannot be read: {exc}", start_line, document)
+            return
+        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits)
+        pos = _skip_space(text, end)
+
+
+def _json_item(chunk: str, value: Any, line: int, document: int, dups: list[str], limits: Limits) -> Item:
+    if depth_of(value, limits.max_depth) > limits.max_depth:
+        return Problem("MES003", f"nesting is deeper than {limits.max_depth} levels", line, document)
+    lined = _json_lines(chunk, value, line, document, limits)
+    if lined is not None:
+        return lined
+    parsed = _json_parsed(value, line, document)
+    parsed.dups = [Dup(key, line, None) for key in dups]
+    return parsed
+
+
+def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits) -> Parsed | None:
+    """The same value composed as YAML, for line numbers; None when YAML reads it differently."""
+    loader = Loader(chunk)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        builder = Builder(line_offset=line - 1, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes,
+                          track_aliases=False, json_numbers=True)
+        parsed = builder.root(node, document)
+    except (yaml.YAMLError, TreeError, RecursionError, ValueError):
+        return None
+    finally:
+        loader.dispose()
+    return parsed if parsed.obj == value else None
+
+
+def _json_parsed(value: Any, line: int, document: int, depth: int = 0) -> Parsed:
+    if isinstance(value, list) and depth == 0:
+        items = [_json_parsed(v, line, document, depth + 1) for v in value]
+        return Parsed(value, line, document, None, [], items)
+    if isinstance(value, dict) and isinstance(value.get("items"), list) and is_list_wrapper(value.get("kind"), value):
+        items = [_json_parsed(v, line, document, depth + 2) for v in value["items"]]
+        return Parsed(value, line, document, None, [], items)
+    return Parsed(value, line, document)
+
+
+def _looks_like_json(text: str) -> bool:
+    stripped = text.lstrip(" \t\n\ufeff")
+    return stripped[:1] in ("{", "[")
+
+
+def _strip_marker(piece: str, offset: int) -> tuple[str, int]:
+    """The piece without its leading `---` line (for the JSON fallback)."""
+    if piece.startswith("---"):
+        newline = piece.find("\n")
+        head = piece[3:newline] if newline >= 0 else piece[3:]
+        if head.strip() == "":
+            return (piece[newline + 1:] if newline >= 0 else ""), offset + 1
+    return piece, offset
+
+
+def _skip_space(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos] in " \t\n\r":
+        pos += 1
+    return pos
+
+
+def _next_value_start(text: str, pos: int) -> int:
+    """After a JSON error: the next line that starts a new value (`{` or `[` in column 0)."""
+    candidates = [i for i in (text.find("\n{", pos), text.find("\n[", pos)) if i >= 0]
+    return min(candidates) + 1 if candidates else -1
