@@ -39,7 +39,7 @@ def analyse(
     load = LoadResult()
     if preloaded is not None:
         load.extend(preloaded)
-    load.extend(loading.load(sources, options.limits))
+    load.extend(loading.load(sources, options.limits, options.system_namespace))
     report = analyse_loaded(load, options, progress=step)
     report.inputs_digest = inputs_digest(sources)
     return report
