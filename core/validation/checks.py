@@ -1,0 +1,213 @@
+"""The validation checks (MES101-MES159), one small function each, registered in `CHECKS`.
+
+All are `Scope.SERVICE` and `Phase.VALIDATE`: they read only the MES itself (and the options),
+and the errors among them decide whether the MES reaches the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from core.catalogue import finding
+from core.checks.base import Check, Phase, Scope, ServiceCheck
+from core.context import Context
+from core.model import Finding, Flavour, Origin, Resource
+from core.validation import admission, deprecations, hints, semantic
+from core.validation.defaults import apply_defaults
+from core.validation.kuma_validator import RULE_CODES
+from core.validation.names import kuma_display_name, suggest_dns1035_label
+from core.validation.spec_validation import validate_spec
+from core.validation.structural import PRIORITY_UNSUPPORTED
+from core.validation.violation import Violation
+
+
+def _origin(mes: Resource, path: str) -> Origin:
+    probe = path
+    if mes.flavour is Flavour.KUBERNETES and path in ("name", "mesh"):
+        probe = "metadata.name"
+    return mes.origin.at_line(mes.line_of(probe))
+
+
+def _finding(mes: Resource, violation: Violation, hint: str = "", fix: str = "") -> Finding:
+    return finding(violation.code, violation.message, mes.ref, path=violation.path, hint=hint, fix=fix,
+                   origin=_origin(mes, violation.path))
+
+
+# --- schema and Kuma validator --------------------------------------------------------------------
+
+
+def check_schema(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES101-MES106, MES155: CRD / Universal schema, after the defaults Kuma applies."""
+    for violation in validate_spec(mes, ctx.version).schema:
+        if violation.code == PRIORITY_UNSUPPORTED:
+            hint, fix = hints.priority_hint(ctx.version)
+        else:
+            hint, fix = hints.schema_hint(violation, ctx.version)
+        yield _finding(mes, violation, hint, fix)
+
+
+def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES110-MES130: Kuma's validator rules, in Kuma's emission order."""
+    for violation in validate_spec(mes, ctx.version).kuma:
+        hint, fix = hints.kuma_hint(violation, mes, ctx.version)
+        yield _finding(mes, violation, hint, fix)
+
+
+# --- deprecations ---------------------------------------------------------------------------------
+
+
+def check_name_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES131: non-RFC-1035 display name, accepted with a warning on 2.10-2.14."""
+    violation = deprecations.name_deprecation(mes, ctx.version)
+    if violation is not None:
+        suggestion = suggest_dns1035_label(kuma_display_name(mes))
+        yield _finding(mes, violation, f"Kuma 3.0 rejects this name. Rename before upgrading, e.g. `{suggestion}`.",
+                       f"name: {suggestion}\n")
+
+
+def check_sni_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES132: the KRI SNI of the MES port does not conform (2.14+)."""
+    spec = apply_defaults(mes, ctx.version)
+    for violation in deprecations.sni_deprecations(mes, ctx.version, spec, ctx.options.zone):
+        field = violation.rule
+        if field in ("name", "length"):
+            suggestion = suggest_dns1035_label(kuma_display_name(mes))
+            hint = (f"Use a display name that is an RFC 1123 label (e.g. `{suggestion}`) so the SNI stays valid "
+                    "when KRI SNIs become the default.")
+        else:
+            hint = f"The {field} is part of the SNI; it must be an RFC 1123 label (lower case, digits, `-`)."
+        yield _finding(mes, violation, hint)
+
+
+# --- admission ------------------------------------------------------------------------------------
+
+
+def check_system_namespace(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES140: Kubernetes MES outside the control plane's system namespace."""
+    violation = admission.namespace_violation(mes, ctx.options)
+    if violation is not None:
+        ns = ctx.options.system_namespace
+        yield _finding(mes, violation, f"Create the MeshExternalService in `{ns}` (its Secrets must be there too).",
+                       f"metadata:\n  namespace: {ns}\n")
+
+
+def check_origin_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES141: federated zone, `kuma.io/origin: zone` missing."""
+    violation = admission.origin_violation(mes, ctx.options, ctx.version)
+    if violation is not None:
+        yield _finding(mes, violation, "On a zone connected to Global, label resources you apply with "
+                                       "`kuma.io/origin: zone` (or apply them on Global).",
+                       "labels:\n  kuma.io/origin: zone\n")
+
+
+def check_zone_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES142: `kuma.io/zone` names another zone than the one the MES is applied to."""
+    violation = admission.zone_violation(mes, ctx.options, ctx.version)
+    if violation is not None:
+        zone = ctx.options.zone
+        yield _finding(mes, violation, f"Set `kuma.io/zone: {zone}` or drop the label (the zone CP adds it), or "
+                                       "select the right zone in the analysis options.",
+                       f"labels:\n  kuma.io/zone: {zone}\n")
+
+
+def check_universal_name(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES143: Universal name not an RFC 1123 subdomain."""
+    violation = admission.universal_name_violation(mes)
+    if violation is not None:
+        suggestion = suggest_dns1035_label(str(mes.name or ""))
+        yield _finding(mes, violation, f"Use lower-case letters, digits, `-` and `.` only, e.g. `{suggestion}`.",
+                       f"name: {suggestion}\n")
+
+
+def check_mesh_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES144: Universal `kuma.io/mesh` label differs from `mesh`."""
+    violation = admission.mesh_label_violation(mes)
+    if violation is not None:
+        yield _finding(mes, violation, f"Drop the `kuma.io/mesh` label or set it to `{mes.mesh}`.",
+                       f"labels:\n  kuma.io/mesh: {mes.mesh}\n")
+
+
+# --- semantic warnings ----------------------------------------------------------------------------
+
+
+def check_no_endpoints(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES150: neither endpoints nor an extension."""
+    for violation in semantic.no_endpoints(apply_defaults(mes, ctx.version), ctx.version):
+        yield _finding(mes, violation, "List the external endpoints (or delete the MES if unused).",
+                       "endpoints:\n  - address: api.example.com\n    port: 443\n")
+
+
+def check_extension(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES151: an extension, which plain Kuma does not act on."""
+    for violation in semantic.extension_unhandled(apply_defaults(mes, ctx.version)):
+        yield _finding(mes, violation, "Remove `extension` unless your Kuma distribution documents this type; "
+                                       "plain Kuma routes to the listed `endpoints`.")
+
+
+def check_verification_without_tls(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES152: verification configured but TLS not enabled."""
+    for violation in semantic.verification_without_tls(apply_defaults(mes, ctx.version)):
+        yield _finding(mes, violation, "Set `tls.enabled: true` to originate TLS, or remove `tls.verification`.",
+                       "tls:\n  enabled: true\n")
+
+
+def check_plaintext_to_tls_port(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES153: HTTP-family protocol to endpoint port 443 with TLS off."""
+    for violation in semantic.plaintext_to_tls_port(apply_defaults(mes, ctx.version)):
+        yield _finding(mes, violation, "Enable TLS origination (`tls.enabled: true`), or use `protocol: tcp` if "
+                                       "the application speaks TLS itself.", "tls:\n  enabled: true\n")
+
+
+def check_priority_gaps(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES154: endpoint priorities not running 0..N (2.14+)."""
+    for violation in semantic.priority_gaps(apply_defaults(mes, ctx.version), ctx.version):
+        used = violation.value if isinstance(violation.value, tuple) else ()
+        renumbered = ", ".join(f"{old} -> {new}" for new, old in enumerate(used) if old != new)
+        yield _finding(mes, violation, f"Renumber the priorities without gaps ({renumbered}).")
+
+
+def check_data_source_members(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES156-MES158: legacy data sources with several, no or empty members."""
+    for violation in semantic.legacy_data_source_warnings(apply_defaults(mes, ctx.version), ctx.version):
+        if violation.code == semantic.SEVERAL_MEMBERS:
+            members = violation.value if isinstance(violation.value, tuple) else ("secret",)
+            hint = f"Keep only `{members[0]}` (the one Kuma uses) and remove the others."
+        elif violation.code == semantic.EMPTY_DATA_SOURCE:
+            hint = ("Reference a mesh Secret (`secret: <name>`) or give the PEM in `inlineString`, or remove the "
+                    "empty object.")
+        else:
+            hint = "Put the PEM in the value, or remove the data source."
+        yield _finding(mes, violation, hint)
+
+
+def check_double_tls(ctx: Context, mes: Resource) -> Iterable[Finding]:
+    """MES159: `match.port` 443 + HTTP protocol + TLS origination."""
+    for violation in semantic.double_tls(apply_defaults(mes, ctx.version)):
+        yield _finding(mes, violation, "If applications call `https://` on the MES hostname, use `protocol: tcp` "
+                                       "and no MES TLS; if they call `http://`, use `match.port: 80`.",
+                       "match:\n  port: 80\n  protocol: http\n")
+
+
+def _check(check_id: str, codes: tuple[str, ...], func: ServiceCheck) -> Check:
+    doc = (func.__doc__ or "").strip()
+    return Check(id=check_id, codes=codes, scope=Scope.SERVICE, phase=Phase.VALIDATE, func=func, doc=doc)
+
+
+CHECKS: tuple[Check, ...] = tuple(sorted((
+    _check("MES101-schema", ("MES101", "MES102", "MES103", "MES104", "MES105", "MES106", "MES155"), check_schema),
+    _check("MES110-kuma-validator", tuple(sorted(RULE_CODES.values())), check_kuma_validator),
+    _check("MES131-name-deprecation", ("MES131",), check_name_deprecation),
+    _check("MES132-sni-deprecation", ("MES132",), check_sni_deprecation),
+    _check("MES140-system-namespace", ("MES140",), check_system_namespace),
+    _check("MES141-origin-label", ("MES141",), check_origin_label),
+    _check("MES142-zone-label", ("MES142",), check_zone_label),
+    _check("MES143-universal-name", ("MES143",), check_universal_name),
+    _check("MES144-mesh-label", ("MES144",), check_mesh_label),
+    _check("MES150-no-endpoints", ("MES150",), check_no_endpoints),
+    _check("MES151-extension", ("MES151",), check_extension),
+    _check("MES152-verification-without-tls", ("MES152",), check_verification_without_tls),
+    _check("MES153-plaintext-to-tls-port", ("MES153",), check_plaintext_to_tls_port),
+    _check("MES154-priority-gaps", ("MES154",), check_priority_gaps),
+    _check("MES156-data-source-members", ("MES156", "MES157", "MES158"), check_data_source_members),
+    _check("MES159-double-tls", ("MES159",), check_double_tls),
+), key=lambda c: c.id))
