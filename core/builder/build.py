@@ -31,7 +31,16 @@ from core.builder.names import identifiers
 from core.builder.spec import MesView, read_spec
 from core.builder.tls import first_failure, materials, upstream_tls
 from core.context import Context
-from core.model import Destination, Endpoint, EndpointMap, Exclusion, Finding, Resource
+from core.model import (
+    Destination,
+    Endpoint,
+    EndpointMap,
+    Exclusion,
+    Finding,
+    ReferenceStatus,
+    Resource,
+    SecretReference,
+)
 from core.versions import KumaVersion
 
 REJECTED_ON_WRITE = "rejected-on-write"
@@ -41,6 +50,9 @@ UNREACHABLE_ZONE = "unreachable-zone"
 CASCADE = "cascade"
 TLS_LOAD_FAILED = "tls-load-failed"
 LOST_FILTER_CHAIN = "lost-filter-chain"
+
+_SHAPE_STATUSES = frozenset({ReferenceStatus.LEGACY_SHAPE, ReferenceStatus.UNSUPPORTED_TYPE,
+                             ReferenceStatus.INCOMPLETE})
 
 
 def build(ctx: Context, version: KumaVersion) -> EndpointMap:
@@ -86,7 +98,7 @@ def destination(ctx: Context, mes: Resource, version: KumaVersion, view: MesView
         cluster_type="STATIC" if all(e.kind == "static" for e in endpoints) else "STRICT_DNS",
         endpoints=endpoints,
         tags=tags,
-        tls=upstream_tls(view, version, materials(view, ctx.references.get(mes.key, ()))),
+        tls=upstream_tls(view, version, materials(view, _references(ctx, mes, version))),
     )
 
 
@@ -146,15 +158,38 @@ def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, walk: _MeshWalk
         result.excluded[mes.key] = Exclusion(mes.ref, CASCADE, "MES502", culprit=walk.culprit.ref)
         return False
     view = read_spec(mes.spec)
-    failure = first_failure(materials(view, ctx.references.get(mes.key, ())))
+    failure = first_failure(materials(view, _references(ctx, mes, version)))
     if failure is not None:
-        result.excluded[mes.key] = Exclusion(mes.ref, TLS_LOAD_FAILED, "MES501", log_line=failure.log_line)
+        log_line = _log_line_for(failure.log_line, version)
+        result.excluded[mes.key] = Exclusion(mes.ref, TLS_LOAD_FAILED, "MES501", log_line=log_line)
         if version.aborts_mes_loop_on_error:
             walk.culprit = mes
         return False
     dest = destination(ctx, mes, version, view, labels)
     result.included[mes.key] = dest
     return bool(dest.endpoints)
+
+
+def _references(ctx: Context, mes: Resource, version: KumaVersion) -> list[SecretReference]:
+    """The MES's resolved references, as far as they hold for `version`.
+
+    References are resolved once, for the target version. Shape problems of the 3.0 data source
+    (legacy shape, File/EnvVar, incomplete) do not exist for a 2.9-2.14 control plane, so the
+    comparison map of another generation ignores them; lookup failures hold for every version.
+    """
+    refs = ctx.references.get(mes.key, [])
+    if version.generation is ctx.version.generation:
+        return list(refs)
+    return [r for r in refs if r.status not in _SHAPE_STATUSES]
+
+
+def _log_line_for(line: str | None, version: KumaVersion) -> str | None:
+    """References carry the target version's log line; 2.9/2.10 spell `Resource not found` with a capital."""
+    if line is None:
+        return None
+    if version.capital_resource_not_found:
+        return line.replace("resource not found:", "Resource not found:")
+    return line.replace("Resource not found:", "resource not found:")
 
 
 def _write_error_code(findings: list[Finding] | None) -> str:

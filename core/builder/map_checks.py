@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.builder import fixes
 from core.builder.build import CASCADE, TLS_LOAD_FAILED, UNREACHABLE_ZONE
 from core.builder.labels import ZONE, effective_labels
 from core.builder.paths import label_path, origin_at
@@ -13,6 +12,7 @@ from core.builder.tls import first_failure, materials
 from core.catalogue import finding
 from core.context import Context
 from core.model import Exclusion, Finding, Resource, SecretReference
+from core.secrets.remedies import remedy
 
 _WHY_NO_ENDPOINTS = {
     TLS_LOAD_FAILED: "its TLS material fails to load",
@@ -32,10 +32,11 @@ def _failing_reference(ctx: Context, mes: Resource) -> SecretReference | None:
     return first_failure(materials(read_spec(mes.spec), ctx.references.get(mes.key, ())))
 
 
-def _reference_fix(ctx: Context, mes: Resource, ref: SecretReference | None) -> str:
-    if ref is None:
-        return ""
-    return fixes.reference_fix(mes, ref, ctx.options.system_namespace, ctx.version.uses_secure_datasource)
+def _remedy(ctx: Context, mes: Resource | None, ref: SecretReference | None) -> tuple[str, str]:
+    """(hint, fix) from the secret-reference remedies; empty when there is no failing reference."""
+    if mes is None or ref is None:
+        return "", ""
+    return remedy(ctx, mes, ref)
 
 
 def check_tls_load_failed(ctx: Context, mes: Resource) -> Iterator[Finding]:
@@ -55,13 +56,12 @@ def check_tls_load_failed(ctx: Context, mes: Resource) -> Iterator[Finding]:
     elif ref and ref.error_chain:
         message += f" Predicted kuma-cp error: {ref.error_chain}"
     path = ref.path if ref else "spec.tls.verification"
+    hint, fix = _remedy(ctx, mes, ref)
     yield finding(
         "MES501", message, mes.ref, path=path, origin=origin_at(mes, path),
         related=(ref.matched,) if ref and ref.matched else (),
-        hint=("Make the reference resolvable: a mesh-scoped Secret of mesh "
-              f"{mes.mesh} with that name (Kubernetes: in {ctx.options.system_namespace}, type "
-              "system.kuma.io/secret, label kuma.io/mesh). See the secret-reference finding for the exact cause."),
-        fix=_reference_fix(ctx, mes, ref),
+        hint=hint or (f"Make the reference resolvable: a mesh-scoped Secret of mesh {mes.mesh} with that name."),
+        fix=fix,
     )
 
 
@@ -72,6 +72,7 @@ def check_cascade(ctx: Context, mes: Resource) -> Iterator[Finding]:
         return
     culprit = ctx.index.get(excl.culprit.key)
     ref = _failing_reference(ctx, culprit) if culprit is not None else None
+    culprit_hint, culprit_fix = _remedy(ctx, culprit, ref)
     yield finding(
         "MES502",
         f"{mes.core_name} is healthy, but Kuma 2.9 drops it: {excl.culprit.core_name} sorts before it in mesh "
@@ -79,8 +80,8 @@ def check_cascade(ctx: Context, mes: Resource) -> Iterator[Finding]:
         f"kuma-cp logs nothing for {mes.core_name}.",
         mes.ref, related=(excl.culprit,),
         hint=f"Fix {excl.culprit.core_name}'s secret reference (or delete it), or upgrade to Kuma 2.10.0 or later, "
-             "which isolates each MES.",
-        fix=_reference_fix(ctx, culprit, ref) if culprit is not None else "",
+             "which isolates each MES." + (f" For {excl.culprit.core_name}: {culprit_hint}" if culprit_hint else ""),
+        fix=culprit_fix,
     )
 
 
