@@ -194,3 +194,14 @@ def _yaml(field: str, body: list[str]) -> str:
     lines = ["spec:", "  tls:", "    verification:", f"      {field}:"]
     lines += [f"        {line}" for line in body]
     return "\n".join(lines)
+
+
+def store_command(ctx: Context, mes: Resource, ref: SecretReference, file: str) -> str:
+    """How to put corrected material (from `file`) back where this reference reads it."""
+    if ref.secret:
+        if mes.flavour is Flavour.KUBERNETES:
+            return _apply(create_command(mes, ref.secret, file, ctx.options.system_namespace))
+        return kumactl_apply(ref.secret, mes.mesh, file)
+    if ref.source == "InsecureInline":
+        return _yaml(ref.field, ["type: InsecureInline", "insecureInline:", "  value: |", f"    <contents of {file}>"])
+    return _yaml(ref.field, ["inlineString: |", f"  <contents of {file}>"])
