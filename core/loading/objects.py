@@ -81,7 +81,7 @@ class Normaliser:
             if obj is not None:
                 self._record(origin, DocumentStatus.IGNORED, reason=f"not an object ({_describe(obj)})")
             return
-        if inherit is not None and "kind" not in obj and "type" not in obj:
+        if inherit is not None and "kind" not in obj:
             obj = {"apiVersion": inherit[1], "kind": inherit[0], **obj}
             parsed.obj = obj
         kind, api = obj.get("kind"), obj.get("apiVersion")

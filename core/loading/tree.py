@@ -107,7 +107,8 @@ class Builder:
 
     # --- documents and wrappers -----------------------------------------------------------------
 
-    def root(self, node: Node, document: int, depth: int = 0) -> Parsed:
+    def root(self, node: Node, document: int, depth: int = 0, list_kind: str | None = None) -> Parsed:
+        """Build a document; `list_kind` is the item kind a typed `<Kind>List` implies."""
         line = node.start_mark.line + self.off
         cls = type(node)
         deep = False
@@ -121,9 +122,11 @@ class Builder:
             if type(items_node) is SequenceNode and is_list_wrapper(kind, peek):
                 lines, dups = self._begin(_SHALLOW)
                 obj = self.mapping(node, "", depth, skip="items")
-                items = [self.root(child, document, depth + 2) for child in items_node.value]
+                implied = kind[: -len("List")] if kind and kind.endswith("List") and kind != "List" else None
+                items = [self.root(child, document, depth + 2, implied) for child in items_node.value]
                 obj["items"] = [p.obj for p in items]
                 return Parsed(obj, line, document, lines, dups, items)
+            kind = kind or (list_kind if "kind" not in peek else None)
             deep = kind in LINED_KINDS or _scalar_text(peek.get("type")) in LINED_KINDS
         lines, dups = self._begin(_ALL_LEVELS if deep else _SHALLOW)
         obj = self.build(node, "", depth)
@@ -305,10 +308,8 @@ def _scalar_text(node: Node | None) -> str | None:
 
 
 def _to_int(text: str) -> int:
-    try:
+    if text.isdigit() and (text[0] != "0" or len(text) == 1):
         return int(text)
-    except ValueError:
-        pass
     digits = text.replace("_", "")
     sign = -1 if digits.startswith("-") else 1
     if digits[:1] in ("+", "-"):
