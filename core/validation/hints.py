@@ -15,6 +15,7 @@ from core.model import Flavour, Resource
 from core.validation.kuma_validator import VALIDATOR_MODES, name_for_length_check
 from core.validation.names import go_quote, is_dns_name, is_ip, suggest_dns1035_label
 from core.validation.schema import DATA_SOURCE_FIELDS, MATCH_PROTOCOLS, TLS_VERSIONS, node_at
+from core.validation.values import json_type
 from core.validation.violation import Violation
 from core.versions import KumaVersion
 
@@ -51,10 +52,11 @@ def schema_hint(violation: Violation, version: KumaVersion) -> Hint:
             return (f"Write `{leaf}` as a number without quotes.", f"{leaf}: {int(value.strip())}\n")
         if expected == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
             return (f"Write `{leaf}` as a YAML boolean without quotes.", f"{leaf}: {value.lower()}\n")
+        subject = f"Each `{leaf}` entry" if path.endswith("]") else f"`{leaf}`"
         if value is None:
-            return (f"Remove `{leaf}: null` or give it a {expected} value.", "")
-        return (f"`{leaf}` must be {_article(expected)} {expected}; check the indentation and the field's shape "
-                "against the MeshExternalService reference.", "")
+            return (f"{subject} is null: remove it or give it {_article(expected)} {expected} value.", "")
+        return (f"{subject} must be {_article(expected)} {expected}, not {_article(json_type(value))} "
+                f"{json_type(value)}; check the indentation and the field's shape.", "")
     if rule in ("minimum", "maximum"):
         if leaf == "priority":
             return ("Use a priority between 0 and 128 (0 is preferred; use consecutive values).", "priority: 0\n")
