@@ -45,7 +45,7 @@ def check_tls_load_failed(ctx: Context, mes: Resource) -> Iterator[Finding]:
     if excl is None:
         return
     ref = _failing_reference(ctx, mes)
-    what = f"`{ref.field}` ({ref.message})" if ref else "its TLS material"
+    what = f"`{ref.field}` ({ref.message.removeprefix(f'{ref.field}: ')})" if ref else "its TLS material"
     scope = ("On 2.9 every later MES of the mesh is dropped with it (MES502)."
              if ctx.version.aborts_mes_loop_on_error else "Other MES are not affected.")
     log_line = excl.log_line or (ref.log_line if ref else None)
