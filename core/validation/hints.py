@@ -167,7 +167,12 @@ def _m1(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
             "type: HostnameGenerator\n")
 
 
+_MISSING = "It is missing (the API server's schema check reports `Required value`): "
+
+
 def _m2(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
+    if violation.value is None:
+        return (_MISSING + "add the port clients dial on the MES hostname (1-65535).", "port: 443\n")
     return ("Set `spec.match.port` to the port clients dial on the MES hostname (1-65535), e.g. 80 or 443.",
             "port: 443\n")
 
@@ -189,6 +194,8 @@ def _m3(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
 
 
 def _e1(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
+    if violation.value is None:
+        return (_MISSING + "add the port the external service listens on.", "port: 443\n")
     return ("Give the endpoint the port the external service listens on (1-65535).", "port: 443\n")
 
 
@@ -207,6 +214,8 @@ def _e2(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
         return ("Put the port in `port`, not in the address.", f"- address: {host}\n  port: {port_text}\n")
     if address.startswith("*."):
         return ("Wildcards are not allowed: list each hostname as its own endpoint (or its own MES).", "")
+    if violation.value is None:
+        return (_MISSING + "add the endpoint's hostname or IP.", "address: api.example.com\n")
     if address == "":
         return ("Set the endpoint address to a hostname or IP.", "address: api.example.com\n")
     return ("Use a plain IP (no leading zeros, no brackets) or hostname (letters, digits, `-`, `_`, dots).", "")
@@ -315,6 +324,8 @@ def _d6(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
 
 
 def _x1(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
+    if violation.value is None:
+        return (_MISSING + "set the extension type handled by your Kuma distribution, or remove `extension`.", "")
     return ("Set the extension type handled by your Kuma distribution, or remove `extension` and list `endpoints`.",
             "")
 

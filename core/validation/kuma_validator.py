@@ -147,15 +147,15 @@ def _endpoints(endpoints: list[Any] | tuple[Any, ...], emit: _Emit) -> None:
     for index, endpoint in enumerate(endpoints):
         if not isinstance(endpoint, dict):
             continue
-        address = v.string(endpoint, "address")
-        if address is v.INVALID:
+        written = v.string(endpoint, "address")
+        if written is v.INVALID:
             continue
-        address = address or ""
+        address = written or ""
         port = v.integer(endpoint, "port")
         if (is_ip(address) or is_dns_name(address)) and port is not v.INVALID and _bad_port(port):
             emit("E1", f"spec.endpoints[{index}].port", PORT_MESSAGE, port)
         if not is_ip(address) and not is_dns_name(address):
-            emit("E2", f"spec.endpoints[{index}].address", ADDRESS_MESSAGE, address)
+            emit("E2", f"spec.endpoints[{index}].address", ADDRESS_MESSAGE, written)
 
 
 # --- TLS: V1, V2, T1-T5, D1-D6 ------------------------------------------------------------------
