@@ -145,14 +145,16 @@ def _problem(exc: BaseException, piece: str, offset: int, document: int) -> Prob
         return Problem("MES003", "the document is nested too deeply to parse", offset + 1, document)
     if isinstance(exc, yaml.MarkedYAMLError):
         problem = exc.problem or "syntax error"
+        context = exc.context or ""
         mark = exc.problem_mark
         line = mark.line if mark is not None else 0
-        if exc.context_mark is not None and (mark is None or line >= piece.count("\n")):
-            line = exc.context_mark.line  # the problem is the end of the piece: point where it started
+        if exc.context_mark is not None and (mark is None or "flow" in context or "quoted" in context):
+            line = exc.context_mark.line  # an unclosed bracket or quote: point where it was opened
+        line = min(line, piece.rstrip("\n").count("\n"))  # never past the piece's last line
         if "maximum nesting depth" in problem:
             return Problem("MES003", "nesting is deeper than the YAML parser allows (1000 levels)",
                            offset + line + 1, document)
-        message = f"{exc.context}: {problem}" if exc.context else problem
+        message = f"{context}: {problem}" if context else problem
         return Problem("MES001", f"YAML syntax error: {message}", offset + line + 1, document)
     return Problem("MES001", f"YAML syntax error: {exc}", offset + 1, document)
 
