@@ -65,14 +65,14 @@ class MesView:
 
 
 def read_spec(spec: Any) -> MesView:
-    spec = spec if isinstance(spec, Mapping) else {}
+    spec = spec if isinstance(spec, dict) else {}
     match = _mapping(spec.get("match"))
     protocol = match.get("protocol")
     return MesView(
         port=_int(match.get("port")),
         protocol=protocol if isinstance(protocol, str) and protocol else "tcp",
         endpoints=_endpoints(spec.get("endpoints")),
-        has_extension=isinstance(spec.get("extension"), Mapping),
+        has_extension=isinstance(spec.get("extension"), dict),
         tls=_tls(spec.get("tls")),
     )
 
@@ -82,7 +82,7 @@ def _endpoints(value: Any) -> tuple[EndpointSpec, ...]:
         return ()
     out: list[EndpointSpec] = []
     for i, item in enumerate(value):
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             continue
         address = item.get("address")
         if not isinstance(address, str) or not address:
@@ -93,7 +93,7 @@ def _endpoints(value: Any) -> tuple[EndpointSpec, ...]:
 
 
 def _tls(value: Any) -> TlsSpec | None:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return None
     version = _mapping(value.get("version"))
     return TlsSpec(
@@ -106,18 +106,18 @@ def _tls(value: Any) -> TlsSpec | None:
 
 
 def _verification(value: Any) -> VerificationSpec | None:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return None
     mode_written = _str_or_none(value.get("mode"))
     server_name = value.get("serverName")
     sans: list[tuple[str, str]] = []
     raw_sans = value.get("subjectAltNames")
     for san in raw_sans if isinstance(raw_sans, list) else ():
-        if not isinstance(san, Mapping) or not isinstance(san.get("value"), str):
+        if not isinstance(san, dict) or not isinstance(san.get("value"), str):
             continue
         san_type = san.get("type")
         sans.append((san_type if san_type in ("Exact", "Prefix") else "Exact", san["value"]))
-    present = frozenset(f for f in DATA_SOURCE_FIELDS if isinstance(value.get(f), Mapping))
+    present = frozenset(f for f in DATA_SOURCE_FIELDS if isinstance(value.get(f), dict))
     return VerificationSpec(
         mode=mode_written if mode_written in MODES else "Secured",
         mode_written=mode_written,
@@ -136,7 +136,7 @@ def _has_member(source: Mapping[str, Any]) -> bool:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def _int(value: Any) -> int:

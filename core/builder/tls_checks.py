@@ -52,9 +52,9 @@ def check_no_sni(ctx: Context, mes: Resource) -> Iterator[Finding]:
         return
     first = t.view.endpoints[0]
     verification = t.view.tls.verification if t.view.tls else None
-    cleared = verification is not None and bool(verification.server_name) and verification.mode in ("SkipSAN",
-                                                                                                     "SkipAll")
-    why = f" (mode {verification.mode} clears `serverName`)" if cleared and verification else ""
+    why = ""
+    if verification is not None and verification.server_name and verification.mode in ("SkipSAN", "SkipAll"):
+        why = f" (mode {verification.mode} clears `serverName`)"
     path = f"{paths.ENDPOINTS}[{first.index}].address"
     yield _finding(
         "MES508",

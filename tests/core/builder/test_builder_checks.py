@@ -202,3 +202,9 @@ def test_garbage_everywhere_does_not_raise() -> None:
     ]
     for version in ("2.9", "2.11", "2.14", "3.0"):
         run(context(*weird, version=version))
+
+
+def test_no_sni_names_the_mode_that_cleared_server_name() -> None:
+    spec = tls_spec(endpoints=[{"address": "10.0.0.1", "port": 443}], mode="SkipAll", serverName="srv.example.com")
+    f = next(f for f in run(single(spec)) if f.code == "MES508")
+    assert "mode SkipAll clears `serverName`" in f.message and f.path == "spec.endpoints[0].address"
