@@ -107,3 +107,19 @@ def context(
     coverage = secrets or (SecretsCoverage.PRESENT if has_secrets else SecretsCoverage.ABSENT)
     return Context(options=opts, version=KumaVersion.parse(version), now=now, index=index,
                    secrets_coverage=coverage)
+
+
+def tls_mes(
+    name: str,
+    verification: dict[str, Any] | None,
+    *,
+    enabled: bool = True,
+    address: str = "api.example.com",
+    **kwargs: Any,
+) -> Resource:
+    """An MES with `tls.enabled` and the given `tls.verification` (None leaves it out)."""
+    tls: dict[str, Any] = {"enabled": enabled}
+    if verification is not None:
+        tls["verification"] = verification
+    spec = {"match": {"port": 80, "protocol": "http"}, "endpoints": [{"address": address, "port": 443}], "tls": tls}
+    return mes(name, spec, **kwargs)

@@ -179,8 +179,8 @@ def decode_go_base64(text: str) -> bytes | None:
 
 def decode_lenient_base64(text: str) -> bytes | None:
     """Decode base64 accepting what protobuf JSON accepts: standard or URL-safe alphabet, with or
-    without padding, whitespace ignored. None when invalid."""
-    cleaned = "".join(text.split())
+    without padding; like Go, only CR and LF are ignored (a space is invalid). None when invalid."""
+    cleaned = text.replace("\r", "").replace("\n", "")
     if not cleaned:
         return b""
     cleaned = cleaned.rstrip("=")

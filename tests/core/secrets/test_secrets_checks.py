@@ -1,0 +1,197 @@
+"""Findings of the secret-reference checks: codes, paths, hints and ready fixes (no secret bytes)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from core.checks.base import Phase, Scope
+from core.model import Flavour, SecretPayload, SecretsCoverage, Severity
+from core.secrets import resolve
+from core.secrets.checks import CHECKS, coverage_findings, reference_findings, secret_admission_findings
+from tests.factories import context, k8s_secret, tls_mes, universal_secret
+
+PAYLOAD = b"-----BEGIN CERTIFICATE-----\nTOP-SECRET-PAYLOAD-MARKER\n-----END CERTIFICATE-----\n"
+K8S, UNI = Flavour.KUBERNETES, Flavour.UNIVERSAL
+
+
+def findings_for(verification, *secrets, flavour=K8S, mesh="demo", version="2.14", coverage=SecretsCoverage.PRESENT):
+    resource = tls_mes("svc", verification, mesh=mesh, flavour=flavour)
+    ctx = context(resource, *secrets, version=version, secrets=coverage)
+    resolve(ctx)
+    return ctx, list(reference_findings(ctx, resource))
+
+
+def assert_safe(finding):
+    text = finding.message + finding.hint + finding.fix
+    assert "TOP-SECRET-PAYLOAD-MARKER" not in text
+    assert base64.b64encode(PAYLOAD).decode() not in text
+
+
+CA_PATH = "spec.tls.verification.caCert.secret"
+CASES = [
+    ("MES201", K8S, {"caCert": {"secret": "ca"}}, [], CA_PATH, "--from-file=value=ca.pem"),
+    ("MES201", UNI, {"caCert": {"secret": "ca"}}, [], CA_PATH, "kumactl apply"),
+    ("MES202", K8S, {"caCert": {"secret": "ca"}}, [k8s_secret("ca", PAYLOAD, mesh="demo", namespace="apps")],
+     CA_PATH, "-n apps -o jsonpath='{.data.value}'"),
+    ("MES203", K8S, {"caCert": {"secret": "ca"}}, [k8s_secret("ca", PAYLOAD, mesh="other")],
+     CA_PATH, "ca-demo"),
+    ("MES203", UNI, {"caCert": {"secret": "ca"}}, [universal_secret("ca", PAYLOAD, mesh="other")],
+     CA_PATH, "--mesh other"),
+    ("MES204", K8S, {"caCert": {"secret": "ca"}}, [k8s_secret("ca", PAYLOAD, mesh=None)],
+     CA_PATH, "kubectl delete secret ca"),
+    ("MES205", K8S, {"caCert": {"secret": "ca"}}, [k8s_secret("ca", PAYLOAD, mesh="demo", secret_type="Opaque")],
+     CA_PATH, "--type=system.kuma.io/secret"),
+    ("MES206", K8S, {"caCert": {"secret": "ca"}},
+     [k8s_secret("ca", PAYLOAD, mesh=None, secret_type="system.kuma.io/global-secret")],
+     CA_PATH, "ca-demo"),
+    ("MES206", UNI, {"caCert": {"secret": "ca"}}, [universal_secret("ca", PAYLOAD, global_=True)],
+     CA_PATH, "global-secret"),
+    ("MES207", K8S, {"caCert": {"secret": "ca"}}, [k8s_secret("ca", PAYLOAD, mesh="demo", key="ca.crt")],
+     CA_PATH, "{.data.ca\\.crt}"),
+    ("MES208", K8S, {"caCert": {"secret": "ca"}}, [k8s_secret("ca", b"", mesh="demo")],
+     CA_PATH, "kubectl patch secret ca"),
+    ("MES208", UNI, {"caCert": {"secret": "ca"}}, [universal_secret("ca", b"", mesh="demo")],
+     CA_PATH, "base64 -w0"),
+    ("MES209", K8S, {"caCert": {"secret": "ca"}}, [k8s_secret("ca", b"not base64!", mesh="demo", encode=False)],
+     CA_PATH, "kubectl apply -f -"),
+    ("MES210", K8S, {"caCert": {"secret": ""}}, [], CA_PATH, "secret: <secret-name>"),
+    ("MES210", UNI, {"caCert": {"secret": ""}}, [], CA_PATH, "secret: <secret-name>"),
+]
+
+
+@pytest.mark.parametrize(("code", "flavour", "verification", "secrets", "path", "fix_part"), CASES)
+def test_reference_finding(code, flavour, verification, secrets, path, fix_part):
+    _, findings = findings_for(verification, *secrets, flavour=flavour)
+    [finding] = findings
+    assert (finding.code, finding.path) == (code, path)
+    assert finding.resource.name == "svc" and finding.hint
+    assert fix_part in finding.fix
+    assert_safe(finding)
+    if secrets:  # the near miss (or the Secret itself) is linked
+        assert finding.related and finding.related[0].name == "ca"
+
+
+@pytest.mark.parametrize(("value", "code", "fix_part"), [
+    ({"secret": "ca"}, "MES211", "name: ca"),
+    ({"inline": "eA=="}, "MES211", "type: InsecureInline"),
+    ({"type": "File", "file": {"path": "/ca.pem"}}, "MES212", "secretRef:"),
+    ({"type": "Secret"}, "MES213", "secretRef:"),
+    ({"type": "InsecureInline"}, "MES213", "insecureInline:"),
+])
+@pytest.mark.parametrize("flavour", [K8S, UNI])
+def test_3_0_findings(value, code, fix_part, flavour):
+    _, findings = findings_for({"caCert": value}, flavour=flavour, version="3.0")
+    [finding] = findings
+    assert finding.code == code and fix_part in finding.fix
+    assert finding.fix.startswith(("spec:", "kubectl", "kumactl"))
+
+
+def test_missing_label_on_default_mesh_is_fixed_by_labelling():
+    _, [finding] = findings_for({"caCert": {"secret": "ca"}}, k8s_secret("ca", PAYLOAD, mesh=None), mesh="default")
+    assert finding.fix == "kubectl label secret ca -n kuma-system kuma.io/mesh=default"
+
+
+def test_kubernetes_tls_secret_gets_a_separate_kuma_secret():
+    secret = k8s_secret("ca", PAYLOAD, mesh="demo", secret_type="kubernetes.io/tls", key="tls.crt")
+    _, [finding] = findings_for({"caCert": {"secret": "ca"}}, secret)
+    assert "ca-kuma" in finding.fix and "delete" not in finding.fix
+    assert "{.data.tls\\.crt}" in finding.fix
+
+
+def test_created_secrets_get_their_mesh_label_in_the_same_write():
+    _, [finding] = findings_for({"caCert": {"secret": "ca"}})
+    assert "kubectl label --local -f - kuma.io/mesh=demo" in finding.fix
+    assert "kubectl label secret" not in finding.fix
+
+
+def test_ok_and_inline_base64_problems_produce_no_reference_finding():
+    _, findings = findings_for({"caCert": {"secret": "ca"}}, k8s_secret("ca", PAYLOAD, mesh="demo"))
+    assert findings == []
+    _, findings = findings_for({"caCert": {"inline": "not base64"}})
+    assert findings == []  # MES105 belongs to the validator
+
+
+def test_finding_points_at_the_line_of_the_field():
+    resource = tls_mes("svc", {"caCert": {"secret": "ca"}})
+    resource.field_lines["spec.tls.verification.caCert"] = 17
+    resource.field_lines[CA_PATH] = 18
+    ctx = context(resource, secrets=SecretsCoverage.PRESENT)
+    resolve(ctx)
+    [finding] = reference_findings(ctx, resource)
+    assert finding.origin.line == 18
+
+
+# --- MES214 --------------------------------------------------------------------------------------
+
+
+def test_kuma_secret_with_empty_or_missing_value_is_rejected_by_the_webhook():
+    empty = k8s_secret("empty", b"", mesh="demo")
+    missing = k8s_secret("missing", PAYLOAD, mesh="demo", key="tls.crt")
+    fine = k8s_secret("fine", PAYLOAD, mesh="demo")
+    elsewhere = k8s_secret("elsewhere", b"", mesh="demo", namespace="apps")  # webhook only watches kuma-system
+    opaque = k8s_secret("opaque", b"", mesh="demo", secret_type="Opaque")
+    string_data = k8s_secret("sd", None, mesh="demo")
+    string_data.payload = SecretPayload("system.kuma.io/secret", data={}, string_data={"value": "x"})
+    ctx = context(empty, missing, fine, elsewhere, opaque, string_data)
+    found = list(secret_admission_findings(ctx))
+    assert sorted(f.resource.name for f in found) == ["empty", "missing"]
+    assert all(f.code == "MES214" and f.path == "data.value" and f.severity is Severity.ERROR for f in found)
+    assert "data.value: cannot be empty." in found[0].message
+
+
+def test_global_secret_with_mesh_label_is_rejected():
+    labelled = k8s_secret("g", PAYLOAD, mesh="demo", secret_type="system.kuma.io/global-secret")
+    clean = k8s_secret("h", PAYLOAD, mesh=None, secret_type="system.kuma.io/global-secret")
+    found = list(secret_admission_findings(context(labelled, clean)))
+    [finding] = found
+    assert finding.path == 'metadata.labels["kuma.io/mesh"]' and finding.resource.name == "g"
+    assert finding.fix == "kubectl label secret g -n kuma-system kuma.io/mesh-"
+
+
+def test_universal_secrets_have_no_webhook():
+    assert list(secret_admission_findings(context(universal_secret("u", b"", mesh="demo")))) == []
+
+
+# --- coverage notes -------------------------------------------------------------------------------
+
+
+def test_absent_secrets_give_one_note():
+    a = tls_mes("a", {"caCert": {"secret": "ca"}})
+    b = tls_mes("b", {"clientCert": {"secret": "c"}, "clientKey": {"secret": "k"}})
+    ctx = context(a, b, secrets=SecretsCoverage.ABSENT)
+    resolve(ctx)
+    [note] = coverage_findings(ctx)
+    assert note.code == "MES902" and note.severity is Severity.INFO
+    assert "3 secret reference(s) of 2" in note.message
+    assert "kubectl get secrets -n kuma-system" in note.fix
+
+
+def test_denied_secrets_note_carries_the_reason():
+    a = tls_mes("a", {"caCert": {"secret": "ca"}}, flavour=UNI, mesh="m1")
+    ctx = context(a, secrets=SecretsCoverage.DENIED)
+    ctx.secrets_note = 'user "guest" cannot access the resource of type "Secret"'
+    resolve(ctx)
+    [note] = coverage_findings(ctx)
+    assert note.code == "MES905" and 'cannot access the resource of type "Secret"' in note.message
+    assert "kumactl get secrets --mesh m1" in note.fix
+
+
+def test_no_note_when_nothing_was_left_unchecked():
+    ctx = context(tls_mes("a", {"caCert": {"inlineString": "x"}}), secrets=SecretsCoverage.ABSENT)
+    resolve(ctx)
+    assert list(coverage_findings(ctx)) == []
+    ctx = context(tls_mes("a", {"caCert": {"secret": "ca"}}), k8s_secret("ca", PAYLOAD))
+    resolve(ctx)
+    assert list(coverage_findings(ctx)) == []
+
+
+def test_checks_are_registered_for_the_diagnose_phase():
+    by_id = {c.id: c for c in CHECKS}
+    assert by_id["MES201-secret-references"].scope is Scope.SERVICE
+    assert by_id["MES214-secret-admission"].scope is Scope.GLOBAL
+    assert by_id["MES902-secrets-coverage"].codes == ("MES902", "MES905")
+    assert all(c.phase is Phase.DIAGNOSE for c in CHECKS)
+    from core.checks.registry import REGISTRY
+    assert {c.id for c in CHECKS} <= {c.id for c in REGISTRY}
