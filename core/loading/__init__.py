@@ -142,4 +142,5 @@ class _Load:
         message = f"{why}: stopped reading at {ref.file}; what was read before is analysed"
         origin = ref.origin(0, line)
         self.result.findings.append(finding("MES003", message, None, origin=origin))
+        self.result.documents.append(DocumentRecord(origin, DocumentStatus.FAILED, reason=message))
         raise _Stop(why)

@@ -68,7 +68,7 @@ def test_duplicate_key_keeps_the_last_value() -> None:
     assert finding.resource is not None and finding.resource.name == "good"
 
 
-def test_unsafe_tag_never_runs_anything(tmp_path, monkeypatch) -> None:
+def test_unsafe_tag_never_runs_anything(monkeypatch) -> None:
     import os
 
     calls: list[object] = []
