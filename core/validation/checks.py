@@ -6,19 +6,50 @@ and the errors among them decide whether the MES reaches the store.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from typing import Any
 
 from core.catalogue import finding
 from core.checks.base import Check, Phase, Scope, ServiceCheck
 from core.context import Context
 from core.model import Finding, Flavour, Origin, Resource
 from core.validation import admission, deprecations, hints, semantic
-from core.validation.defaults import apply_defaults
 from core.validation.kuma_validator import RULE_CODES
 from core.validation.names import kuma_display_name, suggest_dns1035_label
-from core.validation.spec_validation import validate_spec
+from core.validation.spec_validation import SpecValidation, validate_spec
 from core.validation.structural import PRIORITY_UNSUPPORTED
 from core.validation.violation import Violation
+from core.versions import KumaVersion
+
+_CACHE_LIMIT = 20_000
+_local = threading.local()
+
+
+def _validated(ctx: Context, mes: Resource) -> SpecValidation:
+    """`validate_spec` once per MES and version, shared by the checks below (read-only).
+
+    Every check of an analysis needs the defaulted spec; computing it once per MES keeps large
+    inputs fast. Entries are keyed by object identity and re-validated against the resource's
+    identity fields, so a changed or replaced resource is never served a stale result.
+    """
+    cache: dict[int, tuple[Resource, Any, tuple[Any, ...], SpecValidation]] | None = getattr(_local, "cache", None)
+    if cache is None or len(cache) > _CACHE_LIMIT:
+        cache = _local.cache = {}
+    stamp = _stamp(mes, ctx.version)
+    entry = cache.get(id(mes))
+    if entry is not None and entry[0] is mes and entry[1] is mes.spec and entry[2] == stamp:
+        return entry[3]
+    result = validate_spec(mes, ctx.version)
+    cache[id(mes)] = (mes, mes.spec, stamp, result)  # holding both keeps their ids from being reused
+    return result
+
+
+def _stamp(mes: Resource, version: KumaVersion) -> tuple[Any, ...]:
+    labels = tuple(sorted((str(k), str(v)) for k, v in mes.labels.items())) if isinstance(mes.labels, dict) else ()
+    annotations = (tuple(sorted((str(k), str(v)) for k, v in mes.annotations.items()))
+                   if isinstance(mes.annotations, dict) else ())
+    return (version, mes.flavour, mes.name, mes.namespace, mes.mesh, labels, annotations)
 
 
 def _origin(mes: Resource, path: str) -> Origin:
@@ -38,7 +69,7 @@ def _finding(mes: Resource, violation: Violation, hint: str = "", fix: str = "")
 
 def check_schema(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES101-MES106, MES155: CRD / Universal schema, after the defaults Kuma applies."""
-    for violation in validate_spec(mes, ctx.version).schema:
+    for violation in _validated(ctx, mes).schema:
         if violation.code == PRIORITY_UNSUPPORTED:
             hint, fix = hints.priority_hint(ctx.version)
         else:
@@ -48,7 +79,7 @@ def check_schema(ctx: Context, mes: Resource) -> Iterable[Finding]:
 
 def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES110-MES130: Kuma's validator rules, in Kuma's emission order."""
-    for violation in validate_spec(mes, ctx.version).kuma:
+    for violation in _validated(ctx, mes).kuma:
         hint, fix = hints.kuma_hint(violation, mes, ctx.version)
         yield _finding(mes, violation, hint, fix)
 
@@ -67,7 +98,7 @@ def check_name_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
 
 def check_sni_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES132: the KRI SNI of the MES port does not conform (2.14+)."""
-    spec = apply_defaults(mes, ctx.version)
+    spec = _validated(ctx, mes).spec
     for violation in deprecations.sni_deprecations(mes, ctx.version, spec, ctx.options.zone):
         field = violation.rule
         if field in ("name", "length"):
@@ -132,35 +163,35 @@ def check_mesh_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
 
 def check_no_endpoints(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES150: neither endpoints nor an extension."""
-    for violation in semantic.no_endpoints(apply_defaults(mes, ctx.version), ctx.version):
+    for violation in semantic.no_endpoints(_validated(ctx, mes).spec, ctx.version):
         yield _finding(mes, violation, "List the external endpoints (or delete the MES if unused).",
                        "endpoints:\n  - address: api.example.com\n    port: 443\n")
 
 
 def check_extension(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES151: an extension, which plain Kuma does not act on."""
-    for violation in semantic.extension_unhandled(apply_defaults(mes, ctx.version)):
+    for violation in semantic.extension_unhandled(_validated(ctx, mes).spec):
         yield _finding(mes, violation, "Remove `extension` unless your Kuma distribution documents this type; "
                                        "plain Kuma routes to the listed `endpoints`.")
 
 
 def check_verification_without_tls(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES152: verification configured but TLS not enabled."""
-    for violation in semantic.verification_without_tls(apply_defaults(mes, ctx.version)):
+    for violation in semantic.verification_without_tls(_validated(ctx, mes).spec):
         yield _finding(mes, violation, "Set `tls.enabled: true` to originate TLS, or remove `tls.verification`.",
                        "tls:\n  enabled: true\n")
 
 
 def check_plaintext_to_tls_port(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES153: HTTP-family protocol to endpoint port 443 with TLS off."""
-    for violation in semantic.plaintext_to_tls_port(apply_defaults(mes, ctx.version)):
+    for violation in semantic.plaintext_to_tls_port(_validated(ctx, mes).spec):
         yield _finding(mes, violation, "Enable TLS origination (`tls.enabled: true`), or use `protocol: tcp` if "
                                        "the application speaks TLS itself.", "tls:\n  enabled: true\n")
 
 
 def check_priority_gaps(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES154: endpoint priorities not running 0..N (2.14+)."""
-    for violation in semantic.priority_gaps(apply_defaults(mes, ctx.version), ctx.version):
+    for violation in semantic.priority_gaps(_validated(ctx, mes).spec, ctx.version):
         used = violation.value if isinstance(violation.value, tuple) else ()
         renumbered = ", ".join(f"{old} -> {new}" for new, old in enumerate(used) if old != new)
         yield _finding(mes, violation, f"Renumber the priorities without gaps ({renumbered}).")
@@ -168,7 +199,7 @@ def check_priority_gaps(ctx: Context, mes: Resource) -> Iterable[Finding]:
 
 def check_data_source_members(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES156-MES158: legacy data sources with several, no or empty members."""
-    for violation in semantic.legacy_data_source_warnings(apply_defaults(mes, ctx.version), ctx.version):
+    for violation in semantic.legacy_data_source_warnings(_validated(ctx, mes).spec, ctx.version):
         if violation.code == semantic.SEVERAL_MEMBERS:
             members = violation.value if isinstance(violation.value, tuple) else ("secret",)
             hint = f"Keep only `{members[0]}` (the one Kuma uses) and remove the others."
@@ -182,7 +213,7 @@ def check_data_source_members(ctx: Context, mes: Resource) -> Iterable[Finding]:
 
 def check_double_tls(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES159: `match.port` 443 + HTTP protocol + TLS origination."""
-    for violation in semantic.double_tls(apply_defaults(mes, ctx.version)):
+    for violation in semantic.double_tls(_validated(ctx, mes).spec):
         yield _finding(mes, violation, "If applications call `https://` on the MES hostname, use `protocol: tcp` "
                                        "and no MES TLS; if they call `http://`, use `match.port: 80`.",
                        "match:\n  port: 80\n  protocol: http\n")

@@ -9,7 +9,7 @@ import yaml
 
 from core.model import Finding, Resource
 from core.validation.checks import CHECKS
-from tests.factories import context
+from tests.factories import context, mes
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "validation"
 
@@ -40,3 +40,14 @@ def codes(findings: list[Finding]) -> list[str]:
 def kuma_rules(findings: list[Finding]) -> list[Finding]:
     """Only the Kuma validator findings (MES110-MES130)."""
     return [f for f in findings if "MES110" <= f.code <= "MES130"]
+
+
+def clean_spec() -> dict[str, Any]:
+    """A spec with no finding at all (the factory default triggers MES153 on purpose-free port 443)."""
+    return {"match": {"port": 443, "protocol": "tcp"}, "endpoints": [{"address": "api.example.com", "port": 443}]}
+
+
+def svc(name: str, **kwargs: Any) -> Resource:
+    """`tests.factories.mes` with `clean_spec()` unless a spec is given."""
+    spec_ = kwargs.pop("spec", None)
+    return mes(name, spec_ if spec_ is not None else clean_spec(), **kwargs)
