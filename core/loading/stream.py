@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,10 @@ from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, i
 from core.options import Limits
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# an anchor (`&name` after a space, a bracket, a comma or at a line start); only documents with one
+# need alias bookkeeping. False positives (`a &b` in a plain scalar) only cost a little speed.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s]", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +72,7 @@ def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> It
     if _looks_like_json(text):
         yield from parse_json(text, offset, limits, counter)
         return
-    track = "&" in text
+    anchors = _ANCHOR.search(text) is not None
     loader = Loader(text)
     resume_line = 0
     try:
@@ -81,6 +86,8 @@ def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> It
             document = counter.take()
             end = node.end_mark
             resume_line = end.line + (1 if end.column > 0 else 0)
+            start = max(node.start_mark.index - 1, 0)
+            track = anchors and _ANCHOR.search(text, start, node.end_mark.index + 1) is not None
             item = _build(node, offset, limits, document, track)
             if item is not None:
                 yield item
@@ -97,7 +104,7 @@ def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from
 
 def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
     loader = Loader(piece)
-    track = "&" in piece
+    track = _ANCHOR.search(piece) is not None
     try:
         while True:
             try:
