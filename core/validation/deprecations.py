@@ -43,6 +43,8 @@ def sni_deprecations(mes: Resource, version: KumaVersion, spec: dict[str, Any], 
     if not version.warns_sni_format:
         return []
     port = v.integer(v.get(spec, "match"), "port")
+    if port is v.INVALID:
+        return []  # Kuma could not even decode the resource; MES102 says why
     identity = sni_identity(mes, port, zone)
     label_path = "metadata.labels" if mes.flavour is Flavour.KUBERNETES else "labels"
     paths = {
