@@ -90,3 +90,21 @@ def test_depth_limit_is_configurable() -> None:
     data = b"kind: ConfigMap\ndata: {a: {b: {c: 1}}}\n"
     assert load_bytes("d.yaml", data, Limits(max_depth=4)).findings == []
     assert [f.code for f in load_bytes("d.yaml", data, Limits(max_depth=3)).findings] == ["MES003"]
+
+
+def test_aliases_are_tracked_whatever_the_position_of_the_anchor() -> None:
+    levels = "".join(f"- &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(6))
+    cases = [
+        "type: Secret\nname: a\n---\n--- &r [1, *r]\n",  # recursive root, anchor right after the marker
+        "type: Secret\nname: a\n--- &root\n- x\n- &a [l, l, l, l, l, l, l, l, l]\n" + levels,
+    ]
+    for text in cases:
+        result = load_bytes("a.yaml", text.encode(), Limits(max_alias_nodes=1000))
+        assert [f.code for f in result.findings] == ["MES003"], result.findings
+        assert [r.name for r in result.resources] == ["a"]
+
+
+def test_ampersands_in_values_are_not_anchors() -> None:
+    data = b"type: MeshExternalService\nname: a\nlabels: {q: 'x&y'}\nspec:\n  match: {port: 80}\n  note: a & b\n"
+    result = load_bytes("a.yaml", data)
+    assert not result.findings and result.resources[0].spec["note"] == "a & b"
