@@ -84,20 +84,22 @@ _CODES: list[Code] = [
          "`kuma.io/v1alpha1`; check the manifest.", "apiVersion: kuma.io/v1beta9\nkind: MeshExternalService\n"),
     # --- MES1xx: MES schema (CRD / Universal OpenAPI) ----------------------------------------------
     Code("MES101", "Required field missing", E, _WRITE,
-         "The CRD / Universal schema requires this field (`spec.match`, `spec.match.port`, endpoint "
-         "`address` and `port`, SAN `value`, `extension.type`, on 2.9 `extension.config`, on 3.0 the "
-         "data-source `type`, `secretRef.kind`/`name`, `insecureInline.value`). The write is rejected.",
-         "spec:\n  match: {protocol: tcp}   # no port\n"),
+         "The CRD / Universal schema requires this field (`spec.match`, SAN `value`, on 2.9 "
+         "`extension.config`, on 3.0 `secretRef.kind`/`name` and the members of the chosen data source). "
+         "The write is rejected. Where Kuma's validator reports the same missing field (`match.port`, "
+         "endpoint `address`/`port`, `extension.type`, 3.0 data-source `type`), its message is shown instead.",
+         "subjectAltNames: [{type: Exact}]   # no value\n"),
     Code("MES102", "Field has the wrong type", E, _WRITE,
          "The schema declares another JSON type for this field (e.g. a port given as a string). "
          "The write is rejected.", "spec:\n  match: {port: \"80\"}\n"),
     Code("MES103", "Value out of range", E, _WRITE,
-         "A number or string is outside the schema's bounds: ports 1-65535 (negative ports pass Kuma's "
-         "validator but not the schema), `priority` 0-128, `address` not empty.",
+         "A number is outside the schema's bounds: ports 1-65535 (negative ports pass Kuma's validator "
+         "but not the schema), `priority` 0-128.",
          "spec:\n  endpoints: [{address: 1.1.1.1, port: -1}]\n"),
     Code("MES104", "Value not allowed by the schema enum", E, _WRITE,
-         "The schema restricts this field to a fixed list (e.g. data-source `type`, `secretRef.kind`).",
-         "caCert: {type: Vault}\n"),
+         "The schema restricts this field to a fixed list and Kuma's validator does not check it here "
+         "(e.g. an empty `match.type` on 2.10+, which the validator accepts and the CRD does not, or a "
+         "`secretRef.kind` under `type: InsecureInline`).", "match: {type: \"\", port: 80}\n"),
     Code("MES105", "`inline` is not valid base64", E, _WRITE,
          "Legacy `inline` has `format: byte`: its value must be base64. Plain PEM text belongs in "
          "`inlineString`.", "caCert: {inline: \"-----BEGIN CERTIFICATE-----...\"}\n", "2.9-2.14"),
