@@ -94,7 +94,7 @@ _CODES: list[Code] = [
          "The write is rejected.", "spec:\n  match: {port: \"80\"}\n"),
     Code("MES103", "Value out of range", E, _WRITE,
          "A number is outside the schema's bounds: ports 1-65535 (negative ports pass Kuma's validator "
-         "but not the schema), `priority` 0-128.",
+         "but not the schema), `priority` 0-128; `address` must not be empty.",
          "spec:\n  endpoints: [{address: 1.1.1.1, port: -1}]\n"),
     Code("MES104", "Value not allowed by the schema enum", E, _WRITE,
          "The schema restricts this field to a fixed list and Kuma's validator does not check it here "
