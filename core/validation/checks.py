@@ -31,7 +31,8 @@ def _validated(ctx: Context, mes: Resource) -> SpecValidation:
 
     Every check of an analysis needs the defaulted spec; computing it once per MES keeps large
     inputs fast. Entries are keyed by object identity and re-validated against the resource's
-    identity fields, so a changed or replaced resource is never served a stale result.
+    identity fields and its `spec` object, so a replaced spec or a renamed/relabelled resource is
+    never served a stale result (a spec mutated in place is not detected: pipeline stages never do).
     """
     cache: dict[int, tuple[Resource, Any, tuple[Any, ...], SpecValidation]] | None = getattr(_local, "cache", None)
     if cache is None or len(cache) > _CACHE_LIMIT:
