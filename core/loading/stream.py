@@ -71,28 +71,32 @@ def parse_file(decoded: textmod.Decoded, limits: Limits) -> Iterator[Item]:
 def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
     if _looks_like_json(text):
         yield from parse_json(text, offset, limits, counter)
-        return
+    else:
+        yield from _parse_yaml(text, offset, limits, counter)
+
+
+def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
     anchors = _ANCHOR.search(text) is not None
-    loader = Loader(text)
     resume_line = 0
+    loader = None
     try:
-        while True:
-            try:
-                if not loader.check_node():
-                    return
-                node = loader.get_node()
-            except (yaml.YAMLError, RecursionError, MemoryError):
-                break
+        loader = Loader(text)
+        while loader.check_node():
+            node = loader.get_node()
             document = counter.take()
             end = node.end_mark
             resume_line = end.line + (1 if end.column > 0 else 0)
             start = max(node.start_mark.index - 1, 0)
-            track = anchors and _ANCHOR.search(text, start, node.end_mark.index + 1) is not None
+            track = anchors and _ANCHOR.search(text, start, end.index + 1) is not None
             item = _build(node, offset, limits, document, track)
             if item is not None:
                 yield item
+        return
+    except (yaml.YAMLError, RecursionError, MemoryError):
+        pass
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     # the parser aborted: everything after the last good document, piece by piece
     yield from _parse_pieces(text, offset, limits, counter, resume_line)
 
@@ -103,26 +107,23 @@ def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from
 
 
 def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
-    loader = Loader(piece)
     track = _ANCHOR.search(piece) is not None
+    loader = None
     try:
-        while True:
-            try:
-                if not loader.check_node():
-                    return
-                node = loader.get_node()
-            except (yaml.YAMLError, RecursionError, MemoryError) as exc:
-                body, body_offset = _strip_marker(piece, offset)
-                if _looks_like_json(body):
-                    yield from parse_json(body, body_offset, limits, counter)
-                else:
-                    yield _problem(exc, piece, offset, counter.take())
-                return
-            item = _build(node, offset, limits, counter.take(), track)
+        loader = Loader(piece)
+        while loader.check_node():
+            item = _build(loader.get_node(), offset, limits, counter.take(), track)
             if item is not None:
                 yield item
+    except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+        body, body_offset = _strip_marker(piece, offset)
+        if _looks_like_json(body):
+            yield from parse_json(body, body_offset, limits, counter)
+        else:
+            yield _problem(exc, piece, offset, counter.take())
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) -> Item | None:
@@ -184,13 +185,18 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iter
     decoder = json.JSONDecoder(object_pairs_hook=pairs)
     pos = _skip_space(text, 0)
     while pos < len(text):
+        if text[pos] not in "{[":  # YAML documents after the JSON ones: hand the rest over
+            line_start = text.rfind("\n", 0, pos) + 1
+            yield from _parse_yaml(text[line_start:], offset + text.count("\n", 0, line_start), limits, counter)
+            return
         document = counter.take()
         dups.clear()
         start_line = offset + text.count("\n", 0, pos) + 1
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            yield Problem("MES001", f"invalid JSON: {exc.msg} (column {exc.colno})", offset + exc.lineno, document)
+            yield Problem("MES001", f"invalid JSON: {exc.msg} (column {exc.colno}); a document that starts with "
+                          "`{` or `[` is read as JSON, as kubectl does", offset + exc.lineno, document)
             resume = _next_value_start(text, exc.pos)
             if resume < 0:
                 return
@@ -219,8 +225,9 @@ def _json_item(chunk: str, value: Any, line: int, document: int, dups: list[str]
 
 def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits) -> Parsed | None:
     """The same value composed as YAML, for line numbers; None when YAML reads it differently."""
-    loader = Loader(chunk)
+    loader = None
     try:
+        loader = Loader(chunk)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -230,7 +237,8 @@ def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits
     except (yaml.YAMLError, TreeError, RecursionError, ValueError):
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return parsed if parsed.obj == value else None
 
 
@@ -267,6 +275,6 @@ def _skip_space(text: str, pos: int) -> int:
 
 
 def _next_value_start(text: str, pos: int) -> int:
-    """After a JSON error: the next line that starts a new value (`{` or `[` in column 0)."""
-    candidates = [i for i in (text.find("\n{", pos), text.find("\n[", pos)) if i >= 0]
+    """After a JSON error: the next line that starts a new value (`{`, `[` or `---` in column 0)."""
+    candidates = [i for i in (text.find("\n{", pos), text.find("\n[", pos), text.find("\n---", pos)) if i >= 0]
     return min(candidates) + 1 if candidates else -1

@@ -349,3 +349,54 @@ def test_empty_file_and_separators_only_are_recorded_not_errors() -> None:
         result = load_bytes("e.yaml", data)
         assert not result.findings and not result.resources
         assert [d.status for d in result.documents] == [DocumentStatus.IGNORED]
+
+
+@pytest.fixture
+def pure_python_yaml(monkeypatch):
+    """The loader without libyaml (PyYAML's pure-Python SafeLoader), as on a machine without it."""
+    import yaml
+
+    import core.loading.stream
+
+    monkeypatch.setattr(core.loading.stream, "Loader", yaml.SafeLoader)
+
+
+@pytest.mark.parametrize("name", ["k8s-mes.yaml", "multi-doc-mixed.yaml", "rest-list.json", "crlf.yaml"])
+def test_forms_load_the_same_without_libyaml(name: str, monkeypatch) -> None:
+    fast = load_form(name)
+    import yaml
+
+    import core.loading.stream
+
+    monkeypatch.setattr(core.loading.stream, "Loader", yaml.SafeLoader)
+    slow = load_form(name)
+    assert [(r.key, r.spec, r.field_lines, r.origin) for r in slow.resources] == [
+        (r.key, r.spec, r.field_lines, r.origin) for r in fast.resources]
+    assert slow.documents == fast.documents and slow.findings == fast.findings
+
+
+def test_json_document_that_yaml_rejects_falls_back_to_json(pure_python_yaml) -> None:
+    tabbed = (FORMS / "tab-indented.json").read_bytes()
+    data = (FORMS / "universal-secret.yaml").read_bytes() + b"---\n" + tabbed + b"---\n" + (
+        FORMS / "universal-mesh.yaml").read_bytes()
+    result = load_bytes("mixed.yaml", data)
+    assert not result.findings
+    assert [(r.name, r.origin.document, r.origin.line) for r in result.resources] == [
+        ("httpbin-ca", 0, 1), ("tabbed", 1, 6), ("default", 2, 21)]
+
+
+def test_yaml_documents_after_a_leading_json_document() -> None:
+    data = (b'{"type": "Secret", "name": "a", "data": "YQ=="}\n---\n' + (FORMS / "universal-mesh.yaml").read_bytes()
+            + b"---\n" + (FORMS / "k8s-mes.yaml").read_bytes())
+    result = load_bytes("mixed.yaml", data)
+    assert not result.findings
+    assert [(r.name, r.origin.document, r.origin.line) for r in result.resources] == [
+        ("a", 0, 1), ("default", 1, 3), ("httpbin", 2, 16)]
+    assert result.resources[2].line_of("spec.endpoints[1].port") == 35
+
+
+def test_broken_leading_json_document_then_yaml() -> None:
+    data = b'{"type": "Secret", "name": "a",}\n---\n' + (FORMS / "universal-mesh.yaml").read_bytes()
+    result = load_bytes("mixed.yaml", data)
+    assert codes(result) == ["MES001"] and "read as JSON" in result.findings[0].message
+    assert [(r.name, r.origin.line) for r in result.resources] == [("default", 3)]
