@@ -69,7 +69,8 @@ _CODES: list[Code] = [
          "Kubernetes and Kuma would reject it too. The document is skipped.",
          "spec: !!python/object:os.system {}\n"),
     Code("MES005", "File could not be read", E, _INPUT,
-         "The file is binary, not valid UTF-8/UTF-16 text, or could not be opened."),
+         "The file (or one document of it) is binary, not valid UTF-8/UTF-16 text, holds NUL or control "
+         "characters, or is a broken archive. What can be read of the rest of the file is still loaded."),
     Code("MES006", "Duplicate resource", W, _INPUT,
          "The same resource (kind, mesh, name) appears more than once. The last definition wins, as it "
          "would with `kubectl apply` in order."),
@@ -77,8 +78,8 @@ _CODES: list[Code] = [
          "A mapping repeats a key. YAML parsers keep the last value; kubectl and the Kubernetes API "
          "server reject or warn about duplicate fields.", "spec:\n  match: {port: 80}\n  match: {port: 443}\n"),
     Code("MES008", "Unsafe archive entry", E, _INPUT,
-         "An archive member was not extracted: absolute path or `..` traversal, link, device, or an "
-         "entry over the expansion limits."),
+         "An archive member was not extracted: absolute path or `..` traversal, symbolic or hard link, "
+         "device or other special file, or an encrypted member. (Archive expansion limits are MES003.)"),
     Code("MES009", "Unknown API version for a Kuma kind", W, _INPUT,
          "The object names a Kuma kind with an API version MES Doctor does not know. It is read as "
          "`kuma.io/v1alpha1`; check the manifest.", "apiVersion: kuma.io/v1beta9\nkind: MeshExternalService\n"),
