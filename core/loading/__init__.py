@@ -3,7 +3,35 @@
 `load()` accepts any mix of YAML streams, JSON, Kubernetes objects, Universal objects, Kuma REST
 responses, list wrappers and archives. Every document (and list item) gets a `DocumentRecord`;
 every problem is a finding (MES001-MES009), never an exception, and never costs the other
-documents. The modules of this package say how each step works.
+documents.
+
+What the later stages can rely on (the normalisation contract):
+
+* `Resource.flavour` is KUBERNETES for objects with `apiVersion`/`kind` (also `?format=k8s`
+  output), UNIVERSAL for `type:` objects (Universal manifests and REST items).
+* Kubernetes: `name` = `metadata.name`; `namespace` = `metadata.namespace`, or `default_namespace`
+  when absent/empty (None for the cluster-scoped Mesh); `mesh` = label `kuma.io/mesh` or
+  "default" (Secrets too: check `labels` to know whether the label was really there); `labels`
+  and `annotations` exactly as written (str -> str, checked). `api_version` as written; a Kuma kind
+  whose apiVersion is not `kuma.io/v1alpha1` loads with a MES009 warning.
+* Core `v1` Secrets: type `system.kuma.io/global-secret` -> Kind.GLOBAL_SECRET, any other (or no)
+  type -> Kind.SECRET; `payload = SecretPayload(type or None, data map, stringData map)` with the
+  base64 strings as written (never decoded here); `spec` is `{}`.
+* Universal: `mesh` = `mesh` or "default"; `namespace` None; `annotations` `{}`. Secret and
+  GlobalSecret: `payload = SecretPayload(None, data=<the base64 string or None>)`. Mesh, ZoneEgress
+  and Dataplane inline their spec: every top-level key but type/name/mesh/labels/creationTime/
+  modificationTime/kri becomes `spec` (and their field lines are `spec.<key>`).
+* `spec` is the mapping as written (`{}` when absent), never type-checked inside; `status` is kept
+  when it is a mapping; `raw` is the whole object (items of a typed `<Kind>List` get the implied
+  `apiVersion`/`kind`).
+* `origin.line` is the line where the object starts (for list items, the item); `field_lines`
+  maps Kuma-style paths (`spec.endpoints[1].port`, `metadata.labels["kuma.io/origin"]`,
+  `labels["x"]`, `name`) to the line of the key: every field for MeshExternalService and Mesh,
+  the first two levels for other kinds.
+* Values follow YAML 1.1 as PyYAML reads them, except that timestamps and `!!binary` stay
+  strings; documents that start with `{`/`[` are read as JSON.
+* `resources` keeps every definition in input order, duplicates included (MES006 names both);
+  `Index` keeps the last.
 """
 
 from __future__ import annotations
