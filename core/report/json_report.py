@@ -39,10 +39,6 @@ def to_json(report: Report, *, indent: int | None = 2) -> str:
 
 def report_dict(report: Report) -> dict[str, Any]:
     services = report.services
-    statuses = Counter(s.status for s in services)
-    severities = Counter(f.severity.value for f in report.findings)
-    cert_states = Counter(c.status for c in report.certificates)
-    docs = Counter(d.status.value for d in report.documents)
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "mes-doctor", "version": __version__},
@@ -52,24 +48,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "zone": report.zone,
         "systemNamespace": report.system_namespace,
         "expiryWarningDays": report.expiry_warning_days,
-        "summary": {
-            "services": len(services),
-            "healthy": statuses[ServiceStatus.HEALTHY],
-            "warning": statuses[ServiceStatus.WARNING],
-            "broken": statuses[ServiceStatus.BROKEN],
-            "included": sum(1 for s in services if s.included),
-            "excluded": sum(1 for s in services if not s.included),
-            "includedOn29": sum(1 for s in services if s.included_on_2_9),
-            "secretReferences": len(report.secret_references),
-            "failingSecretReferences": sum(1 for r in report.secret_references if r.status != "ok"),
-            "certificates": len(report.certificates),
-            "certificatesExpiring": cert_states[CertificateStatus.EXPIRING],
-            "certificatesExpired": cert_states[CertificateStatus.EXPIRED],
-            "certificatesNotYetValid": cert_states[CertificateStatus.NOT_YET_VALID],
-            "earliestExpiry": _time(min((c.not_after for c in report.certificates), default=None)),
-            "findings": {"error": severities["error"], "warning": severities["warning"], "info": severities["info"]},
-            "documents": {"loaded": docs["loaded"], "ignored": docs["ignored"], "failed": docs["failed"]},
-        },
+        "summary": summary_dict(report),
         "services": [service_dict(s) for s in services],
         "secretReferences": [reference_dict(r) for r in report.secret_references],
         "certificates": [certificate_dict(c) for c in report.certificates],
@@ -79,6 +58,33 @@ def report_dict(report: Report) -> dict[str, Any]:
             "target": endpoint_map_dict(report.endpoint_map),
             "kuma29": endpoint_map_dict(report.legacy_map),
         },
+    }
+
+
+def summary_dict(report: Report) -> dict[str, Any]:
+    """The report's headline counts (the JSON `summary`; the dashboard's Overview shows the same numbers)."""
+    services = report.services
+    statuses = Counter(s.status for s in services)
+    severities = Counter(f.severity.value for f in report.findings)
+    cert_states = Counter(c.status for c in report.certificates)
+    docs = Counter(d.status.value for d in report.documents)
+    return {
+        "services": len(services),
+        "healthy": statuses[ServiceStatus.HEALTHY],
+        "warning": statuses[ServiceStatus.WARNING],
+        "broken": statuses[ServiceStatus.BROKEN],
+        "included": sum(1 for s in services if s.included),
+        "excluded": sum(1 for s in services if not s.included),
+        "includedOn29": sum(1 for s in services if s.included_on_2_9),
+        "secretReferences": len(report.secret_references),
+        "failingSecretReferences": sum(1 for r in report.secret_references if r.status != "ok"),
+        "certificates": len(report.certificates),
+        "certificatesExpiring": cert_states[CertificateStatus.EXPIRING],
+        "certificatesExpired": cert_states[CertificateStatus.EXPIRED],
+        "certificatesNotYetValid": cert_states[CertificateStatus.NOT_YET_VALID],
+        "earliestExpiry": _time(min((c.not_after for c in report.certificates), default=None)),
+        "findings": {"error": severities["error"], "warning": severities["warning"], "info": severities["info"]},
+        "documents": {"loaded": docs["loaded"], "ignored": docs["ignored"], "failed": docs["failed"]},
     }
 
 
