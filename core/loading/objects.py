@@ -284,6 +284,8 @@ def _string_map(value: Any, path: str) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise ShapeError(path, f"`{path}` must be a map of strings, not {_describe(value)}")
+    if any(item is None for item in value.values()):
+        value = {key: "" if item is None else item for key, item in value.items()}  # null is "" in Kubernetes
     for key, item in value.items():
         if not isinstance(key, str) or not isinstance(item, str):
             bad = key if not isinstance(key, str) else item
