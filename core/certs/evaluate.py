@@ -136,9 +136,13 @@ def describe(ref: SecretReference) -> str:
 def _ca_bundle(certs: tuple[CertInfo, ...], states: dict[int, tuple[CertificateStatus, int]],
                add: Callable[[str, str], None]) -> None:
     if not any(c.ca_capable for c in certs):
-        subjects = "; ".join(c.short_subject for c in certs[:3]) + ("; ..." if len(certs) > 3 else "")
-        add("MES305", f"none of the {_count(certs, 'certificate')} is a CA certificate (basicConstraints CA:TRUE): "
-                      f"{subjects}.")
+        if len(certs) == 1:
+            add("MES305", f"its only certificate ({certs[0].short_subject}) is not a CA certificate "
+                          "(basicConstraints CA:TRUE).")
+        else:
+            subjects = "; ".join(c.short_subject for c in certs[:3]) + ("; ..." if len(certs) > 3 else "")
+            add("MES305", f"none of its {len(certs)} certificates is a CA certificate (basicConstraints CA:TRUE): "
+                          f"{subjects}.")
     current = (CertificateStatus.VALID, CertificateStatus.EXPIRING)
     valid_ca = any(c.ca_capable and states[c.position][0] in current for c in certs)
     for c in certs:

@@ -74,13 +74,13 @@ def _parse_encoded(data: bytes) -> ParsedMaterial:
     if first is not None:
         if b"-----BEGIN" in first:
             issue = Issue("MES302", "The material is base64 of a PEM document instead of the PEM itself (encoded "
-                                    "once too often). Envoy cannot load it; the certificates below are read from "
+                                    "once too often). Envoy cannot load it; MES Doctor read the certificates "
                                     "inside the extra encoding.")
             return _parse_pem(first.decode("utf-8", "replace"), "base64-pem", (issue,))
         second = _b64(first)
         if second is not None and b"-----BEGIN" in second:
             issue = Issue("MES302", "The material is base64 of base64 of a PEM document (encoded twice too often). "
-                                    "Envoy cannot load it; the certificates below are read from inside the extra "
+                                    "Envoy cannot load it; MES Doctor read the certificates inside the extra "
                                     "encodings.")
             return _parse_pem(second.decode("utf-8", "replace"), "base64-base64-pem", (issue,))
         if first[:1] == b"\x30":

@@ -1,0 +1,297 @@
+"""The bundled sample data: committed manifests plus certificate-bearing Secrets generated here.
+
+`sample_data/` holds hand-written MES and Mesh manifests and two generated files:
+`secrets.yaml` (every Kubernetes Secret of the demo) and `universal.yaml` (a small Universal
+zone: Mesh, MES and Secrets). Certificates age, so the committed files are only right on the day
+they were written; `sample_sources(now)` returns the same files with both generated ones issued
+afresh relative to `now` (same names, same fault kinds), which is what the dashboard and
+`mesdoctor check --sample` load.
+
+Regenerate the committed files with `python -m core.sample --write sample_data [--now ISO-8601]`.
+The keys are generated for the demo only and used nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from core import pki
+from core.sources import MANIFEST_SUFFIXES, Source
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SECRETS_FILE = "secrets.yaml"
+UNIVERSAL_FILE = "universal.yaml"
+NAMESPACE = "kuma-system"
+KUMA_TYPE = "system.kuma.io/secret"
+GLOBAL_TYPE = "system.kuma.io/global-secret"
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SampleSecret:
+    """One Secret of the demo. `encoding`: `data` (base64 once, as kubectl writes it), `stringData`
+    (PEM text), `raw` (PEM text in `data`: not base64), `double-base64`, `der`."""
+
+    name: str
+    material: str  # key into the generated materials ("" for an empty value)
+    note: str
+    mesh: str | None = "demo"
+    namespace: str = NAMESPACE
+    secret_type: str = KUMA_TYPE
+    key: str = "value"
+    encoding: str = "data"
+    extra: dict[str, str] = field(default_factory=dict)  # more keys: name -> material
+
+
+KUBERNETES_SECRETS: tuple[SampleSecret, ...] = (
+    # --- mesh demo -----------------------------------------------------------------------------
+    SampleSecret("billing-ca", "billing-ca", "CA of billing.example.com, valid (PEM text in stringData)",
+                 encoding="stringData"),
+    SampleSecret("partner-ca", "partner-ca", "CA of the partner API, valid"),
+    SampleSecret("kuma-cert-1", "partner-client-cert", "client certificate for the partner API (RSA 2048), valid"),
+    SampleSecret("kuma-key-1", "partner-client-key", "its private key"),
+    SampleSecret("ledger-ca", "ledger-ca", "CA of the ledger service, valid"),
+    SampleSecret("ledger-client-cert", "ledger-client-expired", "client certificate that EXPIRED 9 days ago"),
+    SampleSecret("ledger-client-key", "ledger-client-key", "its private key"),
+    SampleSecret("payments-ca", "payments-ca-expiring", "CA of the payment provider, EXPIRING in 12 days"),
+    SampleSecret("shared-public-ca", "shared-ca", "CA used by recommendations and search, valid"),
+    # --- mesh lab: secret reference failure kinds --------------------------------------------------
+    SampleSecret("lab-ca", "lab-ca", "CA of the lab upstreams, valid", mesh="lab"),
+    SampleSecret("lab-client-cert", "lab-client-cert", "lab client certificate, valid", mesh="lab"),
+    SampleSecret("lab-client-key", "lab-client-key", "its private key", mesh="lab"),
+    SampleSecret("lab-ca-apps", "lab-ca", "wrong namespace: in `apps`, Kuma only reads kuma-system", mesh="lab",
+                 namespace="apps"),
+    SampleSecret("lab-ca-demo", "lab-ca", "wrong mesh: labelled for mesh demo", mesh="demo"),
+    SampleSecret("lab-ca-unlabelled", "lab-ca", "no kuma.io/mesh label: invisible to every mesh", mesh=None),
+    SampleSecret("lab-ca-opaque", "lab-ca", "wrong type: Opaque instead of system.kuma.io/secret", mesh="lab",
+                 secret_type="Opaque"),
+    SampleSecret("lab-client-tls", "lab-client-cert", "wrong type: a kubernetes.io/tls Secret (tls.crt/tls.key)",
+                 mesh="lab", secret_type="kubernetes.io/tls", key="tls.crt", extra={"tls.key": "lab-client-key"}),
+    SampleSecret("lab-global-ca", "lab-ca", "a GlobalSecret: never usable by an MES", mesh=None,
+                 secret_type=GLOBAL_TYPE),
+    SampleSecret("lab-ca-no-value", "lab-ca", "no `value` key (the PEM is under ca.crt)", mesh="lab", key="ca.crt"),
+    SampleSecret("lab-ca-empty", "", "empty `value`", mesh="lab"),
+    SampleSecret("lab-ca-invalid", "lab-ca", "PEM text under `data` (not base64): the API server rejects it",
+                 mesh="lab", encoding="raw"),
+    # --- mesh lab: certificate and key faults ---------------------------------------------------------
+    SampleSecret("lab-ca-double-b64", "lab-ca", "base64 of base64 of the PEM (encoded once too often)", mesh="lab",
+                 encoding="double-base64"),
+    SampleSecret("lab-ca-der", "lab-ca", "DER instead of PEM", mesh="lab", encoding="der"),
+    SampleSecret("lab-ca-rotation", "lab-ca-rotation", "CA bundle: valid CA plus one that expired 30 days ago",
+                 mesh="lab"),
+    SampleSecret("lab-server-cert", "lab-server-cert", "a server certificate (not a CA) used as caCert", mesh="lab"),
+    SampleSecret("lab-mismatch-key", "lab-other-key", "a private key that does not belong to lab-client-cert",
+                 mesh="lab"),
+    SampleSecret("lab-encrypted-key", "lab-encrypted-key", "passphrase-protected private key", mesh="lab"),
+    SampleSecret("lab-chain-cert", "lab-chain-wrong-order", "client chain with the intermediate first", mesh="lab"),
+    SampleSecret("lab-chain-key", "lab-chain-key", "its private key", mesh="lab"),
+    SampleSecret("lab-weak-cert", "lab-weak-cert", "RSA 1024 client certificate signed with SHA-1", mesh="lab"),
+    SampleSecret("lab-weak-key", "lab-weak-key", "its private key", mesh="lab"),
+    SampleSecret("lab-server-eku-cert", "lab-server-eku-cert", "client certificate with EKU serverAuth only",
+                 mesh="lab"),
+    SampleSecret("lab-server-eku-key", "lab-server-eku-key", "its private key", mesh="lab"),
+    SampleSecret("lab-future-cert", "lab-future-cert", "client certificate valid only from 5 days from now",
+                 mesh="lab"),
+    SampleSecret("lab-future-key", "lab-future-key", "its private key", mesh="lab"),
+)
+
+
+def materials(now: datetime) -> dict[str, bytes]:
+    """Every certificate and key of the sample, issued relative to `now`."""
+    out: dict[str, bytes] = {}
+
+    def ca(name: str, common_name: str, **kwargs: Any) -> pki.Issued:
+        issued = pki.make_ca(common_name, now, not_before=now - 200 * DAY, organization="MES Doctor demo",
+                             **kwargs)
+        out[name] = issued.cert_pem
+        return issued
+
+    def pair(name: str, issued: pki.Issued) -> None:
+        out[f"{name}-cert"], out[f"{name}-key"] = issued.cert_pem, issued.key_pem()
+
+    demo = {"organization": "MES Doctor demo"}
+    ca("billing-ca", "Billing Upstream CA", days=200 + 3 * 365)
+    ca("partner-ca", "Partner API CA", days=200 + 2 * 365)
+    partner_clients = pki.make_ca("Partner Client CA", now, not_before=now - 200 * DAY, days=1500, **demo)
+    partner = pki.make_client(partner_clients, "mesh-demo.partner-client", now, key_type="rsa",
+                              not_before=now - 30 * DAY, days=30 + 335, **demo)
+    out["partner-client-cert"], out["partner-client-key"] = partner.cert_pem, partner.key_pem()
+    ledger_ca = ca("ledger-ca", "Ledger CA", days=1200)
+    expired = pki.make_client(ledger_ca, "mesh-demo.ledger-client", now, not_before=now - 374 * DAY,
+                              not_after=now - 9 * DAY, **demo)
+    out["ledger-client-expired"], out["ledger-client-key"] = expired.cert_pem, expired.key_pem()
+    ca("payments-ca-expiring", "Payment Provider Root CA", not_after=now + 12 * DAY + 6 * timedelta(hours=1))
+    ca("shared-ca", "Shared Public Services CA", days=200 + 5 * 365)
+
+    lab_ca = ca("lab-ca", "Lab CA", days=200 + 4 * 365)
+    pair("lab-client", pki.make_client(lab_ca, "lab-client", now, **demo))
+    out["lab-other-key"] = pki.key_pem(pki.generate_key("ec"))
+    old = pki.make_ca("Lab CA (previous)", now, not_before=now - 3 * 365 * DAY, not_after=now - 30 * DAY, **demo)
+    out["lab-ca-rotation"] = pki.pem_bundle(lab_ca, old)
+    out["lab-server-cert"] = pki.make_server(lab_ca, "upstream.lab.example.com", now, **demo).cert_pem
+    out["lab-encrypted-key"] = pki.make_client(lab_ca, "lab-client", now, **demo).key_pem(password=b"demo-only")
+    intermediate = pki.make_intermediate(lab_ca, "Lab Issuing CA", now, **demo)
+    chained = pki.make_client(intermediate, "lab-chained-client", now, **demo)
+    out["lab-chain-wrong-order"], out["lab-chain-key"] = pki.pem_bundle(intermediate, chained), chained.key_pem()
+    weak_ca = pki.make_ca("Lab Legacy RSA CA", now, key_type="rsa", days=3650, **demo)
+    pair("lab-weak", pki.make_client(weak_ca, "lab-legacy-client", now, key_type="rsa", key_size=1024,
+                                     hash_name="sha1", **demo))
+    pair("lab-server-eku", pki.make_leaf(lab_ca, "lab-wrong-usage", now, eku=("serverAuth",), **demo))
+    pair("lab-future", pki.make_client(lab_ca, "lab-future-client", now, not_before=now + 5 * DAY,
+                                       not_after=now + 95 * DAY, **demo))
+
+    ca("geo-ca", "Geo API CA", days=200 + 2 * 365)
+    ca("maps-ca", "Maps CA", days=200 + 2 * 365)
+    ca("tiles-ca", "Tiles CA", days=200 + 2 * 365)
+    return out
+
+
+def _encode(secret: SampleSecret, pem: bytes) -> tuple[str, Any]:
+    """(section, value) for the payload key."""
+    if secret.encoding == "stringData":
+        return "stringData", pem.decode()
+    if secret.encoding == "raw":
+        return "data", pem.decode()
+    if secret.encoding == "double-base64":
+        return "data", base64.b64encode(base64.b64encode(pem)).decode()
+    if secret.encoding == "der":
+        der = x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
+        return "data", base64.b64encode(der).decode()
+    return "data", base64.b64encode(pem).decode()
+
+
+def kubernetes_secrets(now: datetime, made: dict[str, bytes] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(comment, manifest) for every Kubernetes Secret of the sample."""
+    made = made if made is not None else materials(now)
+    out: list[tuple[str, dict[str, Any]]] = []
+    for secret in KUBERNETES_SECRETS:
+        metadata: dict[str, Any] = {"name": secret.name, "namespace": secret.namespace}
+        if secret.mesh:
+            metadata["labels"] = {"kuma.io/mesh": secret.mesh}
+        doc: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": secret.secret_type}
+        section, value = _encode(secret, made[secret.material]) if secret.material else ("data", "")
+        doc[section] = {secret.key: value}
+        for key, material in secret.extra.items():
+            doc.setdefault("data", {})[key] = base64.b64encode(made[material]).decode()
+        out.append((f"{secret.name}: {secret.note}", doc))
+    return out
+
+
+def universal_documents(now: datetime, made: dict[str, bytes] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The Universal zone of the sample: a Mesh, three MES and their Secrets."""
+    made = made if made is not None else materials(now)
+    mtls = {"enabledBackend": "ca-1", "backends": [{"name": "ca-1", "type": "builtin"}]}
+
+    def mes(name: str, address: str, secret: str) -> dict[str, Any]:
+        return {"type": "MeshExternalService", "name": name, "mesh": "edge",
+                "labels": {"kuma.io/origin": "zone"},
+                "spec": {"match": {"type": "HostnameGenerator", "port": 80, "protocol": "http"},
+                         "endpoints": [{"address": address, "port": 443}],
+                         "tls": {"enabled": True, "verification": {"serverName": address,
+                                                                     "caCert": {"secret": secret}}}}}
+
+    def data(material: str) -> str:
+        return base64.b64encode(made[material]).decode()
+
+    return [
+        ("Mesh edge (Universal) with a builtin mTLS backend", {"type": "Mesh", "name": "edge", "mtls": mtls}),
+        ("geo-api: healthy, its CA Secret is in mesh edge", mes("geo-api", "geo.example.com", "geo-ca")),
+        ("maps: broken, maps-ca belongs to mesh default", mes("maps", "maps.example.com", "maps-ca")),
+        ("tiles: broken, tiles-ca is a GlobalSecret", mes("tiles", "tiles.example.com", "tiles-ca")),
+        ("geo-ca: CA of geo.example.com, valid", {"type": "Secret", "name": "geo-ca", "mesh": "edge",
+                                                  "data": data("geo-ca")}),
+        ("maps-ca: in mesh default, not edge", {"type": "Secret", "name": "maps-ca", "mesh": "default",
+                                                "data": data("maps-ca")}),
+        ("tiles-ca: a GlobalSecret", {"type": "GlobalSecret", "name": "tiles-ca", "data": data("tiles-ca")}),
+    ]
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _render(title: str, now: datetime, documents: list[tuple[str, dict[str, Any]]]) -> str:
+    header = (
+        f"# {title}\n"
+        "# GENERATED by `python -m core.sample --write sample_data`: do not edit by hand.\n"
+        f"# Certificates issued relative to {now.isoformat()}; the dashboard and `mesdoctor check --sample`\n"
+        "# re-issue them relative to the current time (see sample_data/README.md). Demo-only keys.\n"
+    )
+    parts = [f"# {comment}\n" + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=1_000_000)
+             for comment, doc in documents]
+    return header + "---\n" + "---\n".join(parts)
+
+
+def generated_files(now: datetime) -> dict[str, bytes]:
+    """The generated sample files by name (relative to sample_data/)."""
+    return dict(_generated(now))
+
+
+@lru_cache(maxsize=4)
+def _generated(now: datetime) -> tuple[tuple[str, bytes], ...]:
+    made = materials(now)
+    secrets = _render("Kubernetes Secrets of the MES Doctor sample", now, kubernetes_secrets(now, made))
+    universal = _render("A Universal zone of the MES Doctor sample", now, universal_documents(now, made))
+    return (SECRETS_FILE, secrets.encode()), (UNIVERSAL_FILE, universal.encode())
+
+
+def sample_sources(now: datetime, directory: Path = SAMPLE_DIR) -> list[Source]:
+    """The committed sample manifests, with the generated files issued afresh relative to `now`."""
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    generated = generated_files(now)
+    names = {p.relative_to(directory).as_posix() for p in _manifests(directory)} | set(generated)
+    sources: list[Source] = []
+    for name in sorted(names):
+        data = generated.get(name)
+        if data is None:
+            data = (directory / name).read_bytes()
+        sources.append(Source(label="sample", name=f"sample_data/{name}", data=data))
+    return sources
+
+
+def _manifests(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return [p for p in directory.rglob("*") if p.is_file() and p.name.lower().endswith(MANIFEST_SUFFIXES)
+            and not any(part.startswith(".") for part in p.relative_to(directory).parts)]
+
+
+def write(directory: Path, now: datetime, echo: Callable[[str], None] = print) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in generated_files(now).items():
+        (directory / name).write_bytes(data)
+        echo(f"wrote {directory / name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.sample", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", metavar="DIR", required=True, help="directory to write the generated files to")
+    parser.add_argument("--now", help="issue certificates relative to this ISO-8601 instant (default: now)")
+    args = parser.parse_args(argv)
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    now = now.replace(microsecond=0)
+    write(Path(args.write), now if now.tzinfo else now.replace(tzinfo=UTC))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
