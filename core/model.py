@@ -139,11 +139,13 @@ class Resource:
 
     @property
     def display_name(self) -> str:
-        return (
-            self.labels.get("kuma.io/display-name")
-            or self.annotations.get("kuma.io/display-name")
-            or self.name
-        )
+        """Kuma's display name: on Kubernetes the `kuma.io/display-name` annotation, else
+        `metadata.name` (Kuma overwrites a label of that name); on Universal the label, else the name."""
+        if self.flavour is Flavour.KUBERNETES:
+            value = self.annotations.get("kuma.io/display-name") if isinstance(self.annotations, dict) else None
+        else:
+            value = self.labels.get("kuma.io/display-name") if isinstance(self.labels, dict) else None
+        return value if isinstance(value, str) and value else str(self.name)
 
     @property
     def key(self) -> str:

@@ -32,7 +32,7 @@ def effective_labels(resource: Resource, options: AnalysisOptions) -> dict[str, 
     Kubernetes (mutating webhook + meta adapter): `kuma.io/mesh`; `kuma.io/origin: zone` if
     unset; unless the origin is `global`: `kuma.io/zone: <zone>` and `kuma.io/env: kubernetes`;
     for locally originated objects `k8s.kuma.io/namespace: <namespace>`; `kuma.io/display-name`
-    from the annotation, else an existing label, else `metadata.name`.
+    from the annotation, else `metadata.name` (Kuma overwrites a label of that name).
     Universal: `kuma.io/mesh`, `kuma.io/origin: zone`, and unless global-originated
     `kuma.io/zone` and `kuma.io/env: universal`. Only string keys/values of the input are kept.
     """
@@ -48,11 +48,7 @@ def effective_labels(resource: Resource, options: AnalysisOptions) -> dict[str, 
         # Kuma: "locally originated" on a zone = no origin label or origin zone
         if resource.namespace and origin in ("", "zone"):
             labels.setdefault(NAMESPACE, resource.namespace)
-        annotation = _strings(resource.annotations).get(DISPLAY_NAME)
-        if annotation is not None:
-            labels[DISPLAY_NAME] = annotation
-        elif not labels.get(DISPLAY_NAME):
-            labels[DISPLAY_NAME] = resource.name
+        labels[DISPLAY_NAME] = resource.display_name  # annotation, else metadata.name (label overwritten)
     return labels
 
 

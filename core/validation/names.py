@@ -160,15 +160,8 @@ def _annotations(mes: Resource) -> dict[str, str]:
 
 
 def kuma_display_name(mes: Resource) -> str:
-    """`model.GetDisplayName` as Kuma computes it for this flavour.
-
-    Kubernetes: the `kuma.io/display-name` annotation, else `metadata.name` (a label of that name
-    is overwritten by Kuma's meta adapter). Universal: the label, else the name.
-    """
-    name = str(mes.name) if mes.name is not None else ""
-    if mes.flavour is Flavour.KUBERNETES:
-        return _annotations(mes).get(DISPLAY_NAME, name)
-    return _labels(mes).get(DISPLAY_NAME) or name
+    """`model.GetDisplayName` as Kuma computes it for this flavour (see `Resource.display_name`)."""
+    return mes.display_name
 
 
 def kuma_core_name(mes: Resource) -> str:
