@@ -109,15 +109,17 @@ def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from
 def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
     track = _ANCHOR.search(piece) is not None
     loader = None
+    read = 0
     try:
         loader = Loader(piece)
         while loader.check_node():
             item = _build(loader.get_node(), offset, limits, counter.take(), track)
+            read += 1
             if item is not None:
                 yield item
     except (yaml.YAMLError, RecursionError, MemoryError) as exc:
         body, body_offset = _strip_marker(piece, offset)
-        if _looks_like_json(body):
+        if not read and _looks_like_json(body):
             yield from parse_json(body, body_offset, limits, counter)
         else:
             yield _problem(exc, piece, offset, counter.take())
@@ -139,8 +141,8 @@ def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) 
         return builder.root(node, document)
     except TreeError as exc:
         return Problem(exc.code, exc.message, exc.line, document, exc.path)
-    except RecursionError:
-        return Problem("MES003", f"nesting is deeper than {limits.max_depth} levels",
+    except (RecursionError, MemoryError):
+        return Problem("MES003", f"the document is nested too deeply or too large (limit {limits.max_depth} levels)",
                        node.start_mark.line + offset + 1, document)
 
 
