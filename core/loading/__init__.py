@@ -105,9 +105,11 @@ class _Load:
             member_ref = FileRef(ref.source, f"{ref.file}!{member.path}" if member.path else ref.file, ref.fetched_at)
             if member.data is not None:
                 self._file(member_ref, member.data)
+            elif member.code == "MES008":
+                self._file_problem(member_ref, member.code, f"{member.path}: not extracted ({member.reason})")
             elif member.code:
-                self._file_problem(member_ref, member.code, f"{member.path or source.name}: {member.reason}"
-                                   if member.path else member.reason)
+                self._file_problem(member_ref, member.code,
+                                   f"{member.path}: {member.reason}" if member.path else member.reason)
             else:
                 self._record(member_ref, DocumentStatus.IGNORED, member.reason)
         if len(self.result.documents) == before:
