@@ -114,7 +114,7 @@ def pair_problems(cert_ref: SecretReference, cert: ParsedMaterial, key_ref: Secr
     if not cert.certificates or not key.keys:
         return []
     first = key.keys[0]
-    if first.encrypted or not first.public_key_sha256:
+    if first.encrypted or not first.usable or not first.public_key_sha256:  # one root cause is enough
         return []
     leaf = cert.certificates[0]
     if leaf.public_key_sha256 == first.public_key_sha256:

@@ -108,8 +108,9 @@ def _b64(data: bytes) -> bytes | None:
 
 def _parse_der(data: bytes) -> ParsedMaterial | None:
     cert = _attempt(lambda: x509.load_der_x509_certificate(data))
-    if cert is not None:
-        info, issues = _cert_info(cert, 0)
+    read = _attempt(lambda: _cert_info(cert, 0)) if cert is not None else None
+    if read is not None:
+        info, issues = read
         issue = Issue("MES317", "The material is a DER-encoded certificate; Envoy's inline data must be PEM.",
                       "cert")
         return ParsedMaterial("der", (info,), (), (), (issue, *issues))
@@ -123,8 +124,12 @@ def _parse_der(data: bytes) -> ParsedMaterial | None:
         ))
     except Exception:  # any parse failure just means "not a DER key"
         return None
-    key_info, issues = _key_info(key, 0, "DER")
-    del key
+    try:
+        key_info, issues = _key_info(key, 0, "DER")
+    except Exception:
+        return None
+    finally:
+        del key
     issue = Issue("MES317", "The material is a DER-encoded private key; Envoy's inline data must be PEM.", "key")
     return ParsedMaterial("der", (), (key_info,), (), (issue, *issues))
 
@@ -184,10 +189,11 @@ def _pem_certificate(body: str, position: int, block: int) -> tuple[CertInfo | N
     if not der:
         return None, [Issue("MES315", f"PEM block {block + 1} (CERTIFICATE) does not hold valid base64.", "cert")]
     cert = _attempt(lambda: x509.load_der_x509_certificate(der))
-    if cert is None:
+    read = _attempt(lambda: _cert_info(cert, position)) if cert is not None else None
+    if read is None:
         return None, [Issue("MES315", f"PEM block {block + 1} (CERTIFICATE) holds broken ASN.1: it is not a "
                                       "certificate.", "cert")]
-    return _cert_info(cert, position)
+    return read
 
 
 def _pem_key(label: str, body: str, block: str, position: int) -> tuple[KeyInfo, list[Issue]]:
@@ -214,9 +220,13 @@ def _pem_key(label: str, body: str, block: str, position: int) -> tuple[KeyInfo,
         return (KeyInfo(position, label, _label_type(label), None, None, None, encrypted=False, usable=False),
                 [Issue("MES309", f"The {label} block cannot be read as a private key (corrupted or an unsupported "
                                  "algorithm).", "key")])
-    info, issues = _key_info(key, position, label)
-    del key
-    return info, issues
+    try:
+        return _key_info(key, position, label)
+    except Exception:
+        return (KeyInfo(position, label, "unknown", None, None, None, encrypted=False, usable=False),
+                [Issue("MES309", f"The {label} block cannot be read as a private key.", "key")])
+    finally:
+        del key
 
 
 def _label_type(label: str) -> str:

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import hashes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import pki
 from core.certs import parse_material
@@ -190,3 +192,23 @@ def test_expiry_dates_come_from_the_certificate():
     [info] = parse_material(leaf.cert_pem).certificates
     assert info.not_after - info.not_before == timedelta(days=15)
     assert hashlib.sha256(leaf.cert_der).hexdigest() == info.sha256
+
+
+PEM_PIECES = [b"-----BEGIN CERTIFICATE-----\n", b"-----END CERTIFICATE-----\n", b"-----BEGIN PRIVATE KEY-----\n",
+              b"-----END PRIVATE KEY-----\n", b"Proc-Type: 4,ENCRYPTED\n", b"MIIB", b"\x30\x82\x01\x00", b"\n", b"=="]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(PEM_PIECES), st.binary(max_size=40)), max_size=12))
+def test_parser_never_raises(pieces):
+    data = b"".join(pieces)
+    for candidate in (data, base64.b64encode(data), base64.b64encode(base64.b64encode(data))):
+        parsed = parse_material(candidate)
+        assert isinstance(parsed.issues, tuple)
+
+
+def test_truncated_real_material_never_raises(tpki):
+    for material in (tpki.rsa_client.cert_der, tpki.rsa_client.key_der(), tpki.ec_client.cert_pem,
+                     tpki.ec_client.key_pem()):
+        for cut in range(1, len(material), max(1, len(material) // 40)):
+            parse_material(material[:cut])

@@ -283,3 +283,19 @@ def test_check_emits_the_inspected_findings(tpki):
     assert CHECKS[0].codes[0] == "MES301" and "MES319" in CHECKS[0].codes
     from core.checks.registry import REGISTRY
     assert CHECKS[0].id in {c.id for c in REGISTRY}
+
+
+def test_broken_block_and_stray_text_in_universal_secrets(tpki):
+    broken = b"-----BEGIN CERTIFICATE-----\n" + base64.b64encode(b"\x30\x03\x02\x01\x01") + \
+        b"\n-----END CERTIFICATE-----\n"
+    stray = b"subject=CN = Test\n" + tpki.ec_client.cert_pem + b"\nissuer=...\n"
+    ctx, resource = run(broken + tpki.ec_root.cert_pem, stray, tpki.ec_client.key_pem(), flavour=UNI)
+    assert codes(ctx, resource) == ["MES315", "MES318"]
+    assert [f.severity for f in ctx.material_findings[resource.key]] == [Severity.ERROR, Severity.WARNING]
+    assert [r.field for r in records(ctx, resource)] == ["caCert", "clientCert"]
+
+
+def test_dsa_client_key_is_unsupported(tpki):
+    ctx, resource = run(None, tpki.ec_client.cert_pem, pki.key_pem(pki.generate_key("dsa", 1024)))
+    assert codes(ctx, resource) == ["MES309"]
+    assert ctx.material_findings[resource.key][0].path == "spec.tls.verification.clientKey"
