@@ -9,6 +9,10 @@ Kubernetes (validating webhook), per version:
 * MES142 (federated zone): a `kuma.io/zone` label must name this zone. 2.9/2.10 check every
   resource whose origin is set and not `global`, 2.11+ those with origin `zone`.
 
+An exported resource (it carries `status` or server-set metadata) labelled `kuma.io/origin: zone`
+with another zone's name is that zone's own resource (Global lists every zone's MES), not a manifest
+to apply here: it gets no MES142 and the builder reports it as not reachable (MES504).
+
 Universal (REST API, every version):
 
 * MES141 (federated zone): `labels["kuma.io/origin"]: the origin label must be set to 'zone'`.
@@ -83,6 +87,10 @@ def zone_violation(mes: Resource, options: AnalysisOptions, version: KumaVersion
     origin = labels.get(ORIGIN_LABEL)
     other = labels[ZONE_LABEL]
     path = _label_path(mes, ZONE_LABEL)
+    if origin == "zone" and _exported(mes):
+        # Another zone's own resource, as exported from Global or from that zone: it is never written
+        # to this zone, so it is not a denial here; the builder reports it as not reachable (MES504).
+        return None
     if mes.flavour is Flavour.UNIVERSAL:
         if origin == "global":
             return None
@@ -98,6 +106,18 @@ def zone_violation(mes: Resource, options: AnalysisOptions, version: KumaVersion
             return None
         message = f"Operation not allowed. 'kuma.io/zone' label should have '{options.zone}' value, got '{other}'"
     return Violation(WRONG_ZONE, path, message, "zone", other)
+
+
+def _exported(mes: Resource) -> bool:
+    """Read back from a control plane rather than written by hand: status or server-set metadata."""
+    raw = mes.raw if isinstance(mes.raw, dict) else {}
+    metadata = raw.get("metadata")
+    server_set = ("uid", "resourceVersion", "creationTimestamp")
+    return (
+        mes.status is not None
+        or "creationTime" in raw
+        or (isinstance(metadata, dict) and any(k in metadata for k in server_set))
+    )
 
 
 def universal_name_violation(mes: Resource) -> Violation | None:

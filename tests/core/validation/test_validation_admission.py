@@ -83,6 +83,13 @@ def test_zone_label_of_another_zone_kubernetes(version: str, message: str) -> No
     assert triples(run(resource, version, federated=False, zone="zone-1")) == []  # webhook skips label checks
 
 
+def test_exported_resource_of_another_zone_is_not_a_denial() -> None:
+    for flavour in (Flavour.KUBERNETES, Flavour.UNIVERSAL):
+        exported = svc("httpbin", flavour=flavour, labels={**ORIGIN, "kuma.io/zone": "zone-2"},
+                       status={"vip": {"ip": "242.0.0.1"}})
+        assert triples(run(exported, federated=True, zone="zone-1")) == []
+
+
 def test_zone_label_exemptions_kubernetes() -> None:
     synced = svc("httpbin", labels={"kuma.io/origin": "global", "kuma.io/zone": "zone-2"})
     assert triples(run(synced, federated=True, zone="zone-1")) == []
