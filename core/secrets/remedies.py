@@ -105,6 +105,10 @@ def remedy(ctx: Context, mes: Resource, ref: SecretReference) -> tuple[str, str]
             return "Put the PEM into the Secret's `value`.", _patch_value(name, ns, f"$(base64 -w0 < {file})")
         return "Put the base64 PEM into the Secret's `data`.", create
 
+    if status is ReferenceStatus.INVALID_BASE64 and ref.secret is None:  # legacy `inline` (MES105)
+        return ("`inline` must be base64 of the PEM; plain PEM text belongs in `inlineString`.",
+                _yaml(ref.field, ["inlineString: |", f"  <contents of {file}>"]))
+
     if status is ReferenceStatus.INVALID_BASE64:
         if k8s:
             return ("Secret `data` values must be base64 of the PEM: let kubectl encode the file (or put plain "

@@ -195,3 +195,14 @@ def test_checks_are_registered_for_the_diagnose_phase():
     assert all(c.phase is Phase.DIAGNOSE for c in CHECKS)
     from core.checks.registry import REGISTRY
     assert {c.id for c in CHECKS} <= {c.id for c in REGISTRY}
+
+
+def test_remedy_for_an_inline_value_that_is_not_base64():
+    from core.secrets.remedies import remedy
+
+    resource = tls_mes("svc", {"caCert": {"inline": "-----BEGIN CERTIFICATE-----"}})
+    ctx = context(resource)
+    resolve(ctx)
+    [ref] = ctx.references[resource.key]
+    hint, fix = remedy(ctx, resource, ref)
+    assert "inlineString" in hint and "inlineString: |" in fix and "kubectl" not in fix
