@@ -68,9 +68,9 @@ def problems(ref: SecretReference, parsed: ParsedMaterial, now: datetime, window
     role = "key" if ref.field == "clientKey" else "cert"
     who = describe(ref)
     file = FILES.get(ref.field, "tls.pem")
-    out = [Problem(i.code, ref.field, f"{who}: {i.message}", *_advice(i.code, ref, file, store))
-           for i in parsed.issues if i.about in (role, "any")]
-    already = {i.code for i in parsed.issues} & _MATERIAL_CODES
+    relevant = [i for i in parsed.issues if i.about in (role, "any")]
+    out = [Problem(i.code, ref.field, f"{who}: {i.message}", *_advice(i.code, ref, file, store)) for i in relevant]
+    already = {i.code for i in relevant} & _MATERIAL_CODES
 
     def add(code: str, message: str) -> None:
         out.append(Problem(code, ref.field, f"{who}: {message}", *_advice(code, ref, file, store, host)))

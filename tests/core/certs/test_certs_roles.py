@@ -299,3 +299,10 @@ def test_dsa_client_key_is_unsupported(tpki):
     ctx, resource = run(None, tpki.ec_client.cert_pem, pki.key_pem(pki.generate_key("dsa", 1024)))
     assert codes(ctx, resource) == ["MES309"]
     assert ctx.material_findings[resource.key][0].path == "spec.tls.verification.clientKey"
+
+
+def test_key_source_with_only_a_broken_certificate_still_reports_the_missing_key(tpki):
+    broken = b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"
+    ctx, resource = run(None, tpki.ec_client.cert_pem, broken)
+    assert codes(ctx, resource) == ["MES301"]
+    assert ctx.material_findings[resource.key][0].path == "spec.tls.verification.clientKey"
