@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ LINED_KINDS = frozenset({"MeshExternalService", "Mesh"})
 _ALL_LEVELS = 1 << 30
 _SHALLOW = 2
 _PEEK = frozenset({"kind", "type", "items", "total", "next", "apiVersion"})
+_intern = sys.intern
 
 
 class TreeError(Exception):
@@ -203,7 +205,7 @@ class Builder:
                 continue
             else:
                 key = self.scalar(knode)
-            p = paths.join(path, key, keyed)
+            p = _intern(paths.join(path, key, keyed))  # the same paths recur in every resource
             if key in out:
                 self._duplicate(node, knode, key, p)
             if record:
@@ -229,7 +231,7 @@ class Builder:
         off = self.off
         fast = self.fast
         for i, item in enumerate(node.value):
-            p = f"{path}[{i}]"
+            p = _intern(f"{path}[{i}]")
             if record:
                 lines[p] = item.start_mark.line + off
             if fast and type(item) is ScalarNode and item.tag == STR:
