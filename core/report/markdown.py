@@ -12,6 +12,7 @@ from core.model import (
     Severity,
 )
 from core.report.blast import blast_radius
+from core.report.rows import secret_label
 from core.report.text import md, md_block, md_code
 
 _ICON = {ServiceStatus.BROKEN: "🔴", ServiceStatus.WARNING: "🟠", ServiceStatus.HEALTHY: "🟢"}
@@ -76,7 +77,7 @@ def to_markdown(report: Report) -> str:
         out.append("|---|---|---|---|---|---|")
         for r in failing:
             out.append(
-                f"| {md(r.service.name)} | {md(r.mesh)} | {md(r.field)} | {md(r.secret or '(inline)')} | "
+                f"| {md(r.service.name)} | {md(r.mesh)} | {md(r.field)} | {md(secret_label(r.secret) or '(inline)')} | "
                 f"{md(r.status.value)} | {md(r.message)} |"
             )
         out.append("")

@@ -60,6 +60,13 @@ def _spec_endpoints(spec: Any) -> str:
     return ", ".join(parts)
 
 
+def secret_label(name: str | None) -> str:
+    """The referenced Secret name for display: `""` for an empty name (`secret: ""`), "" for inline."""
+    if name is None:
+        return ""
+    return name if name else '""'
+
+
 REFERENCE_COLUMNS = ["status", "mesh", "service", "field", "source", "secret", "message", "code", "file"]
 
 
@@ -71,7 +78,7 @@ def reference_rows(report: Report) -> list[dict[str, Any]]:
             "service": r.service.name,
             "field": r.field,
             "source": r.source,
-            "secret": r.secret or "",
+            "secret": secret_label(r.secret),
             "message": r.message,
             "code": r.code or "",
             "file": r.service.origin.location() if r.service.origin else "",
