@@ -1,7 +1,170 @@
-"""MES Doctor — Overview (placeholder until the dashboard issue lands)."""
+"""MES Doctor — Overview: what is broken, and why, in one screen."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.set_page_config(page_title="MES Doctor", page_icon="🩺", layout="wide")
-st.title("MES Doctor")
-st.write("Overview of MeshExternalService health.")
+from core.catalogue import CATALOGUE
+from core.model import Finding, Report, Severity
+from core.report.blast import blast_radius
+from core.report.json_report import summary_dict
+from ui import page, state
+from ui.errors import friendly_errors
+from ui.exports import export_bar
+from ui.frames import services_frame
+from ui.style import label, look, status_column
+from ui.text import code, prose, safe
+
+page.setup(page.OVERVIEW)
+
+
+def blast_callout(report: Report) -> None:
+    """2.9 target: the cascade is the incident — say it first and loudly. Otherwise a smaller note."""
+    radius = blast_radius(report)
+    if not radius.culprits:
+        if report.kuma_version == "2.9":
+            st.success("No MES fails to load its TLS material, so the 2.9 cascade drops nothing.", icon="✅")
+        return
+    lines = []
+    for culprit, victims in list(radius.culprits.items())[:8]:
+        names = ", ".join(code(v.name) for v in victims[:12]) + (" …" if len(victims) > 12 else "")
+        lines.append(
+            f"- {code(culprit.name)} (mesh {code(culprit.mesh)}) drops "
+            + (f"{len(victims)}: {names}" if victims else "nothing else (it sorts last)")
+        )
+    if len(radius.culprits) > 8:
+        lines.append(f"- … and {len(radius.culprits) - 8} more culprits (see the Endpoint map page)")
+    if report.kuma_version == "2.9":
+        with st.container(border=True):
+            st.error(f"**{safe(radius.headline)}**", icon="💥")
+            st.markdown(
+                "Kuma 2.9.x stops building the egress endpoint map at the first MeshExternalService whose TLS "
+                "material fails to load (kumahq/kuma#12821): that MES and every MES sorted after it in its mesh "
+                "are missing. Fix the culprits below, or upgrade to 2.10+ where failures are isolated.\n\n"
+                + "\n".join(lines)
+            )
+            st.page_link(page.ENDPOINT_MAP.path, label="See the blast radius on the Endpoint map", icon="🗺️")
+    else:
+        with st.expander(f"💥 {safe(radius.headline)}", expanded=False):
+            st.markdown("\n".join(lines))
+            st.caption("Switch the target version to 2.9 in the sidebar to see that control plane's view.")
+
+
+def metrics(report: Report) -> None:
+    s = summary_dict(report)
+    n = s["services"]
+    st.subheader(f"{n} MeshExternalService{'s' if n != 1 else ''}", anchor=False)
+    cols = st.columns(4)
+    cols[0].metric(f"{look('broken').icon} Broken", s["broken"], border=True,
+                   help="An error stops it working: rejected, excluded by kuma-cp, NACKed, or the handshake fails.")
+    cols[1].metric(f"{look('warning').icon} Warning", s["warning"], border=True,
+                   help="Works today but at risk (expiring certificate, insecure mode, …).")
+    cols[2].metric(f"{look('healthy').icon} Healthy", s["healthy"], border=True)
+    cols[3].metric(
+        "In the endpoint map", f"{s['included']} of {n}", border=True,
+        delta=f"{s['excluded']} excluded" if s["excluded"] else "none excluded",
+        delta_color="inverse" if s["excluded"] else "off", delta_arrow="off",
+        help=f"Included in Kuma {report.kuma_version}'s zone egress endpoint map (excluded ones get no traffic).",
+    )
+    cols = st.columns(4)
+    cols[0].metric(
+        "Failing secret references", f"{s['failingSecretReferences']} of {s['secretReferences']}", border=True,
+        help="caCert / clientCert / clientKey data sources that do not resolve to usable material.",
+    )
+    cols[1].metric(f"{look('expired').icon} Certificates expired", s["certificatesExpired"], border=True,
+                   help=f"Of {s['certificates']} certificates reached through MES data sources.")
+    cols[2].metric(f"{look('expiring').icon} Expiring within {report.expiry_warning_days} days",
+                   s["certificatesExpiring"], border=True)
+    earliest = min(report.certificates, key=lambda c: c.not_after, default=None)
+    if earliest is None:
+        cols[3].metric("Earliest expiry", "—", border=True, help="No certificate in the input.")
+    else:
+        days = earliest.days_left
+        cols[3].metric(
+            "Earliest expiry", f"{earliest.not_after:%Y-%m-%d}", border=True,
+            delta=f"{days} days left" if days >= 0 else f"expired {-days} days ago",
+            delta_color="normal" if days > report.expiry_warning_days else "inverse", delta_arrow="off",
+            help=f"{earliest.service.mesh}/{earliest.service.name} · {earliest.field} · {earliest.subject}",
+        )
+
+
+def problem_services(report: Report) -> None:
+    st.subheader("What needs attention", anchor=False)
+    df = state.derived("services_frame", services_frame)
+    bad = df[df["status_key"] != "healthy"]
+    if bad.empty:
+        st.success("Every MeshExternalService is healthy.", icon="✅")
+        return
+    shown = bad.head(200)
+    event = st.dataframe(
+        shown[["look", "mesh", "name", "included_look", "top_finding", "service"]],
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * len(shown)),
+        column_config={
+            "look": status_column(),
+            "included_look": status_column(f"Kuma {report.kuma_version}"),
+            "top_finding": st.column_config.TextColumn("first problem", width="large"),
+            "service": None,
+        },
+        on_select="rerun",
+        selection_mode="single-row",
+        key="overview.problems",
+    )
+    st.caption(("Showing the first 200. " if len(bad) > 200 else "") + "Select a row to open its detail.")
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        st.switch_page(page.SERVICES.path, query_params={"service": shown.iloc[rows[0]]["service"]})
+
+
+def top_findings(report: Report) -> None:
+    st.subheader("Top findings", anchor=False)
+    problems = [f for f in report.findings if f.severity is not Severity.INFO]
+    if not problems:
+        st.caption("No errors or warnings.")
+        return
+    groups: dict[str, list[Finding]] = {}
+    for f in problems:
+        groups.setdefault(f.code, []).append(f)
+    rows = []
+    for code_, items in sorted(groups.items(), key=lambda kv: (kv[1][0].severity.rank, -len(kv[1]), kv[0])):
+        names = sorted({f.resource.name for f in items if f.resource})
+        rows.append({
+            "severity": label(items[0].severity.value),
+            "code": code_,
+            "title": CATALOGUE[code_].title,
+            "count": len(items),
+            "resources": ", ".join(names[:6]) + (f" +{len(names) - 6}" if len(names) > 6 else ""),
+        })
+    st.dataframe(
+        pd.DataFrame(rows).head(12), hide_index=True, width="stretch",
+        column_config={"severity": status_column("severity"),
+                       "title": st.column_config.TextColumn(width="large"),
+                       "count": st.column_config.NumberColumn(width="small"),
+                       "resources": st.column_config.TextColumn(width="large")},
+    )
+    st.page_link(page.CHECKS.path, label="What every code means", icon="📚")
+
+
+def coverage(report: Report) -> None:
+    if not report.coverage:
+        return
+    with st.expander(f"ℹ️ What this input did not let MES Doctor check ({len(report.coverage)})"):
+        for f in report.coverage:
+            st.markdown(f"- **{f.code}** {prose(f.message)}")
+
+
+with friendly_errors("the Overview"):
+    report = page.begin(page.OVERVIEW)
+    st.title("🩺 MES Doctor", anchor=False)
+    st.caption(page.context_line(report))
+    page.sample_banner()
+    blast_callout(report)
+    metrics(report)
+    problem_services(report)
+    top_findings(report)
+    coverage(report)
+    st.divider()
+    st.caption("Exports")
+    export_bar(report, "markdown", "json", "services")

@@ -14,10 +14,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
-from core.sample import sample_sources
 
 from core.analysis import analyse
 from core.model import LoadResult, Report
@@ -28,6 +27,8 @@ from core.options import (
     AnalysisOptions,
 )
 from core.sources import Source, inputs_digest
+
+T = TypeVar("T")
 
 PREFIX = "mesdoctor."
 VERSION_CHOICES = ["auto", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "3.0"]
@@ -78,7 +79,35 @@ def use_sample() -> None:
 
 def _sample_input() -> Input:
     now = datetime.now(UTC)
-    return Input(kind="sample", sources=sample_sources(now), label="Bundled sample data", loaded_at=now)
+    day = now.strftime("%Y-%m-%d")
+    return Input(kind="sample", sources=list(_sample_sources_of_day(day)), label="Bundled sample data", loaded_at=now)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _sample_sources_of_day(day: str) -> tuple[Source, ...]:
+    """The sample manifests, generated once per day (key generation is slow) and shared by sessions.
+
+    Their certificates are made relative to the start of that day, so expiry states stay right all day
+    and every session analyses the same bytes (one cached report for everyone on the sample).
+    """
+    from core.sample import sample_sources  # imported late: the sample module generates a PKI
+
+    start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    return tuple(sample_sources(start))
+
+
+def set_files(sources: list[Source], label: str) -> None:
+    """Analyse these files (uploads and/or pasted text) from now on."""
+    set_input(Input(kind="files", sources=list(sources), label=label, loaded_at=datetime.now(UTC)))
+
+
+def add_files(sources: list[Source], label: str) -> None:
+    """Add files on top of the current input (a what-if overlay: later resources replace earlier ones)."""
+    data = current_input()
+    merged = [*data.sources, *sources]
+    what = label if data.is_sample else f"{data.label} + {label}"
+    set_input(Input(kind="files" if data.live is None else data.kind, sources=merged, label=what,
+                    live=data.live, live_digest=data.live_digest, loaded_at=datetime.now(UTC)))
 
 
 def current_options() -> AnalysisOptions:
@@ -106,19 +135,37 @@ def bind(widget_key: str, option: str, convert: Callable[[Any], Any] = lambda v:
     return callback
 
 
-def current_report() -> Report:
-    """The report for the current input and options, analysed at most once per change."""
+def report_key() -> str:
+    """Identity of the current report: input digest, options digest and the day (for days-left)."""
     data = current_input()
-    options = current_options()
     # `now` is the wall clock, fixed per day so days-left stay right and the cache is reused
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    key = f"{data.digest}|{options.digest()}|{day:%Y-%m-%d}"
+    return f"{data.digest}|{current_options().digest()}|{day:%Y-%m-%d}"
+
+
+def current_report() -> Report:
+    """The report for the current input and options, analysed at most once per change."""
+    key = report_key()
     cache = _report_cache()
     report = cache.get(key)
     if report is None:
-        report = _analyse_with_progress(data, options)
+        report = _analyse_with_progress(current_input(), current_options())
         cache.put(key, report)
     return report
+
+
+def derived(name: str, build: Callable[[Report], T]) -> T:
+    """A value computed from the current report (rows, data frames), built once per report.
+
+    Lives next to the report in the shared cache and goes with it; callers must not mutate it.
+    """
+    key = report_key()
+    cache = _report_cache()
+    found = cache.get_derived(key, name)
+    if found is None:
+        found = build(current_report())
+        cache.put_derived(key, name, found)
+    return found  # type: ignore[no-any-return]
 
 
 class _ReportCache:
@@ -127,6 +174,7 @@ class _ReportCache:
     def __init__(self, size: int = 6) -> None:
         self.size = size
         self.items: OrderedDict[str, Report] = OrderedDict()
+        self.extras: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
 
     def get(self, key: str) -> Report | None:
@@ -141,7 +189,17 @@ class _ReportCache:
             self.items[key] = report
             self.items.move_to_end(key)
             while len(self.items) > self.size:
-                self.items.popitem(last=False)
+                old, _ = self.items.popitem(last=False)
+                self.extras.pop(old, None)
+
+    def get_derived(self, key: str, name: str) -> Any:
+        with self.lock:
+            return self.extras.get(key, {}).get(name)
+
+    def put_derived(self, key: str, name: str, value: Any) -> None:
+        with self.lock:
+            if key in self.items:
+                self.extras.setdefault(key, {})[name] = value
 
 
 @st.cache_resource(show_spinner=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -62,11 +63,18 @@ def included_label(included: bool) -> str:
 CSS = """
 <style>
 /* readable on a projector: larger metric values and table text */
-[data-testid="stMetricValue"] { font-size: 2.4rem; }
+[data-testid="stMetricValue"] { font-size: 2.1rem; }
 [data-testid="stMetricLabel"] p { font-size: 1rem; }
 div[data-testid="stDataFrame"] { font-size: 1rem; }
 </style>
 """
+
+STATUS_WIDTH = 125  # px: "🟠 not yet valid", "⛔ excluded" fit without truncation
+
+
+def status_column(title: str = "status", *, help: str | None = None, width: int = STATUS_WIDTH) -> Any:
+    """The column config of a status-look column (icon + word), the same width everywhere."""
+    return st.column_config.TextColumn(title, width=width, help=help)
 
 
 def apply_page_style() -> None:

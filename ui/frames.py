@@ -1,0 +1,160 @@
+"""Report rows as pandas data frames for `st.dataframe`, and the filters the pages apply to them.
+
+Columns come from the shared row builders in `core.report.rows` (the CLI table and CSV use the same
+ones); only presentation is added here: the status look (icon + word), a service id for deep links
+and a lower-case search column. Frames are built once per report (`ui.state.derived`) and filtering
+returns views, so typing in a search box never re-analyses anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from core.catalogue import CATALOGUE
+from core.model import Report
+from core.report.rows import (
+    certificate_rows,
+    document_rows,
+    finding_rows,
+    reference_rows,
+    service_rows,
+)
+from ui.style import included_label, label
+
+STATUS_ORDER = {"broken": 0, "warning": 1, "healthy": 2}
+_SEARCHED = ("name", "namespace", "mesh", "hostname", "destination", "endpoints", "top_finding", "file")
+
+
+def service_id(mesh: str, name: str) -> str:
+    """The deep-link form `?service=<mesh>/<name>`."""
+    return f"{mesh}/{name}"
+
+
+def services_frame(report: Report) -> pd.DataFrame:
+    rows = service_rows(report)
+    df = pd.DataFrame(rows, columns=list(rows[0]) if rows else _SERVICE_COLUMNS)
+    if df.empty:
+        return df.assign(service="", status_key="", look="", included_look="", included_on_2_9_look="", search="")
+    df["service"] = [service_id(m, n) for m, n in zip(df["mesh"], df["name"])]
+    df["status_key"] = df["status"]
+    df["look"] = [label(s) for s in df["status"]]
+    df["included_look"] = [included_label(bool(v)) for v in df["included"]]
+    df["included_on_2_9_look"] = [included_label(bool(v)) for v in df["included_on_2_9"]]
+    df["earliest_expiry"] = pd.to_datetime(df["earliest_expiry"], utc=True)
+    df["search"] = df[list(_SEARCHED)].astype(str).agg(" ".join, axis=1).str.lower()
+    df["_rank"] = df["status"].map(STATUS_ORDER).fillna(3)
+    df = df.sort_values(["_rank", "mesh", "namespace", "name"], kind="stable").drop(columns="_rank")
+    return df.reset_index(drop=True)
+
+
+_SERVICE_COLUMNS = [
+    "status", "included", "mesh", "namespace", "name", "destination", "hostname", "endpoints", "tls",
+    "earliest_expiry", "findings", "top_finding", "included_on_2_9", "dropped_by", "file", "line",
+]
+
+
+def filter_services(
+    df: pd.DataFrame,
+    *,
+    meshes: Sequence[str] = (),
+    namespaces: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    included: str = "all",
+    text: str = "",
+) -> pd.DataFrame:
+    """Rows matching every given filter (an empty selection means no filter on that column)."""
+    if df.empty:
+        return df
+    mask = pd.Series(True, index=df.index)
+    if meshes:
+        mask &= df["mesh"].isin(list(meshes))
+    if namespaces:
+        mask &= df["namespace"].isin(list(namespaces))
+    if statuses:
+        mask &= df["status_key"].isin(list(statuses))
+    if included == "included":
+        mask &= df["included"].astype(bool)
+    elif included == "excluded":
+        mask &= ~df["included"].astype(bool)
+    for word in text.lower().split():
+        mask &= df["search"].str.contains(word, regex=False)
+    return df[mask]
+
+
+def references_frame(report: Report) -> pd.DataFrame:
+    df = pd.DataFrame(reference_rows(report), columns=_REFERENCE_COLUMNS)
+    df["look"] = [label(s) for s in df["status"]]
+    df["service_id"] = [service_id(m, n) for m, n in zip(df["mesh"], df["service"])]
+    return df
+
+
+_REFERENCE_COLUMNS = ["status", "mesh", "service", "field", "source", "secret", "message", "code", "file"]
+
+
+def certificates_frame(report: Report) -> pd.DataFrame:
+    df = pd.DataFrame(certificate_rows(report), columns=_CERTIFICATE_COLUMNS)
+    df["look"] = [label(s) for s in df["status"]]
+    df["not_after"] = pd.to_datetime(df["not_after"], utc=True)
+    df["not_before"] = pd.to_datetime(df["not_before"], utc=True)
+    df["service_id"] = [service_id(m, n) for m, n in zip(df["mesh"], df["service"])]
+    return df
+
+
+_CERTIFICATE_COLUMNS = [
+    "status", "days_left", "not_after", "not_before", "mesh", "service", "field", "secret", "position",
+    "subject", "issuer", "sans", "serial", "sha256", "key", "is_ca",
+]
+
+
+def documents_frame(report: Report) -> pd.DataFrame:
+    df = pd.DataFrame(document_rows(report), columns=_DOCUMENT_COLUMNS)
+    df["look"] = [_document_look(s) for s in df["status"]]
+    return df
+
+
+_DOCUMENT_COLUMNS = ["status", "kind", "name", "file", "document", "line", "reason", "source"]
+_DOCUMENT_LOOKS = {"loaded": "✅ loaded", "ignored": "⚪ ignored", "failed": "🔴 failed"}
+
+
+def _document_look(status: str) -> str:
+    return _DOCUMENT_LOOKS.get(status, status)
+
+
+def findings_frame(report: Report, findings: Iterable[object] | None = None) -> pd.DataFrame:
+    df = pd.DataFrame(finding_rows(report, findings), columns=_FINDING_COLUMNS)
+    df["look"] = [label(s) for s in df["severity"]]
+    return df
+
+
+_FINDING_COLUMNS = ["severity", "code", "title", "stage", "resource", "mesh", "path", "message", "hint", "location"]
+
+
+def catalogue_frame(report: Report) -> pd.DataFrame:
+    """Every finding code, with how many findings of it the current input produced."""
+    counts = Counter(f.code for f in report.findings)
+    rows = [
+        {
+            "code": c.code,
+            "look": label(c.severity.value),
+            "severity": c.severity.value,
+            "title": c.title,
+            "category": c.category,
+            "stage": c.stage.value,
+            "versions": c.versions,
+            "in_input": counts.get(c.code, 0),
+            "explanation": c.explanation,
+            "retired": c.retired,
+        }
+        for c in CATALOGUE.values()
+    ]
+    return pd.DataFrame(rows)
+
+
+def options_of(df: pd.DataFrame, column: str) -> list[str]:
+    """Distinct values of a column, sorted, for filter widgets."""
+    if df.empty or column not in df:
+        return []
+    return sorted({str(v) for v in df[column].dropna()})

@@ -1,0 +1,148 @@
+"""The two egress endpoint maps of a report side by side (target version and 2.9.x), as data frames.
+
+Nothing is recomputed: every state is read from `report.endpoint_map` / `report.legacy_map`
+(included destinations, exclusions with their reason and culprit, lost filter chains).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from core.model import Destination, EndpointMap, Report, ServiceOutcome
+from ui.frames import service_id
+
+# exclusion reason -> (short state shown in tables, chart category)
+REASONS: dict[str, tuple[str, str]] = {
+    "tls-load-failed": ("⛔ own TLS material fails to load", "excluded: own failure"),
+    "cascade": ("⛔ dropped by the 2.9 cascade", "dropped by cascade"),
+    "unreachable-zone": ("➖ other zone (not evaluated)", "other zone"),
+    "rejected-on-write": ("⛔ rejected on write", "excluded: own failure"),
+    "no-mtls": ("⛔ mesh has no mTLS", "excluded: own failure"),
+}
+INCLUDED = "✅ included"
+NO_FILTER_CHAIN = "⚠️ cluster only, no egress filter chain"
+NOT_IN_MAP = "➖ not in the map"
+
+CATEGORY_ORDER = ["included", "cluster only (no filter chain)", "dropped by cascade", "excluded: own failure",
+                  "other zone", "not in the map"]
+CATEGORY_COLOURS = {
+    "included": "#16a34a",
+    "cluster only (no filter chain)": "#eab308",
+    "dropped by cascade": "#ea8a0c",
+    "excluded: own failure": "#dc2626",
+    "other zone": "#9ca3af",
+    "not in the map": "#6b7280",
+}
+
+
+def state_in(m: EndpointMap, key: str) -> tuple[str, str, str]:
+    """(state label, chart category, culprit name) of one service in one map."""
+    if key in m.lost_filter_chains:
+        lost = m.lost_filter_chains[key]
+        return NO_FILTER_CHAIN, "cluster only (no filter chain)", lost.culprit.name if lost.culprit else ""
+    if key in m.included:
+        return INCLUDED, "included", ""
+    exclusion = m.excluded.get(key)
+    if exclusion is None:
+        return NOT_IN_MAP, "not in the map", ""
+    text, category = REASONS.get(exclusion.reason, (f"⛔ {exclusion.reason}", "excluded: own failure"))
+    return text, category, exclusion.culprit.name if exclusion.culprit else ""
+
+
+def _cluster(m: EndpointMap, key: str) -> str:
+    d = m.included.get(key)
+    if d is None and key in m.excluded:
+        d = m.excluded[key].destination
+    return d.cluster if d else ""
+
+
+def comparison_frame(report: Report) -> pd.DataFrame:
+    """One row per MES: its state in the target map and in the 2.9 map, and whether they differ."""
+    rows = []
+    for s in report.services:
+        key = s.resource.key
+        target, _, _ = state_in(report.endpoint_map, key)
+        legacy, _, culprit = state_in(report.legacy_map, key)
+        rows.append(
+            {
+                "service": service_id(s.resource.mesh, s.resource.name),
+                "mesh": s.resource.mesh,
+                "namespace": s.resource.namespace or "",
+                "name": s.resource.name,
+                "target": target,
+                "kuma29": legacy,
+                "culprit": culprit,
+                "differs": target != legacy,
+                "cluster": _cluster(report.endpoint_map, key) or _cluster(report.legacy_map, key),
+            }
+        )
+    df = pd.DataFrame(rows, columns=_COMPARISON_COLUMNS)
+    if not df.empty:
+        df = df.sort_values(["differs", "mesh", "name"], ascending=[False, True, True], kind="stable")
+    return df.reset_index(drop=True)
+
+
+_COMPARISON_COLUMNS = ["service", "mesh", "namespace", "name", "target", "kuma29", "culprit", "differs", "cluster"]
+
+
+def destinations_frame(m: EndpointMap, services: list[ServiceOutcome]) -> pd.DataFrame:
+    """The destinations of one map (in the map's order), plus a row per excluded MES."""
+    names = {s.resource.key: s.resource for s in services}
+    rows = []
+    for key, d in m.included.items():
+        state = NO_FILTER_CHAIN if key in m.lost_filter_chains else INCLUDED
+        rows.append(_destination_row(d, state))
+    for key, e in m.excluded.items():
+        text, _ = REASONS.get(e.reason, (f"⛔ {e.reason}", ""))
+        r = names.get(key)
+        row = _destination_row(e.destination, text) if e.destination else {
+            "state": text, "mesh": r.mesh if r else (e.service.mesh or ""), "name": e.service.name,
+            "cluster": "", "hostname": "", "port": None, "protocol": "", "type": "", "endpoints": "", "sni": "",
+            "tls": "",
+        }
+        row["name"] = e.service.name
+        rows.append(row)
+    return pd.DataFrame(rows, columns=_DESTINATION_COLUMNS)
+
+
+_DESTINATION_COLUMNS = ["state", "mesh", "name", "cluster", "hostname", "port", "protocol", "type", "endpoints",
+                        "sni", "tls"]
+
+
+def _destination_row(d: Destination | None, state: str) -> dict[str, object]:
+    assert d is not None
+    return {
+        "state": state,
+        "mesh": d.mesh,
+        "name": d.service.name,
+        "cluster": d.cluster,
+        "hostname": d.hostname,
+        "port": d.port,
+        "protocol": d.protocol,
+        "type": d.cluster_type,
+        "endpoints": ", ".join(f"{e.address}:{e.port}" for e in d.endpoints),
+        "sni": d.egress_sni,
+        "tls": d.tls.mode if d.tls else "disabled",
+    }
+
+
+def outcome_counts(report: Report) -> pd.DataFrame:
+    """Per mesh and control plane: how many MES end up in each category (for the blast-radius chart)."""
+    rows = []
+    maps = [(f"Kuma {report.kuma_version} (target)", report.endpoint_map)]
+    if report.kuma_version != "2.9":
+        maps.append(("Kuma 2.9.x", report.legacy_map))
+    for title, m in maps:
+        counts: Counter[tuple[str, str]] = Counter()
+        for s in report.services:
+            _, category, _ = state_in(m, s.resource.key)
+            counts[(s.resource.mesh, category)] += 1
+        for (mesh, category), n in counts.items():
+            rows.append({"control_plane": title, "mesh": mesh, "category": category, "count": n})
+    df = pd.DataFrame(rows, columns=["control_plane", "mesh", "category", "count"])
+    if not df.empty:
+        df["_order"] = df["category"].map({c: i for i, c in enumerate(CATEGORY_ORDER)})
+        df = df.sort_values(["mesh", "control_plane", "_order"]).drop(columns="_order")
+    return df.reset_index(drop=True)
