@@ -16,7 +16,8 @@ from typing import TextIO
 from core import __version__
 from core.analysis import analyse
 from core.catalogue import CATALOGUE
-from core.model import Report, Severity
+from core.live.errors import LiveSourceError
+from core.model import LoadResult, Report, Severity
 from core.options import (
     DEFAULT_EXPIRY_WARNING_DAYS,
     DEFAULT_SYSTEM_NAMESPACE,
@@ -67,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the zone is connected to a Global control plane (origin label rules apply)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour in table output (default: auto = only on a terminal)")
+    from core.live.cli_args import add_arguments as add_live_arguments
+
+    add_live_arguments(check)
 
     codes = sub.add_parser("codes", help="list every finding code with its explanation")
     codes.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
@@ -95,6 +99,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except UnreadablePath as exc:
         err.write(f"mesdoctor: cannot read {exc}\n")
         return EXIT_USAGE
+    except LiveSourceError as exc:
+        err.write(f"mesdoctor: {exc}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("mesdoctor: interrupted\n")
         return EXIT_USAGE
@@ -109,9 +116,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         sources.extend(sample_sources(options.resolved_now()))
     if args.paths:
         sources.extend(sources_from_paths(args.paths, max_file_bytes=options.limits.max_file_bytes))
-    if not sources and not args.sample:
-        raise UsageError("nothing to check: give PATHs (files, directories, - for stdin) or --sample")
-    report = analyse(sources, options)
+    live = read_live(args, options, err)
+    if not sources and not args.sample and live is None:
+        raise UsageError("nothing to check: give PATHs (files, directories, - for stdin), --sample, or a live "
+                         "source (--kube, --kube-context, --in-cluster, --kuma-url, --url)")
+    report = analyse(sources, options, preloaded=live)
     colour = args.color == "always" or (args.color == "auto" and _is_tty(out) and not args.output)
     text = render(report, args.format, colour=colour)
     if args.output:
@@ -123,6 +132,23 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(text)
     return exit_code(report, args.fail_on)
+
+
+def read_live(args: argparse.Namespace, options: AnalysisOptions, err: TextIO) -> LoadResult | None:
+    """Read the live sources the options name (LiveSourceError on failure); notes go to stderr."""
+    from core.live import fetch_all
+    from core.live.cli_args import specs_from_args
+
+    try:
+        specs = specs_from_args(args, options.system_namespace)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if not specs:
+        return None
+    result = fetch_all(specs, limits=options.limits, now=options.now, system_namespace=options.system_namespace)
+    for note in result.notes:
+        err.write(f"mesdoctor: note: {note}\n")
+    return result.load
 
 
 def options_from_args(args: argparse.Namespace) -> AnalysisOptions:

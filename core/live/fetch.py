@@ -1,0 +1,69 @@
+"""One entry point for every live source: `fetch(spec)` and `fetch_all(specs)`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from core.live.errors import LiveSourceError
+from core.live.result import LiveResult, combine
+from core.live.specs import KubeSpec, KumaApiSpec, LiveSpec, UrlSpec
+from core.options import DEFAULT_SYSTEM_NAMESPACE, Limits
+
+
+def fetch(
+    spec: LiveSpec,
+    *,
+    limits: Limits | None = None,
+    now: datetime | None = None,
+    system_namespace: str | None = None,
+) -> LiveResult:
+    """Read one live source. Raises only `LiveSourceError` (a one-line, user-facing message).
+
+    `now` stamps `Origin.fetched_at` (default: the wall clock); `limits` caps each answer
+    (`max_file_bytes`), the total (`max_total_bytes`) and the object count (`max_documents`).
+    `system_namespace` is where namespace-less Kubernetes objects are placed (default: the
+    KubeSpec's system namespace, else kuma-system).
+    """
+    limits = limits or Limits()
+    fetched_at = now or datetime.now(UTC)
+    try:
+        if isinstance(spec, KubeSpec):
+            from core.live.kube import fetch_kube
+
+            return fetch_kube(spec, limits, fetched_at, system_namespace or spec.system_namespace)
+        if isinstance(spec, KumaApiSpec):
+            from core.live.kuma_api import fetch_kuma
+
+            return fetch_kuma(spec, limits, fetched_at, system_namespace or DEFAULT_SYSTEM_NAMESPACE)
+        if isinstance(spec, UrlSpec):
+            from core.live.url_source import fetch_url
+
+            return fetch_url(spec, limits, fetched_at, system_namespace or DEFAULT_SYSTEM_NAMESPACE)
+    except LiveSourceError:
+        raise
+    except MemoryError:
+        raise LiveSourceError(_label(spec), "out of memory while reading; lower the limits") from None
+    except Exception as exc:
+        raise LiveSourceError(_label(spec), f"unexpected failure ({type(exc).__name__}: {exc})") from None
+    raise LiveSourceError("live", f"not a live source specification: {type(spec).__name__}")
+
+
+def fetch_all(
+    specs: Sequence[LiveSpec],
+    *,
+    limits: Limits | None = None,
+    now: datetime | None = None,
+    system_namespace: str | None = None,
+) -> LiveResult:
+    """Read several live sources in order and combine them (the first failure is raised)."""
+    if not specs:
+        raise LiveSourceError("live", "no live source given")
+    fetched_at = now or datetime.now(UTC)
+    results = [fetch(s, limits=limits, now=fetched_at, system_namespace=system_namespace) for s in specs]
+    return combine(results, fetched_at)
+
+
+def _label(spec: object) -> str:
+    label = getattr(spec, "label", None)
+    return label if isinstance(label, str) else "live"

@@ -1,0 +1,466 @@
+"""Read a Kubernetes cluster with the official `kubernetes` client (an optional extra).
+
+Only `get`/`list` calls are made. What is read (section 3 of the reference):
+
+* MeshExternalServices (all namespaces) - required: a 404 means Kuma is not installed here.
+* Meshes (cluster-scoped), and, when their CRDs exist, ZoneEgresses, MeshIdentities,
+  MeshTrafficPermissions and HostnameGenerators (a 403 on these is a note, not an error).
+* Secrets of the Kuma types in the system namespace (`type=system.kuma.io/secret` and
+  `.../global-secret`, so Helm release and service-account Secrets are never downloaded); a
+  403 there degrades to `SecretsCoverage.DENIED` with the API server's reason.
+* Every referenced Secret name not found that way, by `fieldSelector=metadata.name=<name>`
+  across all namespaces (falling back to the system namespace when that is refused), so a
+  wrong namespace, a wrong type or a missing mesh label can still be diagnosed.
+
+Lists are paginated with `limit`/`continue`. Responses are read raw (`_preload_content=False`),
+size-capped and parsed here, so malformed or truncated answers give a clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.live.errors import LiveSourceError, one_line
+from core.live.http import describe_transport_error
+from core.live.kube_objects import is_object_name, plain_manifest, referenced_secret_names
+from core.live.result import Collector, LiveResult
+from core.live.specs import KubeSpec
+from core.model import SecretsCoverage
+from core.options import Limits
+
+PAGE_SIZE = 500
+SECRET_PAGE_SIZE = 100
+MAX_NAME_SEARCHES = 50
+KUMA_GROUP, KUMA_VERSION = "kuma.io", "v1alpha1"
+KUMA_API = f"{KUMA_GROUP}/{KUMA_VERSION}"
+SECRET_TYPES = ("system.kuma.io/secret", "system.kuma.io/global-secret")
+OPTIONAL_KINDS = (
+    ("zoneegresses", "ZoneEgress"),
+    ("meshidentities", "MeshIdentity"),
+    ("meshtrafficpermissions", "MeshTrafficPermission"),
+    ("hostnamegenerators", "HostnameGenerator"),
+)
+RBAC_HINT = "docs/rbac/ has a read-only ClusterRole for MES Doctor"
+MISSING_PACKAGE = ("reading a Kubernetes cluster needs the `kubernetes` Python package: "
+                   "pip install 'mes-doctor[kubernetes]'")
+
+
+def kubernetes_available() -> bool:
+    """Whether the optional `kubernetes` package is installed."""
+    return importlib.util.find_spec("kubernetes") is not None
+
+
+def in_cluster_available() -> bool:
+    """Whether MES Doctor runs in a pod with a service account (in-cluster configuration)."""
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and os.path.exists(
+        "/var/run/secrets/kubernetes.io/serviceaccount/token")
+
+
+@dataclass(frozen=True, slots=True)
+class KubeContexts:
+    """The contexts of a kubeconfig, for a picker. `current` is its current-context (or None)."""
+
+    path: str
+    names: tuple[str, ...]
+    current: str | None
+
+
+def kubeconfig_path(explicit: str | None = None) -> str:
+    """The kubeconfig to read: the given path, else `$KUBECONFIG` (a path list), else ~/.kube/config."""
+    raw = explicit or os.environ.get("KUBECONFIG") or "~/.kube/config"
+    return os.pathsep.join(os.path.expanduser(p) for p in raw.split(os.pathsep) if p)
+
+
+def kube_contexts(kubeconfig: str | None = None) -> KubeContexts:
+    """List the contexts of a kubeconfig (LiveSourceError when it cannot be read)."""
+    _, config = _modules("kubeconfig")
+    path = kubeconfig_path(kubeconfig)
+    contexts, current = _contexts(config, path)
+    names = tuple(c["name"] for c in contexts if isinstance(c, dict) and isinstance(c.get("name"), str))
+    current_name = current.get("name") if isinstance(current, dict) else None
+    return KubeContexts(path, names, current_name if isinstance(current_name, str) else None)
+
+
+def fetch_kube(spec: KubeSpec, limits: Limits, now: datetime, default_namespace: str) -> LiveResult:
+    client, config = _modules(spec.label)
+    api_client, label = _connect(spec, client, config)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. urllib3's InsecureRequestWarning for insecure-skip-tls-verify
+            collector = Collector(label, limits, now)
+            _Reader(client, api_client, spec, collector).run()
+    finally:
+        with contextlib.suppress(Exception):
+            api_client.close()
+    return collector.result(default_namespace)
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+def _modules(label: str) -> tuple[Any, Any]:
+    try:
+        from kubernetes import client, config
+    except ImportError:
+        raise LiveSourceError(label, MISSING_PACKAGE) from None
+    return client, config
+
+
+def _contexts(config: Any, path: str) -> tuple[list[Any], Any]:
+    existing = [p for p in path.split(os.pathsep) if os.path.exists(p)]
+    if not existing:
+        raise LiveSourceError("kubeconfig", f"no kubeconfig at {path} (set KUBECONFIG or give the file)")
+    try:
+        contexts, current = config.list_kube_config_contexts(config_file=os.pathsep.join(existing))
+    except Exception as exc:
+        raise LiveSourceError("kubeconfig", f"cannot read {path}: {_text(exc)}") from None
+    return list(contexts or []), current
+
+
+def _connect(spec: KubeSpec, client: Any, config: Any) -> tuple[Any, str]:
+    cfg = client.Configuration()
+    if spec.in_cluster:
+        label = "kube:in-cluster"
+        try:
+            config.load_incluster_config(client_configuration=cfg)
+        except Exception as exc:
+            raise LiveSourceError(label, f"no in-cluster configuration (not running in a pod with a service "
+                                         f"account?): {_text(exc)}") from None
+    else:
+        path = kubeconfig_path(spec.kubeconfig)
+        contexts, current = _contexts(config, path)
+        names = [c.get("name") for c in contexts if isinstance(c, dict)]
+        name = spec.context or (current.get("name") if isinstance(current, dict) else None)
+        if not name:
+            raise LiveSourceError("kubeconfig", f"{path} has no current context; choose one of: "
+                                                + (", ".join(str(n) for n in names) or "(none)"))
+        label = f"kube:{name}"
+        if name not in names:
+            raise LiveSourceError(label, f"no context {name!r} in {path} (contexts: "
+                                         + (", ".join(str(n) for n in names) or "none") + ")")
+        existing = os.pathsep.join(p for p in path.split(os.pathsep) if os.path.exists(p))
+        try:
+            config.load_kube_config(config_file=existing, context=name, client_configuration=cfg,
+                                    persist_config=False)
+        except Exception as exc:
+            raise LiveSourceError(label, f"cannot use this context: {_text(exc)}") from None
+    cfg.retries = False  # one attempt: a diagnosis tool reports, it does not hammer
+    return client.ApiClient(cfg), label
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+class KubeStatus(LiveSourceError):
+    """A non-2xx answer of the API server, with its Status `reason` and `message`."""
+
+    def __init__(self, label: str, status: int, reason: str, message: str, text: str) -> None:
+        super().__init__(label, text)
+        self.status = status
+        self.status_reason = reason
+        self.status_message = message
+
+
+class _Reader:
+    def __init__(self, client: Any, api_client: Any, spec: KubeSpec, collector: Collector) -> None:
+        self.client = client
+        self.api_client = api_client
+        self.custom = client.CustomObjectsApi(api_client)
+        self.core = client.CoreV1Api(api_client)
+        self.spec = spec
+        self.out = collector
+        self.label = collector.label
+        self.timeout = (spec.timeout, spec.timeout)
+        self.namespace = spec.system_namespace
+        host = urlsplit(api_client.configuration.host or "")
+        self.where = host.netloc or (api_client.configuration.host or "the API server")
+
+    def run(self) -> None:
+        self.version()
+        services = self.required_services()
+        self.cluster_kind("meshes", "Mesh", optional=True)
+        for plural, kind in OPTIONAL_KINDS:
+            self.cluster_kind(plural, kind, optional=True)
+        self.secrets(referenced_secret_names(services))
+
+    def version(self) -> None:
+        try:
+            data = self.get(lambda **kw: self.client.VersionApi(self.api_client).get_code(**kw), "GET /version")
+        except KubeStatus as exc:
+            if exc.status == 401:
+                raise
+            return
+        if isinstance(data, dict) and isinstance(data.get("gitVersion"), str):
+            self.out.server = f"Kubernetes {data['gitVersion']}"
+
+    def required_services(self) -> list[Any]:
+        try:
+            return self.cluster_kind("meshexternalservices", "MeshExternalService", optional=False)
+        except KubeStatus as exc:
+            if exc.status == 404:
+                raise LiveSourceError(self.label, "no MeshExternalService resource type (kuma.io/v1alpha1) on this "
+                                                  "cluster: Kuma is not installed, is older than 2.9, or this is "
+                                                  "the wrong cluster or context") from None
+            if exc.status == 403:
+                raise LiveSourceError(self.label, f"cannot list MeshExternalServices: {_status_text(exc)} "
+                                                  f"({RBAC_HINT})") from None
+            raise
+
+    def cluster_kind(self, plural: str, kind: str, *, optional: bool) -> list[Any]:
+        file = f"{plural} (all namespaces)" if plural != "meshes" else "meshes"
+
+        def call(**kw: Any) -> Any:
+            return self.custom.list_cluster_custom_object(KUMA_GROUP, KUMA_VERSION, plural, **kw)
+
+        try:
+            return self.list(file, call, KUMA_API, kind, PAGE_SIZE)
+        except KubeStatus as exc:
+            if not optional or exc.status not in (403, 404):
+                raise
+            if exc.status == 403:
+                self.out.note(f"{kind} resources not read: {_status_text(exc)}")
+            return []
+
+    def secrets(self, referenced: list[str]) -> None:
+        found: set[tuple[str, str]] = set()
+        for secret_type in SECRET_TYPES:
+            selector = f"type={secret_type}"
+
+            def call(selector: str = selector, **kw: Any) -> Any:
+                return self.core.list_namespaced_secret(self.namespace, field_selector=selector, **kw)
+
+            try:
+                items = self.list(f"secrets in {self.namespace} ({selector})", call, "v1", "Secret",
+                                  SECRET_PAGE_SIZE)
+            except KubeStatus as exc:
+                if exc.status != 403:
+                    raise
+                self.out.deny_secrets(f"listing Secrets in namespace {self.namespace} was refused "
+                                      f"({_status_text(exc)})")
+                return
+            found.update(_keys(items))
+        self.out.secrets = SecretsCoverage.PRESENT
+        present = {name for namespace, name in found if namespace == self.namespace}
+        wanted = set()
+        for name in referenced:
+            wanted.add(name)
+            if "." in name:
+                wanted.add(name.split(".", 1)[0])  # `name.namespace` written as a reference
+        missing = sorted(n for n in wanted if n not in present and is_object_name(n))
+        if len(missing) > MAX_NAME_SEARCHES:
+            self.out.note(f"{len(missing)} referenced Secrets are missing from {self.namespace}; only the first "
+                          f"{MAX_NAME_SEARCHES} were searched for by name")
+            missing = missing[:MAX_NAME_SEARCHES]
+        everywhere = self.spec.search_other_namespaces
+        for name in missing:
+            selector = f"metadata.name={name}"
+            items: list[Any] = []
+            if everywhere:
+                try:
+                    items = self.list(f"secrets named {name} (all namespaces)",
+                                      lambda s=selector, **kw: self.core.list_secret_for_all_namespaces(
+                                          field_selector=s, **kw),
+                                      "v1", "Secret", SECRET_PAGE_SIZE, keep=lambda o: _key(o) not in found)
+                except KubeStatus as exc:
+                    if exc.status != 403:
+                        raise
+                    everywhere = False
+                    self.out.note(f"Secrets outside {self.namespace} were not searched ({_status_text(exc)})")
+            if not everywhere:
+                try:
+                    items = self.list(f"secrets named {name} in {self.namespace}",
+                                      lambda s=selector, **kw: self.core.list_namespaced_secret(
+                                          self.namespace, field_selector=s, **kw),
+                                      "v1", "Secret", SECRET_PAGE_SIZE, keep=lambda o: _key(o) not in found)
+                except KubeStatus as exc:
+                    if exc.status != 403:
+                        raise
+                    self.out.note(f"referenced Secrets of other types were not searched ({_status_text(exc)})")
+                    return
+            found.update(_keys(items))
+
+    # --- HTTP -----------------------------------------------------------------------------------
+
+    def list(self, file: str, call: Callable[..., Any], api_version: str, kind: str, page_size: int,
+             keep: Callable[[Any], bool] | None = None) -> list[Any]:
+        items: list[Any] = []
+        token: str | None = None
+        seen: set[str] = set()
+        what = f"listing {file}"
+        while True:
+            kwargs: dict[str, Any] = {"limit": page_size}
+            if token:
+                kwargs["_continue"] = token
+            data = self.get(lambda args=kwargs, **kw: call(**args, **kw), what)
+            if not isinstance(data, dict):
+                raise LiveSourceError(self.label, f"{what}: the answer is not a Kubernetes list")
+            page = data.get("items")
+            if page is None:
+                page = []
+            if not isinstance(page, list):
+                raise LiveSourceError(self.label, f"{what}: `items` of the answer is not a list")
+            list_kind = data.get("kind")
+            item_kind = list_kind[:-4] if isinstance(list_kind, str) and list_kind.endswith("List") else kind
+            item_api = data.get("apiVersion") if isinstance(data.get("apiVersion"), str) else api_version
+            items.extend(plain_manifest(obj, item_api, item_kind or kind) for obj in page)
+            meta = data.get("metadata")
+            token = meta.get("continue") if isinstance(meta, dict) else None
+            if not token:
+                break
+            if not isinstance(token, str) or token in seen:
+                raise LiveSourceError(self.label, f"{what}: the `continue` token does not advance the listing")
+            seen.add(token)
+        if keep is not None:
+            items = [o for o in items if keep(o)]
+        if items or keep is None:
+            self.out.add(file, items)
+        return items
+
+    def get(self, call: Callable[..., Any], what: str) -> Any:
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
+        api_exception = self.client.exceptions.ApiException
+        try:
+            response = call(_preload_content=False, _request_timeout=self.timeout)
+        except api_exception as exc:
+            raise self.status_error(exc, what) from None
+        except Exception as exc:
+            raise LiveSourceError(self.label, f"{what}: {self.transport(exc)}") from None
+        cap = self.out.limits.max_file_bytes
+        try:
+            body = _read(response, cap)
+        except _TooLarge:
+            raise LiveSourceError(self.label, f"{what}: the answer is larger than the limit of {cap} bytes") from None
+        except (Urllib3Error, OSError) as exc:
+            raise LiveSourceError(self.label, f"{what}: {self.transport(exc)}") from None
+        finally:
+            with contextlib.suppress(Exception):
+                response.release_conn()
+        self.out.account(len(body))
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            detail = f": {exc.msg} at byte {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+            raise LiveSourceError(self.label, f"{what}: the answer is not valid JSON{detail}") from None
+
+    def transport(self, exc: BaseException) -> str:
+        return describe_kube_transport(exc, self.where, self.spec.timeout)
+
+    def status_error(self, exc: Any, what: str) -> LiveSourceError:
+        status = exc.status if isinstance(exc.status, int) else 0
+        if status == 0:  # the client wraps TLS failures as status 0
+            return LiveSourceError(self.label, f"{what}: {self.transport(exc)}")
+        reason, message = _status_of(exc.body)
+        reason = reason or str(exc.reason or "")
+        text = f"{status} {reason}".strip() + (f": {message}" if message else "")
+        if status == 401:
+            full = f"{what}: {text}; the cluster rejected the credentials of this context"
+        elif status == 410:
+            full = f"{what}: {text}; the listing changed while it was paginated, try again"
+        elif status >= 500:
+            full = f"{what}: the API server failed with {text}"
+        else:
+            full = f"{what}: {text}"
+        return KubeStatus(self.label, status, reason, message, full)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read(response: Any, cap: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = response.read(min(64 * 1024, cap + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            raise _TooLarge
+    return b"".join(chunks)
+
+
+def _status_of(body: Any) -> tuple[str, str]:
+    """(`reason`, `message`) of a Kubernetes Status body; else ("", start of a text body)."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not isinstance(body, str) or not body.strip():
+        return "", ""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return "", one_line(body, 200)
+    if isinstance(data, dict):
+        reason = data.get("reason") if isinstance(data.get("reason"), str) else ""
+        message = data.get("message") if isinstance(data.get("message"), str) else ""
+        return reason, one_line(message, 300)
+    return "", ""
+
+
+def _status_text(exc: KubeStatus) -> str:
+    head = f"{exc.status} {exc.status_reason}".strip()
+    return f"{head}: {exc.status_message}" if exc.status_message else head
+
+
+def describe_kube_transport(exc: BaseException, where: str, timeout: float) -> str:
+    """One line for a transport failure inside the kubernetes client (urllib3)."""
+    from urllib3 import exceptions as u3
+
+    error: BaseException = exc
+    if isinstance(error, u3.MaxRetryError) and error.reason is not None:
+        error = error.reason
+    if isinstance(error, u3.NameResolutionError):
+        return f"cannot resolve host {where.rsplit(':', 1)[0]} (DNS lookup failed)"
+    if isinstance(error, u3.NewConnectionError):
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, OSError):
+            return describe_transport_error(cause, where, timeout)
+        if "refused" in str(error).lower():
+            return f"connection to {where} refused (nothing listens there, or a firewall rejects it)"
+        return f"cannot connect to {where}: {_text(error)}"
+    if isinstance(error, u3.ConnectTimeoutError):
+        return f"no answer from {where} within {timeout:g} s (timed out connecting)"
+    if isinstance(error, u3.ReadTimeoutError):
+        return f"no answer from {where} within {timeout:g} s (timed out)"
+    if isinstance(error, u3.SSLError) or "SSLError" in str(getattr(error, "reason", "")):
+        text = str(getattr(error, "reason", "") or error)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            detail = text.split("CERTIFICATE_VERIFY_FAILED]", 1)[-1].split("(_ssl", 1)[0].strip(" ]:")
+            return (f"the TLS certificate of {where} could not be verified ({detail or 'verification failed'}); "
+                    "check certificate-authority in the kubeconfig")
+        return f"TLS handshake with {where} failed: {_text(error)}"
+    if isinstance(error, u3.ProtocolError):
+        inner = error.args[1] if len(error.args) > 1 else None
+        if isinstance(error, u3.IncompleteRead) or isinstance(inner, u3.IncompleteRead) or "IncompleteRead" in str(
+                error):
+            return f"the answer from {where} was cut off (connection closed early)"
+        return f"{where} closed the connection before the answer was complete"
+    if isinstance(error, OSError):
+        return describe_transport_error(error, where, timeout)
+    return f"cannot read from {where}: {_text(error)}"
+
+
+def _keys(items: list[Any]) -> set[tuple[str, str]]:
+    return {k for k in (_key(o) for o in items) if k is not None}
+
+
+def _key(obj: Any) -> tuple[str, str] | None:
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+def _text(exc: BaseException) -> str:
+    return one_line(str(exc) or type(exc).__name__, 240)

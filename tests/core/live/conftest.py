@@ -1,0 +1,105 @@
+"""Fixtures for the live-source tests: loopback Kubernetes / Kuma API servers with the
+motivating incident (one healthy MES, one whose Secrets are missing) loaded into them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from core import pki
+from tests.core.live.servers import KubeApi, KumaApi, LoopbackServer, kubeconfig
+from tests.factories import NOW
+from tests.scenarios import motivating_case
+
+FAST = 0.5  # seconds: every timeout in these tests
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+def motivating_objects(flavour: str) -> tuple[list[dict[str, Any]], Any]:
+    case = motivating_case(NOW, flavour=flavour)
+    return [d for d in yaml.safe_load_all(case.yaml) if d], case
+
+
+def fill_kube(api: KubeApi) -> Any:
+    """The motivating incident as cluster state: Mesh, two MES, two Secrets (+ noise)."""
+    docs, case = motivating_objects("kubernetes")
+    for doc in docs:
+        kind = doc["kind"]
+        if kind == "Secret":
+            api.objects["secrets"].append(doc)
+        elif kind == "Mesh":
+            api.objects["meshes"].append(doc)
+        else:
+            api.objects["meshexternalservices"].append(doc)
+    # a Helm release Secret and an Opaque Secret in the system namespace: never downloaded
+    api.objects["secrets"].append({"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+                                   "metadata": {"name": "sh.helm.release.v1.kuma.v1", "namespace": "kuma-system"},
+                                   "data": {"release": "SDRzSUFBQUFBQUFD"}})
+    return case
+
+
+def fill_kuma(api: KumaApi) -> Any:
+    docs, case = motivating_objects("universal")
+    api.meshes = []
+    for doc in docs:
+        if doc["type"] == "Mesh":
+            api.meshes.append(doc)
+        elif doc["type"] == "Secret":
+            api.add(doc["mesh"], "secrets", doc)
+        else:
+            api.add(doc["mesh"], "meshexternalservices", doc)
+    return case
+
+
+@pytest.fixture
+def kube() -> Iterator[tuple[KubeApi, LoopbackServer]]:
+    api = KubeApi()
+    with LoopbackServer(api) as server:
+        yield api, server
+
+
+@pytest.fixture
+def kuma() -> Iterator[tuple[KumaApi, LoopbackServer]]:
+    api = KumaApi()
+    with LoopbackServer(api) as server:
+        yield api, server
+
+
+def write_kubeconfig(path: Path, server: str, **kwargs: Any) -> Path:
+    path.write_text(yaml.safe_dump(kubeconfig(server, **kwargs)))
+    return path
+
+
+class Tls:
+    """A CA and a server certificate for 127.0.0.1, valid around the real clock (TLS handshakes
+    check the wall clock; nothing asserted depends on it)."""
+
+    def __init__(self, tmp: Path) -> None:
+        now = dt.datetime.now(dt.UTC)
+        self.ca = pki.make_ca("Loopback Test CA", now - dt.timedelta(hours=1), days=2)
+        leaf = pki.make_server(self.ca, "127.0.0.1", now - dt.timedelta(hours=1), days=2,
+                               sans=("127.0.0.1", "localhost"))
+        self.ca_file = tmp / "ca.pem"
+        self.ca_file.write_bytes(self.ca.cert_pem)
+        cert, key = tmp / "server.pem", tmp / "server-key.pem"
+        cert.write_bytes(leaf.cert_pem)
+        key.write_bytes(leaf.key_pem())
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> Tls:
+    return Tls(tmp_path)
