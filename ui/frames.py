@@ -44,7 +44,7 @@ def services_frame(report: Report) -> pd.DataFrame:
     df["included_look"] = [included_label(bool(v)) for v in df["included"]]
     df["included_on_2_9_look"] = [included_label(bool(v)) for v in df["included_on_2_9"]]
     df["earliest_expiry"] = pd.to_datetime(df["earliest_expiry"], utc=True)
-    df["search"] = df[list(_SEARCHED)].astype(str).agg(" ".join, axis=1).str.lower()
+    df["search"] = [" ".join(str(row.get(c, "")) for c in _SEARCHED).lower() for row in rows]
     df["_rank"] = df["status"].map(STATUS_ORDER).fillna(3)
     df = df.sort_values(["_rank", "mesh", "namespace", "name"], kind="stable").drop(columns="_rank")
     return df.reset_index(drop=True)

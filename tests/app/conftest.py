@@ -1,0 +1,98 @@
+"""Streamlit AppTest helpers: an app on a fixed clock, page switching, and all the text a page shows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.options import AnalysisOptions
+from tests.factories import NOW
+from ui import state
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+PAGES = [
+    "pages/1_Sources.py",
+    "pages/2_Services.py",
+    "pages/3_Secrets_and_certificates.py",
+    "pages/4_Endpoint_map.py",
+    "pages/5_Checks.py",
+]
+TIMEOUT = 90  # seconds; the first run generates the sample PKI
+
+
+def new_app(now: Any = NOW) -> AppTest:
+    """The dashboard with the analysis clock fixed at `now` (seeded into the permanent options)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state[state.PREFIX + "options"] = AnalysisOptions(now=now)
+    return at
+
+
+@pytest.fixture
+def app() -> Iterator[AppTest]:
+    at = new_app()
+    at.run()
+    yield at
+
+
+def texts(at: AppTest) -> str:
+    """Everything a user can read on the current page (prose, alerts, code, tables, metrics, labels)."""
+    parts: list[str] = []
+    for attr in ("title", "header", "subheader", "markdown", "caption", "text", "code", "error", "warning",
+                 "info", "success", "exception"):
+        parts.extend(str(e.value) for e in getattr(at, attr))
+    for m in at.metric:
+        parts.append(f"{m.label} {m.value}")
+    for e in at.expander:
+        parts.append(str(e.label))
+    for df in at.dataframe:
+        parts.append(df.value.to_csv(index=False))
+    return unescape("\n".join(parts))
+
+
+def unescape(markdown: str) -> str:
+    """Markdown source as read: backslash escapes removed (`kuma\\-cert` → `kuma-cert`)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception escaped and no friendly-error box was drawn."""
+    assert not at.exception, [e.value for e in at.exception]
+    broken = [e.value for e in at.error if "could not render" in str(e.value)]
+    assert not broken, broken
+
+
+def metric(at: AppTest, label_part: str) -> str:
+    for m in at.metric:
+        if label_part in m.label:
+            return str(m.value)
+    raise AssertionError(f"no metric labelled {label_part!r}: {[m.label for m in at.metric]}")
+
+
+def count_analyses(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """Count calls of the analysis pipeline made by the dashboard."""
+    calls = {"n": 0}
+    original = state.analyse
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(state, "analyse", counting)
+    return lambda: calls["n"]
+
+
+def report_of(at: AppTest) -> Any:
+    """The report the app is showing (looked up in the shared cache by the session's input and options)."""
+    data = at.session_state[state.PREFIX + "input"]
+    options = at.session_state[state.PREFIX + "options"]
+    cache = state._report_cache()
+    for key, report in cache.items.items():
+        if key.startswith(f"{data.digest}|{options.digest()}|"):
+            return report
+    raise AssertionError("the app's report is not in the cache")
