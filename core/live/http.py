@@ -142,7 +142,10 @@ class HttpClient:
                 body = self._read(exc, ERROR_BODY_BYTES, url, where, cap_is_error=False)
                 return Response(exc.code, url, _headers(exc.headers), body)
         except Exception as exc:
-            raise LiveSourceError(self.label, describe_transport_error(exc, where, self.timeout)) from None
+            reason = describe_transport_error(exc, where, self.timeout)
+            if urlsplit(url).scheme == "http" and _closed_early(exc):
+                reason += " (if it serves TLS, use an https:// URL)"
+            raise LiveSourceError(self.label, reason) from None
         with raw:
             body = self._read(raw, max_bytes, url, where, cap_is_error=True)
             return Response(raw.status, raw.geturl() or url, _headers(raw.headers), body)
@@ -227,6 +230,11 @@ def error_detail(body: bytes) -> str:
         if texts:
             return one_line(texts[0], 300)
     return ""
+
+
+def _closed_early(exc: BaseException) -> bool:
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, http.client.RemoteDisconnected | ConnectionResetError | http.client.BadStatusLine)
 
 
 def _host_port(url: str) -> str:

@@ -65,8 +65,7 @@ class _Reader:
         self.index()
         meshes = self.meshes(only_meshes)
         names = [m["name"] for m in meshes if isinstance(m, dict) and isinstance(m.get("name"), str)]
-        for mesh in names:
-            self.services(mesh)
+        names = [mesh for mesh in names if self.services(mesh)]
         self.secrets(names)
         for path in GLOBAL_OPTIONAL:
             self.optional(path)
@@ -107,16 +106,18 @@ class _Reader:
         self.out.add("/meshes", found)
         return found
 
-    def services(self, mesh: str) -> None:
+    def services(self, mesh: str) -> bool:
+        """List the mesh's MES; False when the mesh vanished since it was listed."""
         path = f"/meshes/{_seg(mesh)}/meshexternalservices"
         try:
             self.list(path)
+            return True
         except ApiStatus as exc:
             if exc.status != 404:
                 raise
             if "mesh" in exc.detail.lower():
                 self.out.note(f"mesh {mesh!r} disappeared while it was read; skipped")
-                return
+                return False
             raise LiveSourceError(self.label, f"this control plane has no MeshExternalService API (GET {path}: "
                                               "404); MeshExternalService needs Kuma 2.9 or newer") from None
 

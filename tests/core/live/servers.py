@@ -33,6 +33,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before anything is sent
     declared_length: int | None = None  # a Content-Length larger than the body: truncated answer
+    no_length: bool = False  # no Content-Length: the body ends when the connection closes
 
 
 def json_reply(data: Any, status: int = 200, content_type: str = "application/json") -> Reply:
@@ -53,6 +54,7 @@ class LoopbackServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
             def do_GET(self) -> None:
                 self._serve("GET")
@@ -76,8 +78,9 @@ class LoopbackServer:
                 length = reply.declared_length if reply.declared_length is not None else len(reply.body)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(length))
-                if reply.declared_length is not None:
+                if not reply.no_length:
+                    self.send_header("Content-Length", str(length))
+                if reply.declared_length is not None or reply.no_length:
                     self.send_header("Connection", "close")
                 self.end_headers()
                 try:
@@ -85,7 +88,7 @@ class LoopbackServer:
                     self.wfile.flush()
                 except OSError:
                     pass
-                if reply.declared_length is not None:
+                if reply.declared_length is not None or reply.no_length:
                     self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -158,7 +161,8 @@ class KubeApi:
         self.overrides: dict[str, Reply] = {}
 
     def __call__(self, request: Request) -> Reply:
-        if request.headers.get("authorization") != f"Bearer {self.token}":
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or token != self.token:  # the scheme is case-insensitive
             return k8s_status(401, "Unauthorized", "Unauthorized")
         if request.path in self.overrides:
             return self.overrides[request.path]
@@ -185,7 +189,7 @@ class KubeApi:
 
     def _list(self, request: Request, resource: str, namespace: str, api_version: str, kind: str,
               items: list[dict[str, Any]], api_group: str = "") -> Reply:
-        if (resource, namespace) in self.forbidden or (resource, "*") in self.forbidden:
+        if (resource, namespace) in self.forbidden:  # "*": the cluster scope (all namespaces)
             scope = "at the cluster scope" if namespace == "*" else f'in the namespace "{namespace}"'
             return k8s_status(403, "Forbidden", f'{resource} is forbidden: User "{self.user}" cannot list resource '
                                                 f'"{resource}" in API group "{api_group}" {scope}')
