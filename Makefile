@@ -45,6 +45,10 @@ test-e2e: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# speed and memory against the floor (parsing the same bytes), 100 / 1,000 / 10,000 MES: docs/performance.md
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
 check-sample: $(STAMP)
 	$(BIN)/mesdoctor check sample_data/
 

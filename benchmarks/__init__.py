@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): the engine against the floor of parsing the same input."""

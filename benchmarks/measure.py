@@ -1,0 +1,118 @@
+"""One measurement, run in a fresh process by `benchmarks.run`: prints one JSON line.
+
+    python -m benchmarks.measure analysis|floor|outputs DIR
+
+Every measurement starts cold (no certificate cache, no warmed allocator) and its peak memory is
+the process's own high-water mark. Memory is `resource.getrusage(RUSAGE_SELF).ru_maxrss`: the
+resident set of the whole process (interpreter, imported modules, input bytes, libyaml and
+OpenSSL allocations included), which is what an operator's machine has to provide. tracemalloc
+was not used: it sees only Python allocations and slows the run down several times.
+
+Both `analysis` and `floor` import the same modules before the clock starts, so their baseline
+memory is the same and the difference is the work itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from core import synthetic
+from core.analysis import analyse
+from core.options import AnalysisOptions
+from core.report import rows
+from core.report.json_report import to_json
+from core.sources import Source, sources_from_paths
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _options() -> AnalysisOptions:
+    return AnalysisOptions(now=synthetic.NOW)
+
+
+def analysis(sources: list[Source]) -> dict[str, Any]:
+    report = analyse(sources, _options())
+    return {"services": len(report.services), "findings": len(report.findings)}
+
+
+def floor(sources: list[Source]) -> dict[str, Any]:
+    """The least any analysis must do: parse every document (libyaml, PyYAML's C loader) and load
+    each distinct certificate and key once with `cryptography`."""
+    documents: list[Any] = []
+    for source in sources:
+        documents.extend(yaml.load_all(source.data, Loader=yaml.CSafeLoader))
+    payloads = {value for doc in documents for value in _payloads(doc)}
+    parsed = 0
+    for value in payloads:
+        try:
+            pem = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        try:
+            if b"PRIVATE KEY-----" in pem:
+                serialization.load_pem_private_key(pem, password=None)
+                parsed += 1
+            else:
+                parsed += len(x509.load_pem_x509_certificates(pem))
+        except ValueError:
+            continue  # broken PEM: the analysis reports it, the floor just skips it
+    return {"documents": len(documents), "distinct_payloads": len(payloads), "parsed": parsed}
+
+
+def _payloads(doc: Any) -> list[str]:
+    """The base64 payload of a Kubernetes (`data.value`) or Universal (`data`) Secret."""
+    if not isinstance(doc, dict):
+        return []
+    data = doc.get("data")
+    if doc.get("kind") == "Secret" and isinstance(data, dict):
+        return [v for v in data.values() if isinstance(v, str)]
+    if doc.get("type") in ("Secret", "GlobalSecret") and isinstance(data, str):
+        return [data]
+    return []
+
+
+def outputs(sources: list[Source]) -> dict[str, Any]:
+    """After an (untimed) analysis: the JSON report, and the dashboard's table data as DataFrames."""
+    import pandas as pd  # only here: the other measurements do not load it
+
+    report = analyse(sources, _options())
+    start = time.perf_counter()
+    text = to_json(report)
+    json_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    frames = [pd.DataFrame(rows.service_rows(report)), pd.DataFrame(rows.reference_rows(report)),
+              pd.DataFrame(rows.certificate_rows(report))]
+    table_seconds = time.perf_counter() - start
+    return {"json_seconds": json_seconds, "json_mib": len(text) / 2**20, "tables_seconds": table_seconds,
+            "table_rows": [len(f) for f in frames]}
+
+
+MEASUREMENTS = {"analysis": analysis, "floor": floor, "outputs": outputs}
+
+
+def main(argv: list[str]) -> int:
+    what, directory = argv
+    sources = sources_from_paths([str(Path(directory))])
+    base = _rss_mib()
+    start = time.perf_counter()
+    facts = MEASUREMENTS[what](sources)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "peak_mib": _rss_mib(), "base_mib": base, **facts}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
