@@ -145,7 +145,8 @@ def read_live(args: argparse.Namespace, options: AnalysisOptions, err: TextIO) -
         raise UsageError(str(exc)) from exc
     if not specs:
         return None
-    result = fetch_all(specs, limits=options.limits, now=options.now, system_namespace=options.system_namespace)
+    # fetched_at is the real time of the read, whatever --now says about evaluating dates
+    result = fetch_all(specs, limits=options.limits, system_namespace=options.system_namespace)
     for note in result.notes:
         err.write(f"mesdoctor: note: {note}\n")
     return result.load

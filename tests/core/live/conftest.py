@@ -4,6 +4,7 @@ motivating incident (one healthy MES, one whose Secrets are missing) loaded into
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +28,13 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
+@functools.cache
+def _case(flavour: str) -> Any:
+    return motivating_case(NOW, flavour=flavour)  # RSA keys: made once per test session
+
+
 def motivating_objects(flavour: str) -> tuple[list[dict[str, Any]], Any]:
-    case = motivating_case(NOW, flavour=flavour)
+    case = _case(flavour)
     return [d for d in yaml.safe_load_all(case.yaml) if d], case
 
 

@@ -11,10 +11,9 @@ from core.live import LiveSourceError, UrlSpec, fetch
 from core.live.url_source import file_name
 from core.model import Kind
 from core.options import Limits
-from tests.core.live.conftest import FAST, Tls
+from tests.core.live.conftest import FAST, Tls, _case
 from tests.core.live.servers import LoopbackServer, Reply
 from tests.factories import NOW
-from tests.scenarios import motivating_case
 
 
 def serve(routes: dict[str, Reply]) -> LoopbackServer:
@@ -22,7 +21,7 @@ def serve(routes: dict[str, Reply]) -> LoopbackServer:
 
 
 def _yaml() -> bytes:
-    return motivating_case(NOW).yaml.encode()
+    return _case("kubernetes").yaml.encode()
 
 
 def _tar_gz(name: str, data: bytes) -> bytes:
