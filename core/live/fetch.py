@@ -27,6 +27,7 @@ def fetch(
     """
     limits = limits or Limits()
     fetched_at = now or datetime.now(UTC)
+    _check(spec)
     try:
         if isinstance(spec, KubeSpec):
             from core.live.kube import fetch_kube
@@ -45,7 +46,8 @@ def fetch(
     except MemoryError:
         raise LiveSourceError(_label(spec), "out of memory while reading; lower the limits") from None
     except Exception as exc:
-        raise LiveSourceError(_label(spec), f"unexpected failure ({type(exc).__name__}: {exc})") from None
+        text = _scrub(str(exc), getattr(spec, "token", None))
+        raise LiveSourceError(_label(spec), f"unexpected failure ({type(exc).__name__}: {text})") from None
     raise LiveSourceError("live", f"not a live source specification: {type(spec).__name__}")
 
 
@@ -64,6 +66,28 @@ def fetch_all(
     return combine(results, fetched_at)
 
 
+def _check(spec: object) -> None:
+    """Obvious mistakes in a spec's fields, before anything connects."""
+    if not isinstance(spec, KubeSpec | KumaApiSpec | UrlSpec):
+        return
+    timeout = spec.timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < 3600:
+        raise LiveSourceError(_label(spec), "the timeout must be a number of seconds between 0 and 3600")
+    if isinstance(spec, KubeSpec):
+        for name in ("context", "kubeconfig", "system_namespace"):
+            value = getattr(spec, name)
+            if value is not None and not isinstance(value, str):
+                raise LiveSourceError(_label(spec), f"{name} must be a string, not {type(value).__name__}")
+
+
 def _label(spec: object) -> str:
     label = getattr(spec, "label", None)
     return label if isinstance(label, str) else "live"
+
+
+def _scrub(text: str, token: object) -> str:
+    """Never echo a token, even inside an unexpected exception's text."""
+    if isinstance(token, str) and token.strip():
+        for piece in {token, token.strip()}:
+            text = text.replace(piece, "<redacted>")
+    return text

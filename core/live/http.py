@@ -209,8 +209,8 @@ def describe_transport_error(exc: BaseException, where: str, timeout: float, *, 
         return f"{where} sent an invalid HTTP answer: {_text_of(reason)}"
     if isinstance(reason, OSError):
         return f"cannot connect to {where}: {reason.strerror or _text_of(reason)}"
-    if isinstance(reason, ValueError):
-        return f"invalid request for {where}: {_text_of(reason)}"
+    if isinstance(reason, ValueError):  # its text may quote a header value (a token): not shown
+        return f"invalid request for {where} (a URL or header value that cannot be sent)"
     return f"cannot read from {where}: {_text_of(reason)}"
 
 

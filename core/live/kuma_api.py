@@ -45,7 +45,7 @@ def fetch_kuma(spec: KumaApiSpec, limits: Limits, now: datetime, default_namespa
     check_scheme(base, label)
     if urlsplit(base).query or urlsplit(base).fragment:
         raise LiveSourceError(label, "the control plane URL must not have a query or fragment")
-    headers = {"Authorization": f"Bearer {spec.token}"} if spec.token else {}
+    headers = {"Authorization": f"Bearer {_token(spec.token, label)}"} if spec.token else {}
     client = HttpClient(label, timeout=spec.timeout, context=ssl_context(spec.ca_file, spec.insecure, label),
                         headers=headers)
     collector = Collector(label, limits, now)
@@ -200,6 +200,15 @@ class _Reader:
         else:
             message = f"GET {path}: HTTP {status}{_detail(detail)}"
         raise ApiStatus(self.label, path, status, detail, message)
+
+
+def _token(token: object, label: str) -> str:
+    """The token as a header value; never echoed, even when it cannot be sent."""
+    text = str(token).strip()
+    if not text or any(ord(c) < 0x21 or ord(c) > 0x7E for c in text):
+        raise LiveSourceError(label, "the API token is empty or holds characters a header cannot carry "
+                                     "(spaces, line breaks, non-ASCII)")
+    return text
 
 
 def _json(response: Response, label: str, what: str) -> Any:
