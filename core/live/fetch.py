@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from core.live.errors import LiveSourceError
@@ -22,8 +23,8 @@ def fetch(
 
     `now` stamps `Origin.fetched_at` (default: the wall clock); `limits` caps each answer
     (`max_file_bytes`), the total (`max_total_bytes`) and the object count (`max_documents`).
-    `system_namespace` is where namespace-less Kubernetes objects are placed (default: the
-    KubeSpec's system namespace, else kuma-system).
+    `system_namespace` is the Kuma system namespace (where Secrets are listed on Kubernetes and
+    where namespace-less objects are placed); default: the KubeSpec's, else kuma-system.
     """
     limits = limits or Limits()
     fetched_at = now or datetime.now(UTC)
@@ -32,7 +33,9 @@ def fetch(
         if isinstance(spec, KubeSpec):
             from core.live.kube import fetch_kube
 
-            return fetch_kube(spec, limits, fetched_at, system_namespace or spec.system_namespace)
+            if system_namespace and system_namespace != spec.system_namespace:
+                spec = replace(spec, system_namespace=system_namespace)
+            return fetch_kube(spec, limits, fetched_at, spec.system_namespace)
         if isinstance(spec, KumaApiSpec):
             from core.live.kuma_api import fetch_kuma
 

@@ -166,3 +166,18 @@ def test_rbac_docs_are_read_only_and_cover_what_the_reader_lists():
     assert kuma == {"meshexternalservices", "meshes", *(plural for plural, _ in OPTIONAL_KINDS)}
     secrets = {(kind, ns) for kind, ns, rule in rules if rule["resources"] == ["secrets"]}
     assert secrets == {("Role", "kuma-system"), ("ClusterRole", None)}
+
+
+def test_the_system_namespace_of_the_analysis_is_where_secrets_are_listed(kube, tmp_path):
+    api, server = kube
+    fill_kube(api)
+    for secret in api.objects["secrets"]:
+        secret["metadata"]["namespace"] = "kong-mesh-system"
+    config = str(write_kubeconfig(tmp_path / "kc", server.url))
+    result = fetch(KubeSpec(kubeconfig=config, timeout=FAST), now=NOW, system_namespace="kong-mesh-system")
+    assert result.counts["Secret"] == 2
+    assert {r.namespace for r in result.load.resources if r.kind is Kind.SECRET} == {"kong-mesh-system"}
+    assert not [d for d in result.load.documents if d.status is not DocumentStatus.LOADED]  # no noise
+    path = "/api/v1/namespaces/kong-mesh-system/secrets"
+    listed = {r.param("fieldSelector") for r in server.requests if r.path == path}
+    assert listed == {"type=system.kuma.io/secret", "type=system.kuma.io/global-secret"}
