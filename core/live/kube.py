@@ -22,7 +22,6 @@ import contextlib
 import importlib.util
 import json
 import os
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,11 +92,13 @@ def kube_contexts(kubeconfig: str | None = None) -> KubeContexts:
 def fetch_kube(spec: KubeSpec, limits: Limits, now: datetime, default_namespace: str) -> LiveResult:
     client, config = _modules(spec.label)
     api_client, label = _connect(spec, client, config)
+    if not api_client.configuration.verify_ssl:  # the kubeconfig says insecure-skip-tls-verify: the user chose it
+        import urllib3
+
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    collector = Collector(label, limits, now)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. urllib3's InsecureRequestWarning for insecure-skip-tls-verify
-            collector = Collector(label, limits, now)
-            _Reader(client, api_client, spec, collector).run()
+        _Reader(client, api_client, spec, collector).run()
     finally:
         with contextlib.suppress(Exception):
             api_client.close()

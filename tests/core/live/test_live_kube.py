@@ -235,6 +235,20 @@ def test_tls_cluster_verified_with_the_kubeconfig_ca(tmp_path):
             fetch(spec_for(bad), now=NOW)
 
 
+def test_insecure_skip_tls_verify_in_the_kubeconfig_is_honoured(tmp_path, recwarn):
+    import yaml
+
+    tls = Tls(tmp_path)
+    api = KubeApi()
+    fill_kube(api)
+    with LoopbackServer(api, tls.context) as server:
+        config = yaml.safe_load(write_kubeconfig(tmp_path / "kc", server.url).read_text())
+        config["clusters"][0]["cluster"]["insecure-skip-tls-verify"] = True
+        (tmp_path / "kc").write_text(yaml.safe_dump(config))
+        assert fetch(spec_for(tmp_path / "kc"), now=NOW).counts["MeshExternalService"] == 2
+    assert not [w for w in recwarn if "Unverified HTTPS" in str(w.message)]
+
+
 def test_in_cluster_configuration_uses_the_service_account(tmp_path, monkeypatch):
     from kubernetes.config import incluster_config
 
