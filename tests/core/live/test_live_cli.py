@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from core.cli import main
@@ -57,6 +58,8 @@ def test_kuma_url_with_token_from_the_environment(kuma, monkeypatch):
     origins = {(s["origin"]["source"], s["origin"]["file"]) for s in report["services"]}
     assert origins == {(server.url, "/meshes/default/meshexternalservices")}
     assert all(datetime.fromisoformat(s["origin"]["fetchedAt"].replace("Z", "+00:00")) for s in report["services"])
+    schema = json.loads((Path(__file__).resolve().parents[3] / "core/report/report.schema.json").read_text())
+    jsonschema.validate(report, schema)  # live origins (no line, fetchedAt) fit the public contract
     assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in server.requests)
     assert TOKEN not in out and TOKEN not in err
 
