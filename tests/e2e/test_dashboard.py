@@ -1,0 +1,177 @@
+"""The motivating incident in a real browser: upload two MES (one with existing Secrets kuma-cert-1 /
+kuma-key-1 holding real PEM, one pointing at missing kuma-cert / kuma-key), read the diagnosis, switch
+to 2.9 and watch the healthy one drop, follow deep links — and never see key material."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.scenarios import key_fragments, motivating_case
+
+pytestmark = pytest.mark.e2e
+
+
+def settle(page, quiet_checks: int = 4) -> None:
+    """Wait until the app has a title and has stopped running for a moment."""
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1')
+    quiet = 0
+    deadline = time.monotonic() + 90
+    while quiet < quiet_checks and time.monotonic() < deadline:
+        busy = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        quiet = 0 if busy else quiet + 1
+        time.sleep(0.2)
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def nav(page, label: str) -> None:
+    """Follow the sidebar navigation (stays in the same Streamlit session, so the input is kept)."""
+    page.locator('[data-testid="stSidebar"] a', has_text=label).first.click()
+    heading = "MES Doctor" if label == "Overview" else label
+    page.wait_for_function(
+        "h => [...document.querySelectorAll('[data-testid=stMainBlockContainer] h1')]"
+        ".some(e => e.innerText.includes(h))",
+        arg=heading,
+    )
+    settle(page)
+
+
+def open_service(page, name: str) -> None:
+    """On the Services page: search for one MES and select its row (a click on the grid's canvas)."""
+    page.get_by_role("tab", name="All services").click()
+    search = page.get_by_placeholder("name, host, endpoint, finding, file…")
+    search.fill(name)
+    search.press("Enter")
+    settle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    grid.locator('[role="gridcell"]', has_text=name).first.wait_for(state="attached")
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)  # the first row's selection checkbox
+    page.wait_for_url(re.compile(rf"service=default(%2F|/){re.escape(name)}$"))
+    settle(page)
+
+
+def grid_text(page, index: int = 0) -> str:
+    """Text of the n-th table on the page (Streamlit's grid mirrors its visible cells in an ARIA table)."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(index)
+    grid.scroll_into_view_if_needed()
+    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
+    return " | ".join(grid.locator('[role="gridcell"]').all_text_contents())
+
+
+def metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+@pytest.fixture(scope="module")
+def case():
+    # real certificates, made now: the dashboard evaluates them against the wall clock
+    return motivating_case(datetime.now(UTC))
+
+
+def upload_case(page, server, case) -> None:
+    page.goto(f"{server}/Sources")
+    settle(page)
+    docs = case.yaml.split("---\n")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([
+        {"name": "mesh-and-services.yaml", "mimeType": "application/x-yaml",
+         "buffer": "---\n".join(docs[:3]).encode()},
+        {"name": "secrets.yaml", "mimeType": "application/x-yaml", "buffer": "---\n".join(docs[3:]).encode()},
+    ])
+    page.get_by_text("2 uploaded files").first.wait_for()
+    settle(page)
+
+
+def test_sample_opens_with_a_banner(page, server):
+    page.goto(server)
+    settle(page)
+    text = main_text(page)
+    assert "This is the bundled sample data" in text
+    assert "Load your own manifests" in text
+    assert page.title() == "MES Doctor"
+
+
+def test_the_incident_end_to_end(page, server, case):
+    upload_case(page, server, case)
+    sources = main_text(page)
+    assert "mesh-and-services.yaml" in sources and "secrets.yaml" in sources
+
+    nav(page, "Overview")
+    assert "bundled sample data" not in main_text(page)
+    assert metric_value(page, "Broken") == "1"
+    assert metric_value(page, "Healthy") == "1"
+    assert metric_value(page, "Failing secret references") == "2 of 4"
+    assert metric_value(page, "Earliest expiry") == f"{case.cert_not_after:%Y-%m-%d}"
+    assert case.broken in grid_text(page)  # "What needs attention"
+
+    nav(page, "Secrets & certificates")
+    page.get_by_text("all", exact=True).first.click()  # show ok references too
+    settle(page)
+    refs = grid_text(page, 0)
+    for name in ("kuma-cert", "kuma-key", "kuma-cert-1", "kuma-key-1"):
+        assert re.search(rf"\b{re.escape(name)}\b", refs), name
+    assert "not-found" in refs
+    certs = grid_text(page, 1)
+    assert f"{case.cert_not_after:%Y-%m-%d}" in certs
+    assert "CN=mesh-client" in certs
+
+    # the quick switch in the sidebar: a 2.9.x control plane drops the healthy one too
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="2.9.x").click()
+    settle(page)
+    nav(page, "Overview")
+    alert = page.locator('[data-testid="stAlertContentError"]').first.inner_text()
+    assert "drops 1 healthy one" in alert
+    assert f"{case.broken} (mesh default) drops 1: {case.healthy}" in main_text(page)
+    assert metric_value(page, "In the endpoint map") == "0 of 2"
+
+    nav(page, "Endpoint map")
+    text = main_text(page)
+    assert "dropped by the 2.9 cascade" in grid_text(page, 0)
+    assert "Blast radius" in text
+
+
+def test_selecting_a_row_updates_the_url_and_the_detail(page, server, case):
+    upload_case(page, server, case)
+    nav(page, "Services")
+    open_service(page, case.broken)
+    text = main_text(page)
+    assert f"default / {case.broken}" in text
+    assert 'Secret "kuma-cert"' in text and 'Secret "kuma-key"' in text
+    assert "unable to create MeshExternalService endpoint" in text  # the predicted kuma-cp log line
+
+
+def test_deep_link_opens_a_service(page, server):
+    # a new page load is a new session, so deep links work on what that session loads: the sample
+    page.goto(f"{server}/Services?service=demo/partner-api")
+    settle(page)
+    text = main_text(page)
+    assert "demo / partner-api" in text
+    assert "MES201" in text
+
+
+def test_no_key_material_anywhere(page, server, case):
+    upload_case(page, server, case)
+    seen = []
+    for label in ("Overview", "Sources", "Secrets & certificates", "Endpoint map", "Checks", "Services"):
+        nav(page, label)
+        seen += [page.content(), main_text(page)]
+    for name in (case.healthy, case.broken):
+        open_service(page, name)
+        for tab in ("Certificates", "Secret references", "Manifest"):
+            page.get_by_role("tab", name=tab).click()
+            seen += [page.content(), main_text(page)]
+    everything = "\n".join(seen)
+    assert "CN=mesh-client" in everything, "the certificate is shown (subject, dates)"
+    assert "PRIVATE KEY" not in everything
+    for fragment in key_fragments(case.key_pem):
+        assert fragment not in everything
