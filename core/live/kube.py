@@ -232,16 +232,13 @@ class _Reader:
             return []
 
     def secrets(self, referenced: list[str]) -> None:
+        """Kuma-typed Secrets of the system namespace, then the referenced names still missing."""
         found: set[tuple[str, str]] = set()
         for secret_type in SECRET_TYPES:
             selector = f"type={secret_type}"
-
-            def call(selector: str = selector, **kw: Any) -> Any:
-                return self.core.list_namespaced_secret(self.namespace, field_selector=selector, **kw)
-
             try:
-                items = self.list(f"secrets in {self.namespace} ({selector})", call, "v1", "Secret",
-                                  SECRET_PAGE_SIZE)
+                items = self.list(f"secrets in {self.namespace} ({selector})", self._namespaced(selector), "v1",
+                                  "Secret", SECRET_PAGE_SIZE)
             except KubeStatus as exc:
                 if exc.status != 403:
                     raise
@@ -250,12 +247,13 @@ class _Reader:
                 return
             found.update(_keys(items))
         self.out.secrets = SecretsCoverage.PRESENT
+        self.search_by_name(referenced, found)
+
+    def search_by_name(self, referenced: list[str], found: set[tuple[str, str]]) -> None:
+        """Referenced Secrets not among the Kuma-typed ones: other types, other namespaces
+        (across the cluster when permitted, else in the system namespace)."""
         present = {name for namespace, name in found if namespace == self.namespace}
-        wanted = set()
-        for name in referenced:
-            wanted.add(name)
-            if "." in name:
-                wanted.add(name.split(".", 1)[0])  # `name.namespace` written as a reference
+        wanted = set(referenced) | {name.split(".", 1)[0] for name in referenced if "." in name}  # `name.ns` refs
         missing = sorted(n for n in wanted if n not in present and is_object_name(n))
         if len(missing) > MAX_NAME_SEARCHES:
             self.out.note(f"{len(missing)} referenced Secrets are missing from {self.namespace}; only the first "
@@ -267,10 +265,8 @@ class _Reader:
             items: list[Any] = []
             if everywhere:
                 try:
-                    items = self.list(f"secrets named {name} (all namespaces)",
-                                      lambda s=selector, **kw: self.core.list_secret_for_all_namespaces(
-                                          field_selector=s, **kw),
-                                      "v1", "Secret", SECRET_PAGE_SIZE, keep=lambda o: _key(o) not in found)
+                    items = self.list(f"secrets named {name} (all namespaces)", self._cluster_wide(selector), "v1",
+                                      "Secret", SECRET_PAGE_SIZE, keep=lambda o: _key(o) not in found)
                 except KubeStatus as exc:
                     if exc.status != 403:
                         raise
@@ -278,16 +274,20 @@ class _Reader:
                     self.out.note(f"Secrets outside {self.namespace} were not searched ({_status_text(exc)})")
             if not everywhere:
                 try:
-                    items = self.list(f"secrets named {name} in {self.namespace}",
-                                      lambda s=selector, **kw: self.core.list_namespaced_secret(
-                                          self.namespace, field_selector=s, **kw),
-                                      "v1", "Secret", SECRET_PAGE_SIZE, keep=lambda o: _key(o) not in found)
+                    items = self.list(f"secrets named {name} in {self.namespace}", self._namespaced(selector), "v1",
+                                      "Secret", SECRET_PAGE_SIZE, keep=lambda o: _key(o) not in found)
                 except KubeStatus as exc:
                     if exc.status != 403:
                         raise
                     self.out.note(f"referenced Secrets of other types were not searched ({_status_text(exc)})")
                     return
             found.update(_keys(items))
+
+    def _namespaced(self, selector: str) -> Callable[..., Any]:
+        return lambda **kw: self.core.list_namespaced_secret(self.namespace, field_selector=selector, **kw)
+
+    def _cluster_wide(self, selector: str) -> Callable[..., Any]:
+        return lambda **kw: self.core.list_secret_for_all_namespaces(field_selector=selector, **kw)
 
     # --- HTTP -----------------------------------------------------------------------------------
 
