@@ -187,7 +187,7 @@ class Resource:
             mesh=self.mesh,
             namespace=self.namespace,
             labels=dict(self.labels),
-            annotations=dict(self.annotations),
+            annotations=redact_annotations(dict(self.annotations)),
             spec=redact_document(self.spec, None) if self.kind is not Kind.SECRET else {},
             status=self.status,
             payload=SecretPayload(self.payload.secret_type) if self.payload else None,
@@ -255,12 +255,22 @@ class Finding:
         )
 
 
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def redact_annotations(annotations: Any) -> Any:
+    if not isinstance(annotations, dict) or LAST_APPLIED not in annotations:
+        return annotations
+    return {k: redaction_marker(v) if k == LAST_APPLIED else v for k, v in annotations.items()}
+
+
 def redact_document(doc: Any, kind: Kind | None = None) -> Any:
     """Copy of a manifest with every Secret payload replaced by a size + fingerprint marker.
 
-    Redacts `data` / `stringData` of Secrets (Kubernetes and Universal) and any inline TLS
-    material in MES specs (`inline`, `inlineString`, `insecureInline.value`) so a displayed or
-    exported manifest can never carry key material.
+    Redacts `data` / `stringData` of Secrets (Kubernetes and Universal), any inline TLS
+    material in MES specs (`inline`, `inlineString`, `insecureInline.value`) and kubectl's
+    `last-applied-configuration` annotation (a verbatim second copy of the object, payload
+    included) so a displayed or exported manifest can never carry key material.
     """
     if isinstance(doc, dict):
         is_secret = kind in (Kind.SECRET, Kind.GLOBAL_SECRET) or doc.get("kind") == "Secret" or doc.get(
@@ -270,7 +280,7 @@ def redact_document(doc: Any, kind: Kind | None = None) -> Any:
         for k, v in doc.items():
             if is_secret and k in ("data", "stringData"):
                 out[k] = _redact_payload(v)
-            elif k in ("inline", "inlineString"):
+            elif k in ("inline", "inlineString", LAST_APPLIED):
                 out[k] = redaction_marker(v)
             elif k == "insecureInline" and isinstance(v, dict):
                 out[k] = {ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}

@@ -160,3 +160,20 @@ def test_hostile_names_are_escaped_in_markdown():
     prose = re.sub(r"(`+)(?:(?!\1).)*?\1", "", text)
     assert "<script>" not in prose
     assert "](http://evil.example)" not in prose
+
+
+def test_last_applied_configuration_never_reaches_the_report():
+    """kubectl keeps a verbatim copy of every applied object (Secret payload included) in an annotation."""
+    case = motivating_case(NOW)
+    key_secret = ("apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata:\n  name: leaky\n"
+                  "  namespace: kuma-system\n  labels: {kuma.io/mesh: default}\n  annotations:\n"
+                  "    kubectl.kubernetes.io/last-applied-configuration: "
+                  + json.dumps(json.dumps({"data": {"value": case.key_pem.decode()}})) + "\n"
+                  "data: {value: aGVsbG8=}\n")
+    report = analyse([Source("t", "leaky.yaml", (case.yaml + "---\n" + key_secret).encode())],
+                     AnalysisOptions(now=NOW))
+    leaky = next(r for r in report.resources if r.name == "leaky")
+    text = repr(leaky.redacted_manifest()) + repr(leaky.annotations) + to_json(report)
+    for fragment in key_fragments(case.key_pem):
+        assert fragment not in text
+    assert "PRIVATE KEY" not in text
