@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from core.index import Index
 from core.model import CertificateRecord, EndpointMap, Finding, SecretReference, SecretsCoverage
 from core.options import AnalysisOptions
 from core.versions import KumaVersion
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -26,9 +30,26 @@ class Context:
     material_findings: dict[str, list[Finding]] = field(default_factory=dict)
     target_map: EndpointMap | None = None
     legacy_map: EndpointMap | None = None
+    # values derived once per analysis and read by many checks (spec views, effective labels,
+    # name indexes...), keyed by (purpose, key): see `cached`
+    memo: dict[tuple[str, Any], Any] = field(default_factory=dict)
 
     def admission_valid(self, service_key: str) -> bool:
         """Would the MES reach the store? (no error at the write stage)"""
         return not any(
             f.severity == "error" and f.stage == "write" for f in self.validation.get(service_key, ())
         )
+
+    def cached(self, purpose: str, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()` once per analysis for (`purpose`, `key`); later calls return the same value.
+
+        For values that depend only on the input and the options, never on what a check did:
+        the pipeline never changes a resource, so an entry cannot go stale. Callers must treat
+        the value as read-only.
+        """
+        entry = (purpose, key)
+        memo = self.memo
+        if entry in memo:
+            return memo[entry]  # type: ignore[no-any-return]
+        value = memo[entry] = compute()
+        return value

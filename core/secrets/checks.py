@@ -19,6 +19,7 @@ from core.secrets.lookup import GLOBAL_SECRET_TYPE, KUMA_SECRET_TYPE, MESH_LABEL
 from core.secrets.remedies import remedy
 
 REFERENCE_CODES = tuple(f"MES2{n:02d}" for n in range(1, 14))
+_NOT_DATA = str.maketrans("", "", "=\r\n")  # what base64 decoding can consume without producing a byte
 
 
 def reference_findings(ctx: Context, mes: Resource) -> Iterator[Finding]:
@@ -87,6 +88,8 @@ def _has_value(secret: Resource) -> bool:
     value = payload.data.get("value") if isinstance(payload.data, dict) else None
     if not isinstance(value, str) or not value:
         return False
+    if value.translate(_NOT_DATA):
+        return True  # a data character: decodes to at least one byte, or is invalid — either way not empty
     decoded = decode_go_base64(value)
     return decoded is None or bool(decoded)  # invalid base64 is its own problem (MES209), not an empty value
 

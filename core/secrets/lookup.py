@@ -9,12 +9,13 @@ GlobalSecrets never match. When nothing is visible, the closest Secret of the sa
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.context import Context
 from core.model import Flavour, Kind, ReferenceStatus, Resource
 from core.secrets.datasource import decode_go_base64, decode_lenient_base64
+from core.secrets.similar import CloseNames
 
 KUMA_SECRET_TYPE = "system.kuma.io/secret"
 GLOBAL_SECRET_TYPE = "system.kuma.io/global-secret"
@@ -129,12 +130,26 @@ def _not_found_message(ctx: Context, mes: Resource, name: str, candidates: list[
         if plain in ctx.index.secrets_by_name:
             text += f' Reference Secrets by their plain name ("{plain}"), without a namespace suffix.'
             return text
-    nearby = sorted({s.name for s in ctx.index.secrets if visible(s, mes.mesh, mes.flavour,
-                                                                   ctx.options.system_namespace)})
-    close = difflib.get_close_matches(name, nearby, n=3, cutoff=0.75)
+    close = _visible_names(ctx, mes.flavour, mes.mesh).close_matches(name, n=3, cutoff=0.75)
     if close:
         text += " Similar Secrets of this mesh: " + ", ".join(f'"{c}"' for c in close) + "."
     return text
+
+
+def _visible_names(ctx: Context, flavour: Flavour, mesh: str) -> CloseNames:
+    """The names of the Secrets `mesh` sees, indexed once per analysis for near-miss suggestions."""
+    def by_mesh() -> dict[tuple[Flavour, str], list[str]]:
+        namespace = ctx.options.system_namespace
+        groups: dict[tuple[Flavour, str], list[str]] = {}
+        for secret in ctx.index.secrets:
+            # a Secret is visible to at most one mesh: its label (Kubernetes) or its `mesh` (Universal)
+            owner = secret.labels.get(MESH_LABEL) if secret.flavour is Flavour.KUBERNETES else secret.mesh
+            if isinstance(owner, str) and visible(secret, owner, secret.flavour, namespace):
+                groups.setdefault((secret.flavour, owner), []).append(secret.name)
+        return groups
+
+    groups = ctx.cached("secrets-visible-by-mesh", None, by_mesh)
+    return ctx.cached("secret-close-names", (flavour, mesh), lambda: CloseNames(groups.get((flavour, mesh), ())))
 
 
 def _loaded(secret: Resource, name: str) -> Lookup:
@@ -163,11 +178,15 @@ def read_value(secret: Resource) -> tuple[ReferenceStatus, bytes | None, str]:
         return ReferenceStatus.OK, decoded, f'Secret "{{name}}" in mesh {secret.mesh} ({len(decoded)} bytes).'
     data = payload.data if payload and isinstance(payload.data, dict) else {}
     string_data = payload.string_data if payload and isinstance(payload.string_data, dict) else {}
+    decoded: dict[Any, bytes] = {}  # each value is decoded once (they are often kilobytes)
     for key, value in data.items():
-        if value is not None and (not isinstance(value, str) or decode_go_base64(value) is None):
+        raw = decode_go_base64(value) if isinstance(value, str) else None
+        if value is not None and raw is None:
             return (ReferenceStatus.INVALID_BASE64, None,
                     f'Secret "{{name}}": data.{key} is not valid base64, so the API server rejects the Secret '
                     "(it never exists in the cluster).")
+        if raw is not None:
+            decoded[key] = raw
     for key, value in string_data.items():
         if value is not None and not isinstance(value, str):
             return (ReferenceStatus.INVALID_BASE64, None,
@@ -177,7 +196,7 @@ def read_value(secret: Resource) -> tuple[ReferenceStatus, bytes | None, str]:
         loaded = (string_data["value"] or "").encode("utf-8")
         origin = "stringData.value"
     elif "value" in data:
-        loaded = decode_go_base64(data["value"] or "") or b""
+        loaded = decoded.get("value", b"")  # null or "" decode to nothing
         origin = "data.value"
     else:
         keys = ", ".join(sorted({str(k) for k in [*data, *string_data]})) or "none"
