@@ -105,13 +105,14 @@ def _resolve_plan(ctx: Context, mes: Resource, plan: Plan) -> tuple[SecretRefere
         ref = record(ReferenceStatus.OK, message, data=data)
         return ref, data or None
 
-    if ctx.secrets_coverage is not SecretsCoverage.PRESENT:
+    lookup = look_up(ctx, mes, plan.secret)
+    status = lookup.status
+    # Without a full view of the Secrets, only "not found" is in doubt: a Secret that is in the input
+    # (e.g. a local what-if overlay on top of a live source that refused to list Secrets) still resolves.
+    if ctx.secrets_coverage is not SecretsCoverage.PRESENT and status is ReferenceStatus.NOT_FOUND:
         why = "could not be read" if ctx.secrets_coverage is SecretsCoverage.DENIED else "are not in the input"
         return record(ReferenceStatus.NOT_CHECKED,
                       f'{plan.field} references Secret "{plan.secret}"; not checked because Secrets {why}.'), None
-
-    lookup = look_up(ctx, mes, plan.secret)
-    status = lookup.status
     message = f"{plan.field}: {lookup.message}"
     if status in (ReferenceStatus.NO_VALUE_KEY, ReferenceStatus.EMPTY_VALUE):
         message += f" As {plan.field}, {_EMPTY_EFFECT[plan.field]}."

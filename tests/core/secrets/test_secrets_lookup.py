@@ -221,3 +221,15 @@ def test_universal_mes_never_gets_kubernetes_only_statuses():
     secrets = [universal_secret("ca", PEM, mesh="other"), universal_secret("ca", PEM, global_=True)]
     ref, _ = ref_for(*secrets, flavour=UNI)
     assert ref.status in (ReferenceStatus.WRONG_MESH, ReferenceStatus.GLOBAL_SECRET)
+
+
+@pytest.mark.parametrize("flavour", [K8S, UNI])
+def test_denied_listing_still_resolves_secrets_present_in_the_input(flavour):
+    """A live source refused Secrets, but a local overlay supplies one: it is checked, the rest is not."""
+    secret = (k8s_secret("ca", PEM, mesh="demo") if flavour is K8S else universal_secret("ca", PEM, mesh="demo"))
+    ref, materials = ref_for(secret, flavour=flavour, coverage=SecretsCoverage.DENIED)
+    assert ref.status is ReferenceStatus.OK and loaded(ref, materials) == PEM
+    missing, _ = ref_for(secret, flavour=flavour, name="other", coverage=SecretsCoverage.DENIED)
+    assert missing.status is ReferenceStatus.NOT_CHECKED
+    misplaced, _ = ref_for(k8s_secret("ca", PEM, mesh="demo", secret_type="Opaque"), coverage=SecretsCoverage.DENIED)
+    assert misplaced.status is ReferenceStatus.WRONG_TYPE
