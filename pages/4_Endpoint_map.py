@@ -80,7 +80,7 @@ def map_table(title: str, m: EndpointMap, report: Report, differing: set[str], m
         column_config={
             "Δ": st.column_config.TextColumn("Δ", width=40,
                                             help="Differs from the other control plane"),
-            "state": st.column_config.TextColumn(width=260),
+            "state": st.column_config.TextColumn(width=230),
             "port": st.column_config.NumberColumn(format="%d", width="small"),
         },
     )

@@ -94,21 +94,31 @@ with friendly_errors("the Checks page"):
     ids = list(view["code"])
     selected = st.query_params.get(QUERY_KEY)
     table_key = "checks.table." + hashlib.sha256("|".join(ids).encode()).hexdigest()[:16]
-    st.dataframe(
-        view[["code", "look", "title", "in_input", "category", "stage", "versions", "explanation"]],
-        hide_index=True, width="stretch", height=min(520, 38 + 35 * max(1, len(view))),
-        column_config={
-            "code": st.column_config.TextColumn(width="small"),
-            "look": status_column("severity"),
-            "in_input": st.column_config.NumberColumn("in this input", width="small"),
-            "explanation": st.column_config.TextColumn(width="large"),
-        },
-        on_select=lambda: on_select(table_key, ids),
-        selection_mode="single-row",
-        selection_default={"selection": {"rows": [ids.index(selected)]}} if selected in ids else None,
-        key=table_key,
-    )
-    st.caption(f"{len(view)} of {len(catalogue)} codes · select one for its example and the matching findings")
-    if selected:
-        code_detail(report, selected)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.dataframe(
+            view[["code", "look", "title", "in_input", "stage", "versions"]],
+            hide_index=True, width="stretch", height=min(640, 38 + 35 * max(1, len(view))),
+            column_config={
+                "code": st.column_config.TextColumn(width="small"),
+                "look": status_column("severity"),
+                "title": st.column_config.TextColumn(width="large"),
+                "in_input": st.column_config.NumberColumn("found", width="small",
+                                                          help="Findings of this code in the current input"),
+            },
+            on_select=lambda: on_select(table_key, ids),
+            selection_mode="single-row",
+            selection_default={"selection": {"rows": [ids.index(selected)]}} if selected in ids else None,
+            key=table_key,
+        )
+        st.caption(f"{len(view)} of {len(catalogue)} codes · select one for its explanation, example and findings")
+    with right:
+        if selected:
+            code_detail(report, selected)
+        else:
+            st.info("Select a code to read what it means, when it bites (stage), which Kuma versions it applies "
+                    "to, an example that triggers it and the findings of the current input.", icon="👈")
+            st.markdown("**Stages**, in the order an operator meets them: `input` (MES Doctor could not read it) → "
+                        "`write` (the API server rejects it) → `control-plane` (kuma-cp drops it) → `envoy` "
+                        "(Envoy NACKs) → `handshake` (TLS fails) → `risk` (works, but at risk) → `note`.")
     export_bar(report, "findings")

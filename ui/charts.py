@@ -130,15 +130,16 @@ def culprit_chart(radius: BlastRadius, limit: int = 25) -> go.Figure:
     """Culprit → how many MES it drops on a 2.9.x control plane (largest first)."""
     items = sorted(radius.culprits.items(), key=lambda kv: len(kv[1]), reverse=True)[:limit]
     labels = [chart(f"{c.mesh}/{c.name}") for c, _ in items]
+    counts = [len(v) for _, v in items]
     fig = go.Figure(go.Bar(
-        x=[len(v) for _, v in items], y=labels, orientation="h", marker={"color": look("broken").hex},
-        text=[len(v) for _, v in items], textposition="outside",
+        x=counts, y=labels, orientation="h", marker={"color": look("broken").hex},
+        text=counts, textposition="outside", cliponaxis=False,
         hovertemplate="%{y} drops %{x} MES<extra></extra>",
     ))
     fig.update_layout(
         height=min(600, 100 + 34 * len(items)),
         margin={"l": 10, "r": 30, "t": 10, "b": 10},
-        xaxis={"title": "MES dropped on Kuma 2.9.x"},
+        xaxis={"title": "MES dropped on Kuma 2.9.x", "range": [0, max(counts, default=1) * 1.18 + 0.5]},
         yaxis={"title": None, "autorange": "reversed", "automargin": True},
     )
     return fig

@@ -106,7 +106,10 @@ def _destination(outcome: ServiceOutcome, report: Report) -> None:
         d = exclusion.destination if exclusion else None
         note = "Not in the endpoint map; these are the names it would have (to grep logs and config dumps)."
     if d is None:
-        st.caption(f"No destination could be computed. TLS mode as written: {code(outcome.tls_mode)}.")
+        st.caption(
+            f"kuma-cp builds no destination for it (it is not in the endpoint map), so there are no effective "
+            f"settings to show. TLS mode as written: {code(outcome.tls_mode)}; the Manifest tab has the rest."
+        )
         return
     if note:
         st.caption(note)

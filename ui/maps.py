@@ -20,6 +20,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "unreachable-zone": ("➖ other zone (not evaluated)", "other zone"),
     "rejected-on-write": ("⛔ rejected on write", "excluded: own failure"),
     "no-mtls": ("⛔ mesh has no mTLS", "excluded: own failure"),
+    "mesh-not-found": ("⛔ its Mesh does not exist", "excluded: own failure"),
 }
 INCLUDED = "✅ included"
 NO_FILTER_CHAIN = "⚠️ cluster only, no egress filter chain"
@@ -107,7 +108,7 @@ def destinations_frame(m: EndpointMap, services: list[ServiceOutcome]) -> pd.Dat
     return pd.DataFrame(rows, columns=_DESTINATION_COLUMNS)
 
 
-_DESTINATION_COLUMNS = ["state", "mesh", "name", "cluster", "hostname", "port", "protocol", "type", "endpoints",
+_DESTINATION_COLUMNS = ["mesh", "name", "state", "cluster", "hostname", "port", "protocol", "type", "endpoints",
                         "sni", "tls"]
 
 
