@@ -20,11 +20,10 @@ import yaml
 from yaml.nodes import Node, ScalarNode
 
 from core.loading import text as textmod
+from core.loading.composer import Loader
 from core.loading.splitting import split_text
 from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, is_list_wrapper
 from core.options import Limits
-
-Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # an anchor (`&name` after a space, a bracket, a comma or at a line start); only documents with one
 # need alias bookkeeping. False positives (`a &b` in a plain scalar) only cost a little speed.
@@ -76,7 +75,7 @@ def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> It
 
 
 def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
-    anchors = _ANCHOR.search(text) is not None
+    anchors = _has_anchor(text)
     resume_line = 0
     loader = None
     try:
@@ -107,7 +106,7 @@ def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from
 
 
 def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
-    track = _ANCHOR.search(piece) is not None
+    track = _has_anchor(piece)
     loader = None
     read = 0
     try:
@@ -126,6 +125,10 @@ def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> I
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _has_anchor(text: str) -> bool:
+    return "&" in text and _ANCHOR.search(text) is not None  # the plain test is far cheaper than the regex
 
 
 def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) -> Item | None:

@@ -194,18 +194,24 @@ class Builder:
         off = self.off
         fast = self.fast
         merges: list[tuple[Node, int]] = []
+        children = _child_paths(path)
         for knode, vnode in node.value:
             if type(knode) is not ScalarNode:
                 raise TreeError("MES001", "a mapping key is itself a mapping or list (complex keys are not supported)",
                                 self._line(knode), path)
             if knode.tag == STR:
                 key = knode.value
+                p = children.get(key)
+                if p is None:
+                    p = _intern(paths.join(path, key, keyed))  # the same paths recur in every resource
+                    if len(key) <= _MAX_KEY and len(children) < _MAX_CHILDREN:
+                        children[key] = p
             elif knode.tag == MERGE:
                 merges.append((vnode, knode.start_mark.line + off))
                 continue
             else:
                 key = self.scalar(knode)
-            p = _intern(paths.join(path, key, keyed))  # the same paths recur in every resource
+                p = _intern(paths.join(path, key, keyed))
             if key in out:
                 self._duplicate(node, knode, key, p)
             if record:
@@ -295,6 +301,23 @@ class Builder:
 
     def _depth_error(self, node: Node, path: str) -> TreeError:
         return TreeError("MES003", f"nesting is deeper than {self.max_depth} levels", self._line(node), path)
+
+
+# field path of a string key under a parent path: parent -> key -> path. The same few hundred
+# paths recur in every resource, and computing one means a regex match, a join and an intern.
+_CHILD_PATHS: dict[str, dict[str, str]] = {}
+_MAX_PARENTS = 1000
+_MAX_CHILDREN = 128
+_MAX_KEY = 64
+
+
+def _child_paths(parent: str) -> dict[str, str]:
+    children = _CHILD_PATHS.get(parent)
+    if children is None:
+        children = {}
+        if len(_CHILD_PATHS) < _MAX_PARENTS:
+            _CHILD_PATHS[parent] = children
+    return children
 
 
 def _peek(node: Node) -> dict[str, Node]:
