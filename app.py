@@ -41,7 +41,8 @@ def blast_callout(report: Report) -> None:
             st.markdown(
                 "Kuma 2.9.x stops building the egress endpoint map at the first MeshExternalService whose TLS "
                 "material fails to load (kumahq/kuma#12821): that MES and every MES sorted after it in its mesh "
-                "are missing. Fix the culprits below, or upgrade to 2.10+ where failures are isolated.\n\n"
+                "are missing. Fix the culprits below, or upgrade: 2.10 isolates the failure (and 2.12 also keeps the "
+                "other MES' egress filter chains).\n\n"
                 + "\n".join(lines)
             )
             st.page_link(page.ENDPOINT_MAP.path, label="See the blast radius on the Endpoint map", icon="🗺️")

@@ -220,3 +220,35 @@ def test_sample_tab_brings_the_sample_back(case):
     assert not at.session_state["mesdoctor.input"].is_sample
     next(b for b in at.button if "Use the bundled sample data" in str(b.label)).click().run()
     assert at.session_state["mesdoctor.input"].is_sample
+
+
+def test_endpoint_map_page_shows_what_differs(case):
+    at = _paste(new_app(), case.yaml)
+    at.switch_page("pages/4_Endpoint_map.py").run()
+    assert_clean(at)
+    tables = [df.value for df in at.dataframe]
+    differs = tables[0]
+    assert list(differs["name"]) == [case.healthy]
+    assert list(differs["kuma29"]) == ["⛔ dropped by the 2.9 cascade"] and list(differs["culprit"]) == [case.broken]
+    target, legacy = tables[1], tables[2]
+    assert dict(zip(target["name"], target["Δ"])) == {case.healthy: "⚠️", case.broken: ""}
+    assert set(legacy["state"]) == {"⛔ own TLS material fails to load", "⛔ dropped by the 2.9 cascade"}
+    assert len(at.get("plotly_chart")) == 2  # per-mesh outcome and culprit → victims
+    at.selectbox(key=page.SIDEBAR_VERSION_KEY).set_value("2.9").run()
+    assert_clean(at)
+    assert not any("What differs" in str(s.value) for s in at.subheader), "2.9 against itself: nothing to compare"
+    assert len(at.dataframe) == 1
+
+
+def test_secrets_page_lists_failing_references_first(case):
+    at = _paste(new_app(), case.yaml)
+    at.switch_page("pages/3_Secrets_and_certificates.py").run()
+    assert_clean(at)
+    refs = at.dataframe[0].value
+    assert list(refs["secret"]) == ["kuma-cert", "kuma-key"], "only the failing ones by default"
+    at.segmented_control(key="w.secrets.ref_status").set_value("all").run()
+    refs = at.dataframe[0].value
+    assert list(refs["look"]) == ["🔴 not-found", "🔴 not-found", "🟢 ok", "🟢 ok"]
+    certs = at.dataframe[1].value
+    assert list(certs["days_left"]) == [(case.cert_not_after - NOW).days]
+    assert len(at.get("plotly_chart")) == 1
