@@ -93,6 +93,10 @@ def metrics(report: Report) -> None:
 def problem_services(report: Report) -> None:
     st.subheader("What needs attention", anchor=False)
     df = state.derived("services_frame", services_frame)
+    if df.empty:
+        st.info("The input has no MeshExternalService. Check what was loaded on the Sources page.", icon="📭")
+        st.page_link(page.SOURCES.path, label="What was loaded", icon="📥")
+        return
     bad = df[df["status_key"] != "healthy"]
     if bad.empty:
         st.success("Every MeshExternalService is healthy.", icon="✅")

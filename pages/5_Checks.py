@@ -80,8 +80,9 @@ def code_detail(report: Report, selected: str) -> None:
         if matches:
             st.markdown(f"**In this input: {len(matches)}**")
             df = findings_frame(report, matches)
-            st.dataframe(df[["resource", "path", "message", "location"]], hide_index=True, width="stretch",
-                         height=min(360, 38 + 35 * len(df)))
+            st.dataframe(df[["message", "resource", "location"]], hide_index=True, width="stretch",
+                         height=min(360, 38 + 35 * len(df)),
+                         column_config={"message": st.column_config.TextColumn(width="large")})
         else:
             st.caption("Not found in the current input.")
 
@@ -97,12 +98,12 @@ with friendly_errors("the Checks page"):
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.dataframe(
-            view[["code", "look", "title", "in_input", "stage", "versions"]],
+            view[["code", "look", "in_input", "title", "stage", "versions"]],
             hide_index=True, width="stretch", height=min(640, 38 + 35 * max(1, len(view))),
             column_config={
                 "code": st.column_config.TextColumn(width="small"),
                 "look": status_column("severity"),
-                "title": st.column_config.TextColumn(width="large"),
+                "title": st.column_config.TextColumn(width="medium"),
                 "in_input": st.column_config.NumberColumn("found", width="small",
                                                           help="Findings of this code in the current input"),
             },

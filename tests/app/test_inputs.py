@@ -252,3 +252,25 @@ def test_secrets_page_lists_failing_references_first(case):
     certs = at.dataframe[1].value
     assert list(certs["days_left"]) == [(case.cert_not_after - NOW).days]
     assert len(at.get("plotly_chart")) == 1
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("deployments.yaml", b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"),
+        ("garbage.yaml", bytes(range(256)) * 4),
+        ("empty.yaml", b""),
+        ("broken.tar.gz", b"\x1f\x8b\x08\x00not really gzip"),
+    ],
+)
+def test_inputs_without_any_mes_render_every_page(name, data):
+    at = new_app()
+    at.run()
+    at.switch_page("pages/1_Sources.py").run()
+    at.file_uploader(key=UPLOAD_KEY).set_value((name, data, "application/octet-stream")).run()
+    assert not at.session_state["mesdoctor.input"].is_sample
+    for path in ["app.py", *PAGES]:
+        at.switch_page(path).run()
+        assert_clean(at)
+    at.switch_page("app.py").run()
+    assert any("no MeshExternalService" in str(i.value) for i in at.info)
