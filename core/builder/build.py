@@ -151,21 +151,23 @@ def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: li
 def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, walk: _MeshWalk, result: EndpointMap) -> bool:
     """Place one store-valid MES of a served mesh; True when it ends up with egress endpoints."""
     labels = effective_labels(mes, ctx.options)
+    view = read_spec(mes.spec)
+    # excluded MES keep the destination they would have had: the names an operator greps for
+    dest = destination(ctx, mes, version, view, labels)
     if not reachable(labels, version, ctx.options.zone):
-        result.excluded[mes.key] = Exclusion(mes.ref, UNREACHABLE_ZONE, "MES504")
+        result.excluded[mes.key] = Exclusion(mes.ref, UNREACHABLE_ZONE, "MES504", destination=dest)
         return False
     if walk.culprit is not None:
-        result.excluded[mes.key] = Exclusion(mes.ref, CASCADE, "MES502", culprit=walk.culprit.ref)
+        result.excluded[mes.key] = Exclusion(mes.ref, CASCADE, "MES502", culprit=walk.culprit.ref, destination=dest)
         return False
-    view = read_spec(mes.spec)
     failure = first_failure(materials(view, _references(ctx, mes, version)))
     if failure is not None:
         log_line = _log_line_for(failure.log_line, version)
-        result.excluded[mes.key] = Exclusion(mes.ref, TLS_LOAD_FAILED, "MES501", log_line=log_line)
+        result.excluded[mes.key] = Exclusion(mes.ref, TLS_LOAD_FAILED, "MES501", log_line=log_line,
+                                             destination=dest)
         if version.aborts_mes_loop_on_error:
             walk.culprit = mes
         return False
-    dest = destination(ctx, mes, version, view, labels)
     result.included[mes.key] = dest
     return bool(dest.endpoints)
 

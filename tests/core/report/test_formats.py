@@ -177,3 +177,13 @@ def test_last_applied_configuration_never_reaches_the_report():
     for fragment in key_fragments(case.key_pem):
         assert fragment not in text
     assert "PRIVATE KEY" not in text
+
+
+def test_excluded_service_still_names_its_destination(k8s_report):
+    """The cluster name an operator greps config dumps and logs for, even when the MES is left out."""
+    report, _ = k8s_report
+    billing = report.service("default", "billing")
+    assert billing is not None and not billing.included
+    assert billing.destination is not None
+    assert billing.destination.cluster == "default_billing_kuma-system_default_extsvc_443"
+    assert "billing" not in {d.service.name for d in report.endpoint_map.included.values()}
