@@ -76,17 +76,22 @@ def analyse_loaded(load: LoadResult, options: AnalysisOptions, *, progress: Prog
 
 def _run(ctx: Context, phase: Phase) -> list[Finding]:
     out: list[Finding] = []
+    services = ctx.index.services
+    # validation findings are also kept per MES (admission decisions read them); one list each
+    per_service = [ctx.validation.setdefault(mes.key, []) for mes in services] if phase is Phase.VALIDATE else None
     for check in REGISTRY:
         if check.phase is not phase:
             continue
         if check.scope is Scope.GLOBAL:
             out.extend(check.func(ctx))
             continue
-        for mes in ctx.index.services:
-            produced = list(check.func(ctx, mes))
-            if phase is Phase.VALIDATE:
-                ctx.validation.setdefault(mes.key, []).extend(produced)
-            out.extend(produced)
+        func = check.func
+        for i, mes in enumerate(services):
+            produced = list(func(ctx, mes))
+            if produced:
+                if per_service is not None:
+                    per_service[i].extend(produced)
+                out.extend(produced)
     return out
 
 

@@ -12,8 +12,15 @@ import re
 _DNS = re.compile(r"^([a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62}){1}(\.[a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62})*[\._]?$")
 
 
+# characters an IP literal can hold: a text with any other character is a name, and `ip_address`
+# would only fail on it (slowly: it raises twice)
+_NOT_IP_CHARS = str.maketrans("", "", "0123456789abcdefABCDEF:.")
+
+
 def is_ip(value: object) -> bool:
     if not isinstance(value, str) or "%" in value:  # Go's ParseIP rejects IPv6 zones
+        return False
+    if value.translate(_NOT_IP_CHARS):
         return False
     try:
         ipaddress.ip_address(value)
