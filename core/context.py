@@ -53,3 +53,15 @@ class Context:
             return memo[entry]  # type: ignore[no-any-return]
         value = memo[entry] = compute()
         return value
+
+    def per_resource(self, purpose: str, resource: Any, compute: Callable[[Any], T]) -> T:
+        """`compute(resource)` once per analysis and resource object (same contract as `cached`).
+
+        Keyed by the object's identity, which is cheaper than its key; the memo holds the object,
+        so no other object can take over its id while the entry exists.
+        """
+        entry = (purpose, id(resource))
+        held = self.memo.get(entry)
+        if held is None or held[0] is not resource:
+            held = self.memo[entry] = (resource, compute(resource))
+        return held[1]  # type: ignore[no-any-return]

@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.builder.addresses import is_ip
-from core.builder.labels import ZONE, effective_labels
+from core.builder.labels import ZONE, effective_labels, labels_of
 from core.builder.mesh import enabled_backend, flag
-from core.builder.names import identifiers
-from core.builder.spec import MesView, read_spec
-from core.builder.tls import first_failure, materials, upstream_tls
+from core.builder.names import Identifiers, identifiers
+from core.builder.spec import MesView, read_spec, view_of
+from core.builder.tls import Material, first_failure, materials, upstream_tls
 from core.context import Context
 from core.model import (
     Destination,
@@ -39,6 +39,7 @@ from core.model import (
     Finding,
     ReferenceStatus,
     Resource,
+    ResourceRef,
     SecretReference,
 )
 from core.versions import KumaVersion
@@ -75,16 +76,20 @@ def destination(ctx: Context, mes: Resource, version: KumaVersion, view: MesView
     """The Destination kuma-cp would compute for `mes` (TLS assuming its material loads as resolved)."""
     view = view or read_spec(mes.spec)
     labels = labels if labels is not None else effective_labels(mes, ctx.options)
-    ids = identifiers(mes, labels, view.port)
-    mesh = ctx.index.meshes.get(mes.mesh)
-    locality_aware = mesh is not None and flag(mesh, "routing", "localityAwareLoadBalancing")
+    return _destination(ctx, mes, mes.ref, version, view, labels, identifiers(mes, labels, view.port),
+                        materials(view, _references(ctx, mes, version)))
+
+
+def _destination(ctx: Context, mes: Resource, ref: ResourceRef, version: KumaVersion, view: MesView,
+                 labels: dict[str, str], ids: Identifiers, loaded: dict[str, Material]) -> Destination:
+    locality_aware = ctx.cached("locality-aware", mes.mesh, lambda: _locality_aware(ctx, mes.mesh))
     endpoints = tuple(_endpoint(e.address, e.port, e.priority, labels, version, ctx.options.zone, locality_aware)
                       for e in view.endpoints)
     tags = dict(labels)
     tags["mesh"] = mes.mesh
     kri_names = version.uses_kri_names
     return Destination(
-        service=mes.ref,
+        service=ref,
         mesh=mes.mesh,
         name=ids.legacy_name,
         kri=ids.kri,
@@ -98,8 +103,13 @@ def destination(ctx: Context, mes: Resource, version: KumaVersion, view: MesView
         cluster_type="STATIC" if all(e.kind == "static" for e in endpoints) else "STRICT_DNS",
         endpoints=endpoints,
         tags=tags,
-        tls=upstream_tls(view, version, materials(view, _references(ctx, mes, version))),
+        tls=upstream_tls(view, version, loaded),
     )
+
+
+def _locality_aware(ctx: Context, mesh_name: str) -> bool:
+    mesh = ctx.index.meshes.get(mesh_name)
+    return mesh is not None and flag(mesh, "routing", "localityAwareLoadBalancing")
 
 
 def _endpoint(address: str, port: int, priority: int, labels: dict[str, str], version: KumaVersion,
@@ -127,48 +137,50 @@ def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: li
     no_mtls = version.has_mesh_mtls and mesh is not None and not enabled_backend(mesh)
     walk = _MeshWalk()
     for mes in services:
-        ref = mes.ref
-        if not ctx.admission_valid(mes.key):
-            result.excluded[mes.key] = Exclusion(ref, REJECTED_ON_WRITE, _write_error_code(ctx.validation.get(mes.key)))
+        key, ref = mes.key, mes.ref
+        if not ctx.admission_valid(key):
+            result.excluded[key] = Exclusion(ref, REJECTED_ON_WRITE, _write_error_code(ctx.validation.get(key)))
             continue
         if mesh_missing:
-            result.excluded[mes.key] = Exclusion(ref, MESH_NOT_FOUND, "MES405")
+            result.excluded[key] = Exclusion(ref, MESH_NOT_FOUND, "MES405")
             continue
         if no_mtls:
-            result.excluded[mes.key] = Exclusion(ref, NO_MTLS, "MES401")
+            result.excluded[key] = Exclusion(ref, NO_MTLS, "MES401")
             continue
-        served = _walk_one(ctx, version, mes, walk, result)
+        served = _walk_one(ctx, version, mes, key, ref, walk, result)
         if not version.egress_filter_chain_early_return:
             continue
         if walk.chain_cut_by is None:
             if not served:
                 walk.chain_cut_by = mes
         elif served:
-            result.lost_filter_chains[mes.key] = Exclusion(ref, LOST_FILTER_CHAIN, "MES503",
-                                                           culprit=walk.chain_cut_by.ref)
+            result.lost_filter_chains[key] = Exclusion(ref, LOST_FILTER_CHAIN, "MES503",
+                                                       culprit=walk.chain_cut_by.ref)
 
 
-def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, walk: _MeshWalk, result: EndpointMap) -> bool:
+def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: ResourceRef, walk: _MeshWalk,
+              result: EndpointMap) -> bool:
     """Place one store-valid MES of a served mesh; True when it ends up with egress endpoints."""
-    labels = effective_labels(mes, ctx.options)
-    view = read_spec(mes.spec)
+    labels = labels_of(ctx, mes)
+    view = view_of(ctx, mes)
+    ids = ctx.per_resource("identifiers", mes, lambda m: identifiers(m, labels, view.port))
+    loaded = materials(view, _references(ctx, mes, version))
     # excluded MES keep the destination they would have had: the names an operator greps for
-    dest = destination(ctx, mes, version, view, labels)
+    dest = _destination(ctx, mes, ref, version, view, labels, ids, loaded)
     if not reachable(labels, version, ctx.options.zone):
-        result.excluded[mes.key] = Exclusion(mes.ref, UNREACHABLE_ZONE, "MES504", destination=dest)
+        result.excluded[key] = Exclusion(ref, UNREACHABLE_ZONE, "MES504", destination=dest)
         return False
     if walk.culprit is not None:
-        result.excluded[mes.key] = Exclusion(mes.ref, CASCADE, "MES502", culprit=walk.culprit.ref, destination=dest)
+        result.excluded[key] = Exclusion(ref, CASCADE, "MES502", culprit=walk.culprit.ref, destination=dest)
         return False
-    failure = first_failure(materials(view, _references(ctx, mes, version)))
+    failure = first_failure(loaded)
     if failure is not None:
         log_line = _log_line_for(failure.log_line, version)
-        result.excluded[mes.key] = Exclusion(mes.ref, TLS_LOAD_FAILED, "MES501", log_line=log_line,
-                                             destination=dest)
+        result.excluded[key] = Exclusion(ref, TLS_LOAD_FAILED, "MES501", log_line=log_line, destination=dest)
         if version.aborts_mes_loop_on_error:
             walk.culprit = mes
         return False
-    result.included[mes.key] = dest
+    result.included[key] = dest
     return bool(dest.endpoints)
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from core.builder.labels import ORIGIN, display_name, effective_labels, is_present_in_zone
+from core.builder.labels import ORIGIN, display_name, is_present_in_zone, labels_of
 from core.builder.names import hostname
 from core.builder.paths import origin_at
 from core.catalogue import finding
@@ -22,7 +22,7 @@ def check_hostname_collision(ctx: Context) -> Iterator[Finding]:
     for mes in ctx.index.services:
         if not ctx.admission_valid(mes.key):
             continue
-        labels = effective_labels(mes, ctx.options)
+        labels = labels_of(ctx, mes)
         if is_present_in_zone(labels, ctx.options.zone):
             groups[(mes.mesh, display_name(mes, labels).lower())].append(mes)
     for (mesh, name), members in groups.items():
@@ -78,7 +78,7 @@ def check_status_addresses(ctx: Context, mes: Resource) -> Iterator[Finding]:
     written_origin = mes.labels.get(ORIGIN) if isinstance(mes.labels, Mapping) else None
     if written_origin not in ("zone", "global"):
         return
-    if not is_present_in_zone(effective_labels(mes, ctx.options), ctx.options.zone):
+    if not is_present_in_zone(labels_of(ctx, mes), ctx.options.zone):
         return
     vip = status.get("vip")
     missing = []

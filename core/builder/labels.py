@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.context import Context
 from core.model import Flavour, Resource
 from core.options import AnalysisOptions
 
@@ -50,6 +51,11 @@ def effective_labels(resource: Resource, options: AnalysisOptions) -> dict[str, 
             labels.setdefault(NAMESPACE, resource.namespace)
         labels[DISPLAY_NAME] = resource.display_name  # annotation, else metadata.name (label overwritten)
     return labels
+
+
+def labels_of(ctx: Context, resource: Resource) -> dict[str, str]:
+    """`effective_labels(resource, ctx.options)` once per resource and analysis (read-only: copy to change)."""
+    return ctx.per_resource("effective-labels", resource, lambda r: effective_labels(r, ctx.options))
 
 
 def display_name(resource: Resource, labels: Mapping[str, str]) -> str:

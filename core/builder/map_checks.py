@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from core.builder.build import CASCADE, TLS_LOAD_FAILED, UNREACHABLE_ZONE
-from core.builder.labels import ZONE, effective_labels
+from core.builder.labels import ZONE, labels_of
 from core.builder.paths import label_path, origin_at
-from core.builder.spec import read_spec
+from core.builder.spec import view_of
 from core.builder.tls import first_failure, materials
 from core.catalogue import finding
 from core.context import Context
@@ -29,7 +29,7 @@ def _exclusion(ctx: Context, mes: Resource, reason: str) -> Exclusion | None:
 
 
 def _failing_reference(ctx: Context, mes: Resource) -> SecretReference | None:
-    return first_failure(materials(read_spec(mes.spec), ctx.references.get(mes.key, ())))
+    return first_failure(materials(view_of(ctx, mes), ctx.references.get(mes.key, ())))
 
 
 def _remedy(ctx: Context, mes: Resource | None, ref: SecretReference | None) -> tuple[str, str]:
@@ -120,7 +120,7 @@ def check_unreachable_zone(ctx: Context, mes: Resource) -> Iterator[Finding]:
     """MES504 note: `kuma.io/zone` names another zone (2.9-2.14)."""
     if _exclusion(ctx, mes, UNREACHABLE_ZONE) is None:
         return
-    zone = effective_labels(mes, ctx.options).get(ZONE, "")
+    zone = labels_of(ctx, mes).get(ZONE, "")
     path = label_path(mes, ZONE)
     yield finding(
         "MES504",

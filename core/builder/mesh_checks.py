@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from core.builder import fixes
 from core.builder.build import reachable
-from core.builder.labels import effective_labels
+from core.builder.labels import labels_of
 from core.builder.mesh import backend_names, enabled_backend, flag, mesh_field, mesh_path, zone_egress_zone
 from core.builder.paths import mesh_of_path, origin_at
 from core.catalogue import finding
@@ -90,7 +90,7 @@ def check_zone_egress(ctx: Context) -> Iterator[Finding]:
         return
     related = tuple(e.ref for e in egresses[:5])
     for mes in ctx.index.services:
-        if not reachable(effective_labels(mes, ctx.options), ctx.version, zone):
+        if not reachable(labels_of(ctx, mes), ctx.version, zone):
             continue
         yield finding(
             "MES404",

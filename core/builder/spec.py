@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.context import Context
+from core.model import Resource
+
 MODES = ("Secured", "SkipSAN", "SkipCA", "SkipAll")
 DATA_SOURCE_FIELDS = ("caCert", "clientCert", "clientKey")  # kuma-cp's load order
 _LEGACY_MEMBERS = ("secret", "inline", "inlineString")
@@ -62,6 +65,15 @@ class MesView:
     @property
     def tls_enabled(self) -> bool:
         return self.tls is not None and self.tls.enabled
+
+
+def view_of(ctx: Context, mes: Resource) -> MesView:
+    """`read_spec(mes.spec)` once per MES and analysis: the builder and a dozen checks read it."""
+    return ctx.per_resource("spec-view", mes, _read_resource)
+
+
+def _read_resource(mes: Resource) -> MesView:
+    return read_spec(mes.spec)
 
 
 def read_spec(spec: Any) -> MesView:

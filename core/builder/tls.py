@@ -22,6 +22,9 @@ SNI_FROM_SERVER_NAME = "serverName"
 SNI_FROM_FIRST_ENDPOINT = "first-endpoint"
 
 
+_LOADS = frozenset(s for s in ReferenceStatus if s.loads)
+
+
 @dataclass(frozen=True, slots=True)
 class Material:
     """What loading one data source gives kuma-cp."""
@@ -59,7 +62,7 @@ def materials(view: MesView, references: Iterable[SecretReference]) -> dict[str,
         ref = refs.get(name)
         if ref is None:
             out[name] = Material(fails=False, has_bytes=name in verification.with_member)
-        elif not ref.status.loads:
+        elif ref.status not in _LOADS:
             out[name] = Material(fails=True, has_bytes=False, reference=ref)
         else:
             nil = ref.source == "empty" or ref.status is ReferenceStatus.NO_VALUE_KEY

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from core.builder import paths
 from core.builder.addresses import is_dns_name
-from core.builder.spec import MesView, read_spec
+from core.builder.spec import MesView, view_of
 from core.builder.tls import SNI_FROM_SERVER_NAME, materials, upstream_tls
 from core.catalogue import finding
 from core.context import Context
@@ -25,9 +25,15 @@ class _Tls:
 
 
 def _effective(ctx: Context, mes: Resource) -> _Tls | None:
+    """What the eight checks below read, computed once per MES (and target map)."""
+    held = ctx.per_resource("effective-tls", mes, lambda m: (ctx.target_map, _compute_effective(ctx, m)))
+    return held[1] if held[0] is ctx.target_map else _compute_effective(ctx, mes)
+
+
+def _compute_effective(ctx: Context, mes: Resource) -> _Tls | None:
     if not ctx.admission_valid(mes.key):
         return None
-    view = read_spec(mes.spec)
+    view = view_of(ctx, mes)
     if not view.tls_enabled:
         return None
     dest = ctx.target_map.included.get(mes.key) if ctx.target_map is not None else None

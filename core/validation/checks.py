@@ -29,12 +29,10 @@ _local = threading.local()
 def _validated(ctx: Context, mes: Resource) -> SpecValidation:
     """`validate_spec` once per MES and version, shared by the checks below (read-only).
 
-    Within one analysis the result is looked up by identity in the context's memo (which holds
-    the resource, so its id cannot be reused); the first lookup per analysis goes through the
-    thread's cache below, which also serves a re-analysis of the same resources.
+    Within one analysis the result is kept in the context's memo; the first lookup per analysis
+    goes through the thread's cache below, which also serves a re-analysis of the same resources.
     """
-    held = ctx.cached("spec-validation", id(mes), lambda: (mes, _validated_across_analyses(ctx, mes)))
-    return held[1] if held[0] is mes else _validated_across_analyses(ctx, mes)
+    return ctx.per_resource("spec-validation", mes, lambda m: _validated_across_analyses(ctx, m))
 
 
 def _validated_across_analyses(ctx: Context, mes: Resource) -> SpecValidation:
