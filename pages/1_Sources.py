@@ -1,4 +1,4 @@
-"""Sources: what is analysed (upload, paste, sample), with which options, and what was loaded."""
+"""Sources: what is analysed (upload, paste, live source, sample), with which options, and what was loaded."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.model import Report
 from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE, DEFAULT_ZONE
-from ui import page, state
+from ui import live, page, state
 from ui.errors import friendly_errors
 from ui.frames import documents_frame, findings_frame
 from ui.inputs import (
@@ -44,7 +44,7 @@ OPTION_KEYS = {
 def on_upload() -> None:
     files = st.session_state.get(UPLOAD_KEY) or []
     if not files:
-        if not state.current_input().is_sample:
+        if state.current_input().kind == "files":
             state.use_sample()
             st.toast("No files left: back to the bundled sample data.", icon="🧪")
         return
@@ -72,7 +72,7 @@ def reset_options() -> None:
                          expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS, federated=False)
 
 
-# --- input tabs: a later "Live" tab (cluster / control-plane API / URL) is one more entry -----------
+# --- input tabs --------------------------------------------------------------------------------
 
 
 def files_tab() -> None:
@@ -117,9 +117,11 @@ def sample_tab() -> None:
               disabled=state.current_input().is_sample)
 
 
+LIVE_TAB = "📡 Live"
 INPUT_TABS: list[tuple[str, Callable[[], None]]] = [
     ("📄 Files", files_tab),
     ("📋 Paste", paste_tab),
+    (LIVE_TAB, live.live_tab),
     ("🧪 Sample", sample_tab),
 ]
 
@@ -129,6 +131,14 @@ INPUT_TABS: list[tuple[str, Callable[[], None]]] = [
 
 def current_input_box(report: Report) -> None:
     data = state.current_input()
+    if data.is_live:
+        with st.container(border=True):
+            st.markdown("**Now analysing:**  \n" + "  \n".join(live.input_lines(data)))
+            live.refresh_controls()
+            if data.sources:
+                st.button("Clear the what-if overlay", on_click=live.clear_overlay, icon="🧹", type="tertiary")
+        live.rbac_expander(data)
+        return
     with st.container(border=True):
         st.markdown(f"**Now analysing:** {'🧪' if data.is_sample else '📄'} {safe(data.label)}")
         details = describe_sources(data.sources) + f" · {human_size(total_bytes(data.sources))}"
@@ -214,7 +224,8 @@ def loaded_section(report: Report) -> None:
                      key="w.sources.doc_filter")
     view = docs[docs["status"].isin(shown)] if shown else docs
     st.dataframe(
-        view[["look", "kind", "name", "file", "line", "document", "reason"]], hide_index=True, width="stretch",
+        view[["look", "kind", "name", "source", "file", "line", "document", "reason"]], hide_index=True,
+        width="stretch",
         height=min(400, 38 + 35 * max(1, len(view))),
         column_config={"look": status_column(),
                        "line": st.column_config.NumberColumn(format="%d", width="small"),
@@ -231,7 +242,8 @@ with friendly_errors("the Sources page"):
     report = page.begin(page.SOURCES)
     page.header(page.SOURCES, report)
     current_input_box(report)
-    tabs = st.tabs([title for title, _ in INPUT_TABS], key="w.sources.tab")
+    tabs = st.tabs([title for title, _ in INPUT_TABS], key="w.sources.tab",
+                   default=LIVE_TAB if state.current_input().is_live else None)
     for tab, (_, render) in zip(tabs, INPUT_TABS):
         with tab:
             render()
@@ -239,4 +251,5 @@ with friendly_errors("the Sources page"):
     options_section(report)
     st.divider()
     loaded_section(report)
-    st.caption(f"Zone {code(report.zone)} · everything is computed locally; nothing is sent anywhere.")
+    st.caption(f"Zone {code(report.zone)} · everything is computed locally; live sources are only read "
+               "(`GET` / `list`), and nothing is sent anywhere.")

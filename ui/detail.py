@@ -10,7 +10,7 @@ import streamlit as st
 import yaml
 
 from core.catalogue import CATALOGUE
-from core.model import Destination, Finding, Report, ServiceOutcome, Severity, UpstreamTls
+from core.model import Destination, Finding, Origin, Report, ServiceOutcome, Severity, UpstreamTls
 from ui.frames import service_id
 from ui.style import badge, included_label, label, look
 from ui.text import code, plain, prose, safe
@@ -23,7 +23,7 @@ def render_service(outcome: ServiceOutcome, report: Report) -> None:
         with top[0]:
             st.subheader(f"{look(outcome.status.value).icon} {safe(r.mesh)} / {safe(r.name)}", anchor=False)
             where = f"namespace {code(r.namespace)} · " if r.namespace else ""
-            st.caption(f"{where}{r.flavour.value} · {safe(r.origin.location())}")
+            st.caption(f"{where}{r.flavour.value} · {defined_in(r.origin)}")
         with top[1], st.container(horizontal=True, horizontal_alignment="right"):
             badge(outcome.status.value, f"{look(outcome.status.value).label}")
             st.badge(
@@ -49,6 +49,15 @@ def render_service(outcome: ServiceOutcome, report: Report) -> None:
         with tabs[5]:
             st.caption("As loaded; every Secret payload and inline TLS material is replaced by a size and fingerprint.")
             st.code(manifest_yaml(r.redacted_manifest()), language="yaml")
+
+
+def defined_in(origin: Origin) -> str:
+    """`defined in upload → mes.yaml:12`, or for a live resource
+    `defined in http://cp:5681 → /meshes/default/meshexternalservices (fetched 2026-06-01 12:00:00 UTC)`."""
+    text = f"defined in {code(origin.source)} → {code(origin.location())}"
+    if origin.fetched_at is not None:
+        text += f" (fetched {origin.fetched_at:%Y-%m-%d %H:%M:%S} UTC)"
+    return text
 
 
 def _summary(outcome: ServiceOutcome, report: Report) -> None:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from core.analysis import analyse
+from core.live import LiveSpec
 from core.model import LoadResult, Report
 from core.options import (
     DEFAULT_EXPIRY_WARNING_DAYS,
@@ -34,16 +35,38 @@ PREFIX = "mesdoctor."
 VERSION_CHOICES = ["auto", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "3.0"]
 
 
+LIVE_KINDS = ("kube", "kuma-api", "url")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveInfo:
+    """What the dashboard keeps about a live read besides the loaded state itself.
+
+    `spec` is what Refresh reads again; a Kuma API token inside it lives only in this session's
+    memory (the spec's repr hides it, and nothing derived from it keys a cache or reaches the URL).
+    `checked_at` is the last refresh that found the same content (the state stays the one fetched
+    at `Input.loaded_at`); `error` is the last refresh that failed (the previous state is kept).
+    """
+
+    spec: LiveSpec
+    server: str = ""
+    notes: tuple[str, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
+    checked_at: datetime | None = None
+    error: str = ""
+
+
 @dataclass(slots=True)
 class Input:
     """What is being analysed: local files (uploads, paste, sample) and optional live state."""
 
-    kind: str  # "sample", "files", or a live source label ("kube", "kuma-api", "url")
+    kind: str  # "sample", "files", or a live source kind ("kube", "kuma-api", "url")
     sources: list[Source] = field(default_factory=list)
     label: str = "Bundled sample data"
     live: LoadResult | None = None  # fetched state; `sources` are then a what-if overlay
     live_digest: str = ""
     loaded_at: datetime | None = None
+    live_info: LiveInfo | None = None  # set with `live`: the spec to refresh, server, notes
 
     @property
     def digest(self) -> str:
@@ -52,6 +75,10 @@ class Input:
     @property
     def is_sample(self) -> bool:
         return self.kind == "sample"
+
+    @property
+    def is_live(self) -> bool:
+        return self.live is not None
 
 
 def _get(name: str, default: Any) -> Any:
@@ -105,9 +132,11 @@ def add_files(sources: list[Source], label: str) -> None:
     """Add files on top of the current input (a what-if overlay: later resources replace earlier ones)."""
     data = current_input()
     merged = [*data.sources, *sources]
+    if data.is_live:  # the live label, fetch time and spec stay; the overlay is shown as such
+        set_input(replace(data, sources=merged))
+        return
     what = label if data.is_sample else f"{data.label} + {label}"
-    set_input(Input(kind="files" if data.live is None else data.kind, sources=merged, label=what,
-                    live=data.live, live_digest=data.live_digest, loaded_at=datetime.now(UTC)))
+    set_input(Input(kind="files", sources=merged, label=what, loaded_at=datetime.now(UTC)))
 
 
 def current_options() -> AnalysisOptions:
