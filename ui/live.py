@@ -106,7 +106,7 @@ def connect(kind: str) -> None:
     state.set_input(live_input(result, spec))
     st.session_state[POLLED] = time.monotonic()
     st.session_state[TOKEN_KEY] = ""  # the token now lives only in the spec (for Refresh)
-    st.toast(f"Fetched {result.summary()}", icon="📡")
+    st.toast(f"Fetched {safe(result.summary())}", icon="📡")
 
 
 def refresh() -> bool | None:
@@ -169,9 +169,9 @@ def poller() -> None:
         st.fragment(_poll, run_every=every, key=POLL_FRAGMENT)()
 
 
-def _every_widget(key: str) -> None:
+def _every_widget(key: str, width: int | str = "stretch") -> None:
     st.session_state[key] = interval()  # re-seed from the permanent value (widgets of other pages are dropped)
-    st.selectbox("Auto-refresh", REFRESH_CHOICES, key=key, format_func=refresh_label,
+    st.selectbox("Auto-refresh", REFRESH_CHOICES, key=key, format_func=refresh_label, width=width,  # type: ignore[arg-type]
                  on_change=lambda: st.session_state.__setitem__(EVERY, st.session_state[key]),
                  help="Re-fetch and re-analyse on a timer (off by default). Filters and the selected service stay; "
                  "the pages update only when the live state changed.")
@@ -243,7 +243,7 @@ def live_tab() -> None:
 
 def _timeout_input() -> None:
     key = _seed("timeout", DEFAULT_TIMEOUT)
-    value = st.number_input("Timeout (s)", min_value=1.0, max_value=300.0, step=1.0, key=key,
+    value = st.number_input("Timeout (s)", min_value=1.0, max_value=300.0, step=1.0, key=key, width=150,
                             help="Bounds each connection and each read.")
     _keep("timeout", value)
 
@@ -430,7 +430,7 @@ def refresh_controls() -> None:
     """Refresh and auto-refresh for the Sources page's input box."""
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.button("Refresh", icon="🔄", on_click=on_refresh_click, key="w.sources.live_refresh")
-        _every_widget(SOURCES_EVERY_KEY)
+        _every_widget(SOURCES_EVERY_KEY, width=200)
 
 
 def input_lines(data: state.Input) -> list[str]:
@@ -485,14 +485,16 @@ def coverage_banner(data: state.Input) -> None:
         return
     why = prose(data.live.secrets_note) if data.live.secrets_note else "the source refused to list Secrets"
     if data.kind == KIND_KUMA:
-        remedy = ("Secrets are admin-only in the Kuma API: fetch again with an admin token (the bootstrap "
-                  f"`admin-user-token`, or a user in `mesh-system:admin`); see {code(DOCS)}.")
+        remedy = ("To check them, fetch again with an admin token (the bootstrap `admin-user-token`, or a user in "
+                  f"`mesh-system:admin`); see {code(DOCS)}.")
     else:
-        remedy = (f"Allow reading the Kuma Secrets of the system namespace: the read-only ClusterRole and Role in "
-                  f"{code('docs/rbac/mes-doctor-reader.yaml')}; see {code(DOCS)} (Secrets and permissions).")
+        remedy = ("To check them, allow reading the Kuma Secrets of the system namespace: the read-only ClusterRole "
+                  f"and Role in {code('docs/rbac/mes-doctor-reader.yaml')}; see {code(DOCS)} "
+                  "(Secrets and permissions).")
     st.warning(
-        f"🔒 **Secret checks were not possible**: {why}. The analysis still ran, but secret references (other than "
-        f"to Secrets in a what-if overlay) are `not-checked` and certificates held in Secrets were not read. {remedy}",
+        f"🔒 **Secret checks were not possible**: {why}.  \nThe analysis still ran, but secret references are "
+        f"`not-checked` (except to Secrets in a what-if overlay) and certificates held in Secrets were not read. "
+        f"{remedy}",
         icon=None,
     )
 
