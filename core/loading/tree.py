@@ -263,7 +263,12 @@ class Builder:
             if tag == FLOAT:
                 return _to_float(value)
         except ValueError as exc:
-            raise TreeError("MES003", f"number {value[:20]}… cannot be read: {exc}", self._line(node)) from None
+            if "digits" in str(exc):  # Python's guard against huge int conversions: a limit, not a syntax error
+                raise TreeError("MES003", f"number {value[:20]}… has {len(value)} characters, more than the "
+                                "4300 digits MES Doctor reads", self._line(node)) from None
+            short = tag.rsplit(":", 1)[-1]
+            raise TreeError("MES001", f"value {value[:40]!r} is tagged `!!{short}` but is not one",
+                            self._line(node)) from None
         if tag in _AS_TEXT:
             return value
         raise self._tag_error(node, "")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from xml.etree import ElementTree as ET
 
 from core.model import Finding, Report, ServiceStatus, Severity
+from core.report.text import printable
+
+# what XML 1.0 cannot carry even escaped (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF), and C1
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def to_junit(report: Report) -> str:
@@ -45,8 +50,24 @@ def to_junit(report: Report) -> str:
         failures += len(input_errors)
     root.set("tests", str(total))
     root.set("failures", str(failures))
+    _make_xml_safe(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _make_xml_safe(root: ET.Element) -> None:
+    """User-provided names and messages may hold control characters: shown as `\\xNN`, never written raw
+    (they would make the document ill-formed, and reach a terminal when a CI log prints it)."""
+    for element in root.iter():
+        for name, value in element.attrib.items():
+            if _NOT_XML.search(value):
+                element.set(name, _visible(value))
+        if element.text and _NOT_XML.search(element.text):
+            element.text = _visible(element.text)
+
+
+def _visible(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", printable(text))
 
 
 def _one_line(f: Finding) -> str:
