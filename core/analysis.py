@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from core import builder, certs, loading, secrets
+from core import builder, certs, gc_pause, loading, secrets
 from core.checks.base import Phase, Scope
 from core.checks.registry import REGISTRY
 from core.context import Context
@@ -35,18 +35,24 @@ def analyse(
     """
     options = options or AnalysisOptions()
     step = progress or (lambda _label, _fraction: None)
-    step("Loading manifests", 0.05)
-    load = LoadResult()
-    if preloaded is not None:
-        load.extend(preloaded)
-    load.extend(loading.load(sources, options.limits, options.system_namespace))
-    report = analyse_loaded(load, options, progress=step)
+    with gc_pause.paused():
+        step("Loading manifests", 0.05)
+        load = LoadResult()
+        if preloaded is not None:
+            load.extend(preloaded)
+        load.extend(loading.load(sources, options.limits, options.system_namespace))
+        report = analyse_loaded(load, options, progress=step)
     report.inputs_digest = inputs_digest(sources)
     return report
 
 
 def analyse_loaded(load: LoadResult, options: AnalysisOptions, *, progress: Progress | None = None) -> Report:
-    step = progress or (lambda _label, _fraction: None)
+    """Analyse an already loaded input (the cyclic garbage collector is paused meanwhile: `core.gc_pause`)."""
+    with gc_pause.paused():
+        return _analyse_loaded(load, options, progress or (lambda _label, _fraction: None))
+
+
+def _analyse_loaded(load: LoadResult, options: AnalysisOptions, step: Progress) -> Report:
     index = Index(load.resources)
     choice = choose_version(options.kuma_version, index, load.detected_version)
     ctx = Context(

@@ -55,7 +55,11 @@ def load(
     sources: Sequence[Source], limits: Limits, default_namespace: str = DEFAULT_SYSTEM_NAMESPACE
 ) -> LoadResult:
     """Load every source in order (a resource defined again later replaces the earlier one)."""
-    return _Load(limits, default_namespace).run(sources)
+    loader = _Load(limits, default_namespace)
+    try:
+        return loader.run(sources)
+    finally:
+        loader.close()
 
 
 class _Stop(Exception):
@@ -85,6 +89,13 @@ class _Load:
             except _Stop:
                 continue
         return self.result
+
+    def close(self) -> None:
+        """Drop the loader's own references: the normaliser's sink calls back into the loader, a
+        cycle that would otherwise keep every loaded resource alive until the garbage collector's
+        next full pass, long after the analysis that read them."""
+        self.normaliser.sink.on_resource = _ignore
+        self.first_seen = {}
 
     # --- files ----------------------------------------------------------------------------------
 
@@ -174,3 +185,7 @@ class _Load:
         self.result.findings.append(finding("MES003", message, None, origin=origin))
         self.result.documents.append(DocumentRecord(origin, DocumentStatus.FAILED, reason=message))
         raise _Stop(why)
+
+
+def _ignore(_resource: Resource) -> None:
+    return None

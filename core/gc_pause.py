@@ -1,0 +1,40 @@
+"""Pause Python's cyclic garbage collector while an analysis runs.
+
+An analysis allocates millions of small objects (the parsed manifests, the indexes, the report)
+and keeps nearly all of them until it ends. The collector's full passes scan every tracked object
+and, during an analysis, find nothing to free: at 10,000 MES they cost about a fifth of the run
+time. The pipeline creates no reference cycles (a test checks that an analysis leaves no cyclic
+garbage behind), so everything it drops is still freed at once by reference counting; only the
+futile scans are skipped.
+
+Analyses may overlap (the dashboard runs sessions in threads) or nest: they share one pause, the
+collector is re-enabled when the last one ends, and only if it was enabled when the first began.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_depth = 0
+_was_enabled = False
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    global _depth, _was_enabled
+    with _lock:
+        if _depth == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _was_enabled:
+                gc.enable()
