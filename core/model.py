@@ -284,8 +284,10 @@ def redact_document(doc: Any, kind: Kind | None = None) -> Any:
                 out[k] = redaction_marker(v)
             elif k == "insecureInline" and isinstance(v, dict):
                 out[k] = {ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}
-            else:
+            elif isinstance(v, dict | list):
                 out[k] = redact_document(v, None)
+            else:
+                out[k] = v  # a scalar is kept as it is (no call per leaf: manifests are mostly leaves)
         return out
     if isinstance(doc, list):
         return [redact_document(v, kind) for v in doc]

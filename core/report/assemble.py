@@ -30,19 +30,20 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
     redacted = {id(r): r.redacted() for r in ctx.index.by_key.values()}
     services: list[ServiceOutcome] = []
     for mes in ctx.index.services:
-        own = sorted(by_service.get(mes.key, []), key=Finding.sort_key)
-        references = ctx.references.get(mes.key, [])
-        certificates = ctx.certificates.get(mes.key, [])
-        exclusion = target.excluded.get(mes.key)
-        legacy_exclusion = legacy.excluded.get(mes.key)
+        key = mes.key
+        own = sorted(by_service.get(key, []), key=Finding.sort_key)
+        references = ctx.references.get(key, [])
+        certificates = ctx.certificates.get(key, [])
+        exclusion = target.excluded.get(key)
+        legacy_exclusion = legacy.excluded.get(key)
         culprit = legacy_exclusion.culprit if legacy_exclusion and legacy_exclusion.reason == "cascade" else None
-        destination = target.included.get(mes.key) or (exclusion.destination if exclusion else None)
+        destination = target.included.get(key) or (exclusion.destination if exclusion else None)
         services.append(
             ServiceOutcome(
                 resource=redacted[id(mes)],
                 status=service_status(own),
-                included=mes.key in target.included,
-                admission_valid=ctx.admission_valid(mes.key),
+                included=key in target.included,
+                admission_valid=ctx.admission_valid(key),
                 reachable=not (exclusion and exclusion.reason == "unreachable-zone"),
                 destination=destination,
                 findings=own,
@@ -50,7 +51,7 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
                 certificates=list(certificates),
                 tls_mode=tls_mode(mes),
                 earliest_expiry=min((c.not_after for c in certificates), default=None),
-                included_on_2_9=mes.key in legacy.included,
+                included_on_2_9=key in legacy.included,
                 dropped_by=culprit,
                 log_lines=[r.log_line for r in references if r.log_line][:1],
             )

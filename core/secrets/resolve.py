@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Sequence
 
 from core.context import Context
-from core.model import ReferenceStatus, Resource, SecretReference, SecretsCoverage
+from core.model import ReferenceStatus, Resource, ResourceRef, SecretReference, SecretsCoverage
 from core.secrets import logs
 from core.secrets.datasource import Plan, plans_for, verification_of
 from core.secrets.lookup import look_up
@@ -50,8 +50,9 @@ def resolve(ctx: Context) -> dict[str, bytes]:
         if verification_of(mes) is None:
             continue
         references: list[SecretReference] = []
+        service = mes.ref
         for plan in plans_for(mes, ctx.version.generation):
-            reference, data = _resolve_plan(ctx, mes, plan)
+            reference, data = _resolve_plan(ctx, mes, plan, service)
             if data:
                 materials[reference.material_sha256 or ""] = data
             references.append(reference)
@@ -69,11 +70,13 @@ def first_failing_reference(ctx: Context, mes: Resource) -> SecretReference | No
     return first_failing(ctx.references.get(mes.key, ()))
 
 
-def _resolve_plan(ctx: Context, mes: Resource, plan: Plan) -> tuple[SecretReference, bytes | None]:
+def _resolve_plan(
+    ctx: Context, mes: Resource, plan: Plan, service: ResourceRef
+) -> tuple[SecretReference, bytes | None]:
     def record(status: ReferenceStatus, message: str, *, code: str | None = None, chain: str | None = None,
                matched: Resource | None = None, data: bytes | None = None) -> SecretReference:
         return SecretReference(
-            service=mes.ref,
+            service=service,
             field=plan.field,
             path=plan.path,
             source=plan.source,

@@ -39,20 +39,23 @@ class CloseNames:
     """The candidate names of one lookup scope (e.g. the Secrets one mesh can see)."""
 
     def __init__(self, names: Iterable[str]) -> None:
-        buckets: dict[int, list[str]] = {}
+        self.by_length: dict[int, list[str]] = {}
         for name in dict.fromkeys(names):
-            buckets.setdefault(len(name), []).append(name)
-        self.by_length = {length: (names, [_tokens(n) for n in names]) for length, names in buckets.items()}
+            self.by_length.setdefault(len(name), []).append(name)
+        self._tokens: dict[int, list[frozenset[int]]] = {}  # per length, made when a query first needs it
 
     def close_matches(self, word: str, n: int = 3, cutoff: float = 0.6) -> list[str]:
         """Exactly `difflib.get_close_matches(word, <the names>, n, cutoff)` (names in any order)."""
         size = len(word)
         common = _tokens(word).intersection
         survivors: list[str] = []
-        for length, (names, tokens) in self.by_length.items():
+        for length, names in self.by_length.items():
             total = size + length
             if _ratio(min(size, length), total) < cutoff:  # real_quick_ratio fails for the whole bucket
                 continue
+            tokens = self._tokens.get(length)
+            if tokens is None:
+                tokens = self._tokens[length] = [_tokens(name) for name in names]
             # quick_ratio >= cutoff  <=>  common characters >= threshold; map/compress keep the loop in C
             enough = _threshold(total, cutoff).__le__
             survivors.extend(compress(names, map(enough, map(len, map(common, tokens)))))
