@@ -284,6 +284,8 @@ def _kube_form() -> None:
                 contexts = kube_contexts((path or "").strip() or None)
             except LiveSourceError as exc:
                 st.caption(f"⚠️ {safe(str(exc))}")
+            except Exception as exc:  # kube_contexts promises LiveSourceError only; never show a traceback
+                st.caption(f"⚠️ kubeconfig: cannot read it ({safe(type(exc).__name__)})")
             else:
                 names = contexts.names
                 key = W + "kube.context"
@@ -475,6 +477,8 @@ def _version_lines(data: state.Input, report: Report) -> list[str]:
     if chosen == "auto":
         return [f"Target version follows the control plane: **Kuma {safe(report.kuma_version)}** "
                 f"({prose(report.version_reason)})"]
+    if detected == chosen or detected.startswith(chosen + "."):
+        return [f"Target version {safe(chosen)} matches the control plane (Kuma {safe(detected)})."]
     return [f"⚠️ The control plane reports Kuma {safe(detected)}, but the target version is set to "
             f"**{safe(chosen)}**: choose `auto` to follow it."]
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from core.live import LiveSourceError
 from core.model import ReferenceStatus, ServiceStatus
 from core.report.json_report import report_dict
 from tests.app.conftest import PAGES, assert_clean, count_analyses, new_app, report_of, texts
@@ -138,6 +139,8 @@ def test_an_explicit_target_version_that_differs_from_the_control_plane_is_calle
     at.selectbox(key="w.sidebar.kuma_version").set_value("2.14").run()
     assert report_of(at).kuma_version == "2.14"
     assert "The control plane reports Kuma 2.9.3, but the target version is set to 2.14" in readable(at)
+    at.selectbox(key="w.sidebar.kuma_version").set_value("2.9").run()
+    assert "Target version 2.9 matches the control plane (Kuma 2.9.3)" in readable(at)
 
 
 def test_a_mesh_filter_reads_only_those_meshes(kuma):
@@ -438,3 +441,30 @@ def test_a_missing_kubernetes_package_is_said_plainly(monkeypatch):
     assert any("kubernetes` Python package is not installed" in str(w.value).replace("\\", "") for w in at.warning)
     with pytest.raises(KeyError):
         at.button(key="w.live.fetch.kube")
+
+
+def test_in_cluster_is_offered_in_a_pod_and_builds_an_in_cluster_spec(monkeypatch):
+    seen = []
+
+    def refuse(spec, **_kwargs):
+        seen.append(spec)
+        raise LiveSourceError(spec.label, "no service account token")
+
+    monkeypatch.setattr(live, "in_cluster_available", lambda: True)
+    monkeypatch.setattr(live, "fetch", refuse)
+    at = open_live(new_app(), "kube")
+    assert at.checkbox(key="w.live.kube.in_cluster").value is True  # the default inside a pod
+    at.button(key="w.live.fetch.kube").click().run()
+    assert_clean(at)
+    assert errors(at) == ["kube:in-cluster: no service account token"]
+    assert len(seen) == 1 and seen[0].in_cluster and seen[0].context is None
+
+
+def test_an_unreadable_kubeconfig_is_explained_and_fetch_is_disabled(tmp_path: Path):
+    bad = tmp_path / "kc"
+    bad.write_text("contexts: [\n")
+    at = open_live(new_app(), "kube")
+    at.text_input(key="w.live.kube.kubeconfig").input(str(bad)).run()
+    assert_clean(at)
+    assert f"cannot read {bad}" in readable(at).replace("\\", "")
+    assert at.button(key="w.live.fetch.kube").disabled
