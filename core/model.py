@@ -336,6 +336,11 @@ class ReferenceStatus(StrEnum):
     NOT_CHECKED = "not-checked"  # the input held no Secrets, or they could not be read
 
     @property
+    def fails(self) -> bool:
+        """A problem was found (an error or a warning); `not-checked` is unknown, not a failure."""
+        return self not in (ReferenceStatus.OK, ReferenceStatus.NOT_CHECKED)
+
+    @property
     def loads(self) -> bool:
         """Whether kuma-cp would load this reference without an error (possibly empty bytes)."""
         return self in (

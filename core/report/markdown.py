@@ -38,7 +38,7 @@ def to_markdown(report: Report) -> str:
         f"{n - len(broken) - len(warning)} healthy"
     )
     out.append(f"- **{included}** of {n} are in the egress endpoint map of this control plane")
-    failing = [r for r in report.secret_references if r.status != "ok"]
+    failing = [r for r in report.secret_references if r.status.fails]
     out.append(f"- {len(failing)} of {len(report.secret_references)} secret references fail")
     expired = [c for c in report.certificates if c.status is CertificateStatus.EXPIRED]
     expiring = [c for c in report.certificates if c.status is CertificateStatus.EXPIRING]

@@ -64,8 +64,10 @@ def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
 
     refs = reference_rows(report)
     out.append("")
-    failing = sum(1 for r in refs if r["status"] != "ok")
-    out.append(p("Secret references", "bold") + f": {len(refs)} ({failing} not ok)")
+    failing = sum(1 for r in report.secret_references if r.status.fails)
+    unchecked = sum(1 for r in report.secret_references if r.status == "not-checked")
+    note = f", {unchecked} not checked" if unchecked else ""
+    out.append(p("Secret references", "bold") + f": {len(refs)} ({failing} failing{note})")
     if refs:
         rows = [[p.status(r["status"]), r["mesh"], r["service"], r["field"], r["source"], r["secret"] or "(inline)",
                  r["message"]] for r in refs]

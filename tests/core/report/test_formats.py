@@ -187,3 +187,13 @@ def test_excluded_service_still_names_its_destination(k8s_report):
     assert billing.destination is not None
     assert billing.destination.cluster == "default_billing_kuma-system_default_extsvc_443"
     assert "billing" not in {d.service.name for d in report.endpoint_map.included.values()}
+
+
+def test_unchecked_references_are_not_counted_as_failing():
+    """Without Secrets in the input nothing can be said about them: `not-checked`, not failing."""
+    only_mes = "---\n".join(d for d in motivating_case(NOW).yaml.split("---\n") if "kind: Secret" not in d)
+    report = analyse([Source("t", "mes-only.yaml", only_mes.encode())], AnalysisOptions(now=NOW))
+    summary = report_dict(report)["summary"]
+    assert summary["secretReferences"] == 4
+    assert summary["failingSecretReferences"] == 0 and summary["uncheckedSecretReferences"] == 4
+    assert "MES902" in {f.code for f in report.coverage}
