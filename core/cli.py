@@ -29,6 +29,7 @@ from core.sources import Source, UnreadablePath, sources_from_paths
 from core.versions import SUPPORTED
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+MIB = 1024 * 1024
 FORMATS = ("table", "json", "markdown", "sarif", "junit")
 
 
@@ -68,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the zone is connected to a Global control plane (origin label rules apply)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour in table output (default: auto = only on a terminal)")
+    defaults = Limits()
+    check.add_argument("--max-file-size", type=float, default=defaults.max_file_bytes / MIB, metavar="MB",
+                       help="skip (with finding MES003) any file or archive member larger than this "
+                       f"(MiB, default: {defaults.max_file_bytes / MIB:g})")
+    check.add_argument("--max-total-size", type=float, default=defaults.max_total_bytes / MIB, metavar="MB",
+                       help="stop reading (with finding MES003) once the input adds up to more than this "
+                       f"(MiB, default: {defaults.max_total_bytes / MIB:g})")
     from core.live.cli_args import add_arguments as add_live_arguments
 
     add_live_arguments(check)
@@ -162,6 +170,9 @@ def options_from_args(args: argparse.Namespace) -> AnalysisOptions:
             raise UsageError(str(exc)) from exc
     if args.expiry_warning_days < 0:
         raise UsageError("--expiry-warning-days must be 0 or more")
+    for flag, value in (("--max-file-size", args.max_file_size), ("--max-total-size", args.max_total_size)):
+        if not value > 0 or value * MIB > 2**62:  # also refuses nan
+            raise UsageError(f"{flag} must be a positive number of MiB")
     return AnalysisOptions(
         kuma_version=args.kuma_version,
         zone=args.zone,
@@ -169,7 +180,8 @@ def options_from_args(args: argparse.Namespace) -> AnalysisOptions:
         expiry_warning_days=args.expiry_warning_days,
         now=parse_now(args.now) if args.now else None,
         federated=args.federated,
-        limits=Limits(),
+        limits=Limits(max_file_bytes=max(1, int(args.max_file_size * MIB)),
+                      max_total_bytes=max(1, int(args.max_total_size * MIB))),
     )
 
 
