@@ -22,6 +22,9 @@ import contextlib
 import importlib.util
 import json
 import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,7 +94,12 @@ def kube_contexts(kubeconfig: str | None = None) -> KubeContexts:
 
 def fetch_kube(spec: KubeSpec, limits: Limits, now: datetime, default_namespace: str) -> LiveResult:
     client, config = _modules(spec.label)
-    api_client, label = _connect(spec, client, config)
+    credentials = _credentials_dir()
+    try:
+        api_client, label = _connect(spec, client, config, credentials)
+    except BaseException:
+        shutil.rmtree(credentials, ignore_errors=True)
+        raise
     if not api_client.configuration.verify_ssl:  # the kubeconfig says insecure-skip-tls-verify: the user chose it
         import urllib3
 
@@ -102,6 +110,7 @@ def fetch_kube(spec: KubeSpec, limits: Limits, now: datetime, default_namespace:
     finally:
         with contextlib.suppress(Exception):
             api_client.close()
+        shutil.rmtree(credentials, ignore_errors=True)
     return collector.result(default_namespace)
 
 
@@ -127,7 +136,28 @@ def _contexts(config: Any, path: str) -> tuple[list[Any], Any]:
     return list(contexts or []), current
 
 
-def _connect(spec: KubeSpec, client: Any, config: Any) -> tuple[Any, str]:
+_LOAD_LOCK = threading.Lock()  # the kubernetes client caches credential files process-wide (see _forget_files)
+
+
+def _credentials_dir() -> str:
+    """A private (0700) directory for the files the kubernetes client writes a kubeconfig's embedded client
+    certificate, key and CA to (Python's ssl loads them from paths): RAM-backed /dev/shm when the system has
+    one, and removed as soon as the read is over, instead of files in /tmp kept until the process exits."""
+    shm = "/dev/shm"
+    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    return tempfile.mkdtemp(prefix="mesdoctor-kube-", dir=base)
+
+
+def _forget_files(config: Any, directory: str) -> None:
+    """Drop the client's cache entries for our files, so no later load reuses a path we are about to delete."""
+    cached = getattr(getattr(config, "kube_config", None), "_temp_files", None)
+    if isinstance(cached, dict):
+        for key, path in list(cached.items()):
+            if isinstance(path, str) and path.startswith(directory + os.sep):
+                cached.pop(key, None)
+
+
+def _connect(spec: KubeSpec, client: Any, config: Any, credentials: str) -> tuple[Any, str]:
     cfg = client.Configuration()
     if spec.in_cluster:
         label = "kube:in-cluster"
@@ -150,8 +180,12 @@ def _connect(spec: KubeSpec, client: Any, config: Any) -> tuple[Any, str]:
                                          + (", ".join(str(n) for n in names) or "none") + ")")
         existing = os.pathsep.join(p for p in path.split(os.pathsep) if os.path.exists(p))
         try:
-            config.load_kube_config(config_file=existing, context=name, client_configuration=cfg,
-                                    persist_config=False)
+            with _LOAD_LOCK:
+                try:
+                    config.load_kube_config(config_file=existing, context=name, client_configuration=cfg,
+                                            persist_config=False, temp_file_path=credentials)
+                finally:
+                    _forget_files(config, credentials)
         except Exception as exc:
             raise LiveSourceError(label, f"cannot use this context: {_text(exc)}") from None
     cfg.retries = False  # one attempt: a diagnosis tool reports, it does not hammer

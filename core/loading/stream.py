@@ -189,9 +189,16 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iter
 
     decoder = json.JSONDecoder(object_pairs_hook=pairs)
     pos = _skip_space(text, 0)
+    last_end = 0  # where the last JSON value ended: what is handed to YAML must start after it
     while pos < len(text):
         if text[pos] not in "{[":  # YAML documents after the JSON ones: hand the rest over
             line_start = text.rfind("\n", 0, pos) + 1
+            if line_start < last_end:  # text on the line of a JSON value (`{}x: 1`): skip that line, never re-read it
+                yield Problem("MES001", "unexpected text after a JSON value on the same line",
+                              offset + text.count("\n", 0, pos) + 1, counter.take())
+                line_start = text.find("\n", pos) + 1
+                if line_start == 0:
+                    return
             yield from _parse_yaml(text[line_start:], offset + text.count("\n", 0, line_start), limits, counter)
             return
         document = counter.take()
@@ -214,6 +221,7 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iter
             yield Problem("MES003", f"a value cannot be read: {exc}", start_line, document)
             return
         yield _json_item(text[pos:end], value, start_line, document, list(dups), limits)
+        last_end = end
         pos = _skip_space(text, end)
 
 

@@ -41,8 +41,8 @@ MALFORMED_EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((MALFORMED / "exp
 CATEGORIES: dict[str, list[str]] = {
     "malformed YAML at many positions": ["syntax-first-line.yaml", "syntax-in-list-item.yaml", "syntax-eof.yaml",
                                          "syntax-in-secret-data.yaml", "syntax-middle-doc.yaml"],
-    "malformed JSON": ["json-lines-missing-colon.json", "json-unterminated-string.json",
-                       "json-trailing-garbage.json", "json-trailing-comma.json"],
+    "malformed JSON": ["json-lines-missing-colon.json", "json-unterminated-string.json", "json-trailing-garbage.json",
+                       "json-value-then-text-same-line.yaml", "json-trailing-comma.json"],
     "tabs": ["tabs-in-mapping.yaml", "tabs-as-separators.yaml", "tab-indentation.yaml"],
     "duplicate keys": ["duplicate-keys-nested.yaml", "duplicate-keys-secret-data.yaml", "json-duplicate-keys.json"],
     "unknown tags, !!python/object": ["tags-python-variants.yaml", "tags-unknown-and-core.yaml",

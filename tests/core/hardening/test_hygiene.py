@@ -1,0 +1,280 @@
+"""Secret hygiene of the engine: no private key, Secret payload or credential in logs, exceptions, outputs or on
+disk; user-provided strings never become live markup in the Markdown / JUnit / SARIF / table outputs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+import tempfile
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+import yaml
+
+from core import pki
+from core.live import KubeSpec, LiveSourceError, fetch
+from core.sources import Source
+from tests.core.live.conftest import FAST, Tls, fill_kube
+from tests.core.live.servers import KubeApi, LoopbackServer, kubeconfig
+from tests.factories import NOW
+
+from .corpus import baseline_source, case_source, materials, run
+from .outputs import assert_no_key_material, key_fragments, render_all, run_cli
+
+KEY_FILES = ["key-encrypted.yaml", "key-in-wrong-place.yaml", "key-unsupported-types.yaml",
+             "syntax-in-secret-data.yaml", "duplicate-keys-secret-data.yaml", "pem-garbage-between-blocks.yaml"]
+
+
+def all_fragments() -> list[str]:
+    out: list[str] = []
+    for pem, der in materials().keys.values():
+        out += key_fragments(pem, der)
+    return out
+
+
+def key_sources() -> list[Source]:
+    return [baseline_source(), *(case_source(n) for n in KEY_FILES)]
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "".join(traceback.format_exception(*record.exc_info))
+        self.lines.append(f"{record.name}: {text}")
+
+
+@pytest.fixture
+def logs() -> Iterator[Collect]:
+    """Every log record of every logger, at DEBUG, while the test runs."""
+    handler = Collect()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def test_analysis_and_every_format_log_no_key_material(logs: Collect, tmp_path: Path) -> None:
+    report = run(key_sources())
+    assert {"MES308", "MES303", "MES309"} <= {f.code for f in report.findings}  # the keys really went through
+    outputs = render_all(report)
+    for i, source in enumerate(key_sources()):
+        (tmp_path / f"{i}-{source.name}").write_bytes(source.data)
+    code, out, err = run_cli("check", str(tmp_path), "--format", "markdown", "--now", NOW.isoformat())
+    assert code == 1
+    assert_no_key_material({**outputs, "cli stdout": out, "cli stderr": err, "logs": "\n".join(logs.lines),
+                            "report repr": repr(report)}, all_fragments())
+
+
+def _boom(*_args: Any, **_kwargs: Any) -> Any:
+    raise RuntimeError("forced failure")
+
+
+# where a failure is forced: (module path, attribute); the failure happens while key bytes are in hand
+FAILURE_POINTS = [
+    ("cryptography.hazmat.primitives.serialization", "load_pem_private_key"),
+    ("cryptography.hazmat.primitives.serialization", "load_der_private_key"),
+    ("cryptography.x509", "load_der_x509_certificate"),
+    ("core.secrets.datasource", "base64"),
+    ("core.certs.parse", "hashlib"),
+    ("core.report.json_report", "certificate_dict"),
+    ("core.report.markdown", "md_code"),
+]
+
+
+@pytest.mark.parametrize(("module", "attribute"), FAILURE_POINTS)
+def test_forced_failures_leak_no_key_material(module: str, attribute: str, logs: Collect,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever breaks (a library, a stage, a renderer), neither the message nor the traceback carries a key."""
+    import importlib
+
+    from core.certs import cache
+
+    cache.clear()
+    target = importlib.import_module(module)
+    if attribute in ("base64", "hashlib"):  # a module used by the target: break every function of it
+        broken = type("Broken", (), {"__getattr__": lambda self, name: _boom})()
+        monkeypatch.setattr(target, attribute, broken)
+    else:
+        monkeypatch.setattr(target, attribute, _boom)
+    texts: list[str] = []
+    try:
+        report = run(key_sources())
+        texts.append(json.dumps([f.message for f in report.findings]))
+        render_all(report)
+    except Exception as exc:  # the point is to look at whatever escapes
+        texts += [str(exc), "".join(traceback.format_exception(exc))]
+    finally:
+        cache.clear()
+    texts += logs.lines
+    assert_no_key_material(texts, all_fragments())
+
+
+# --- live sources: kubeconfig credentials -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client_identity() -> pki.Issued:
+    ca = pki.make_ca("Kubeconfig Test CA", NOW)
+    return pki.make_client(ca, "kubeconfig-user", NOW, key_type="rsa")
+
+
+TOKEN = "kubeconfig-bearer-token-9f8e7d6c5b4a"
+
+
+def _kubeconfig_with_client_key(path: Path, server: str, identity: pki.Issued, ca_pem: bytes,
+                                token: str = TOKEN) -> Path:
+    config = kubeconfig(server, token=token, ca_pem=ca_pem)
+    config["users"][0]["user"]["client-certificate-data"] = base64.b64encode(identity.cert_pem).decode()
+    config["users"][0]["user"]["client-key-data"] = base64.b64encode(identity.key_pem()).decode()
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _temp_files() -> dict[Path, float]:
+    out: dict[Path, float] = {}
+    for root in {Path(tempfile.gettempdir()), Path("/dev/shm")}:
+        if not root.is_dir():
+            continue
+        for dirpath, _dirs, files in os.walk(root):
+            for name in files:
+                path = Path(dirpath) / name
+                try:
+                    out[path] = path.stat().st_mtime
+                except OSError:
+                    continue
+    return out
+
+
+def _written_since(before: dict[Path, float]) -> list[Path]:
+    return [p for p, mtime in _temp_files().items() if before.get(p) != mtime]
+
+
+def _secrets_in(paths: list[Path], needles: list[str]) -> list[Path]:
+    found = []
+    for path in paths:
+        try:
+            data = path.read_bytes()[:1_000_000]
+        except OSError:
+            continue
+        if any(n.encode() in data for n in needles):
+            found.append(path)
+    return found
+
+
+def test_kubeconfig_token_and_client_key_are_never_logged_shown_or_left_on_disk(
+        tmp_path: Path, logs: Collect, client_identity: pki.Issued, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    api = KubeApi(token=TOKEN)
+    case = fill_kube(api)
+    needles = [TOKEN, *key_fragments(client_identity.key_pem(), client_identity.key_der()),
+               *key_fragments(case.key_pem)]
+    tls = Tls(tmp_path)  # https: only then does the kubernetes client load the client certificate and key
+    with LoopbackServer(api, tls=tls.context) as server:
+        assert server.url.startswith("https://")
+        path = _kubeconfig_with_client_key(tmp_path / "kubeconfig", server.url, client_identity, tls.ca.cert_pem)
+        before = _temp_files()
+        result = fetch(KubeSpec(kubeconfig=str(path), timeout=FAST), now=NOW)
+        again = fetch(KubeSpec(kubeconfig=str(path), timeout=FAST), now=NOW)  # a refresh works the same
+        assert result.counts == again.counts and result.counts["Secret"] == 2
+        code, out, err = run_cli("check", "--kubeconfig", str(path), "--format", "json", "--now", NOW.isoformat())
+        assert code == 1 and '"schemaVersion": 1' in out
+        # a wrong token: the error names the problem, never the token
+        wrong = _kubeconfig_with_client_key(tmp_path / "wrong", server.url, client_identity, tls.ca.cert_pem,
+                                            token=TOKEN[::-1])
+        with pytest.raises(LiveSourceError) as denied:
+            fetch(KubeSpec(kubeconfig=str(wrong), timeout=FAST), now=NOW)
+        code, out2, err2 = run_cli("check", "--kubeconfig", str(wrong), "--now", NOW.isoformat())
+        assert code == 2 and ("401" in err2 or "Unauthorized" in err2)
+    from core.analysis import analyse
+    from core.options import AnalysisOptions
+
+    report = analyse([], AnalysisOptions(now=NOW), preloaded=result.load)
+    shown = {**render_all(report), "cli": out + err, "cli wrong token": out2 + err2, "error": str(denied.value),
+             "result": repr(result) + repr(result.notes) + repr(result.load.findings) + repr(result.load.documents),
+             "logs": "\n".join(logs.lines)}
+    for where, text in shown.items():
+        assert TOKEN not in text and TOKEN[::-1] not in text, f"the bearer token in {where}"
+    assert_no_key_material(shown, needles[1:])
+    from kubernetes.config import kube_config
+
+    assert not kube_config._temp_files, "the kubernetes client still holds credential files"
+    # only what is this test's own (other test runs may share /tmp): the kubeconfig's token and client key
+    own = [TOKEN, *key_fragments(client_identity.key_pem(), client_identity.key_der())]
+    left = _secrets_in([p for p in _written_since(before) if tmp_path not in p.parents], own)
+    assert not left, f"credentials left on disk: {left}"
+
+
+# --- user-provided strings stay text in every format ---------------------------------------------------
+
+
+HOSTILE_TEXT = ["names-html-markdown.yaml", "names-control-characters.yaml", "names-control-characters.json",
+                "archive-nested-and-odd.archive.yaml"]
+
+
+@pytest.fixture(scope="module")
+def hostile_outputs() -> dict[str, str]:
+    sources = [baseline_source(), *(case_source(n) for n in HOSTILE_TEXT),
+               Source("upload", "<img src=x onerror=alert(1)>[f](http://evil.example)`x`.yaml",
+                      b"kind: [broken\n")]
+    report = run(sources)
+    assert any("<script>" in s.resource.name for s in report.services)
+    return render_all(report)
+
+
+def _prose(markdown: str) -> str:
+    """Markdown outside code spans and fenced blocks (which render literally)."""
+    text = re.sub(r"(?ms)^[ \t]*(`{3,}).*?^[ \t]*\1", "", markdown)
+    return re.sub(r"(`+)(?:(?!\1).)*?\1", "", text)
+
+
+def test_markdown_has_no_live_markup(hostile_outputs: dict[str, str]) -> None:
+    prose = _prose(hostile_outputs["markdown"])
+    tags = re.findall(r"(?<!\\)<[A-Za-z/!?][^\n]{0,20}", prose)  # `\<script\>` renders as text, `<script>` not
+    assert not tags, tags[:3]
+    links = re.findall(r".{0,20}(?<!\\)\]\(.{0,20}", prose)  # `[x](y)` with an unescaped `](`
+    assert not links, links[:3]
+    assert not re.search(r"(?<!\\)!\[", prose), "an unescaped image"
+    assert "alert(1)" in hostile_outputs["markdown"]  # the names are there, as text
+
+
+def test_junit_holds_only_its_own_elements(hostile_outputs: dict[str, str]) -> None:
+    root = ET.fromstring(hostile_outputs["junit"].encode())
+    assert {e.tag for e in root.iter()} <= {"testsuites", "testsuite", "testcase", "failure", "system-out"}
+    assert any("<script>" in (e.get("name") or "") for e in root.iter("testcase"))  # as an attribute value
+
+
+def test_sarif_carries_text_only(hostile_outputs: dict[str, str]) -> None:
+    sarif = json.loads(hostile_outputs["sarif"])
+    for run_ in sarif["runs"]:
+        for result in run_["results"]:
+            assert "markdown" not in result["message"], "SARIF viewers render message.markdown"
+        for rule in run_["tool"]["driver"]["rules"]:
+            for text in (rule.get("fullDescription") or {}, rule.get("help") or {}):
+                assert "<script" not in json.dumps(text)
+
+
+def test_table_and_csv_have_no_terminal_escapes_or_formulas(hostile_outputs: dict[str, str]) -> None:
+    for name in ("table", "services.csv", "findings.csv", "references.csv"):
+        assert "\x1b" not in hostile_outputs[name] and "\x9b" not in hostile_outputs[name]
+    assert "\\x1b[31m" in hostile_outputs["table"] or "\\x1b" in hostile_outputs["table"]  # shown, escaped
+    for line in hostile_outputs["findings.csv"].splitlines()[1:]:
+        for cell in line.split(","):
+            assert not cell.startswith(("=", "+", "@")), line
