@@ -179,6 +179,13 @@ class Resource:
 
     def redacted(self) -> Resource:
         """A copy safe to keep in reports and caches: no payload, manifest and spec redacted."""
+        raw = self.redacted_manifest()
+        if self.kind is Kind.SECRET:
+            spec: Any = {}
+        elif isinstance(self.raw, dict) and self.raw.get("spec") is self.spec and isinstance(raw.get("spec"), dict):
+            spec = raw["spec"]  # the manifest's spec is the same object, just redacted the same way
+        else:
+            spec = redact_document(self.spec, None)
         return Resource(
             kind=self.kind,
             flavour=self.flavour,
@@ -188,10 +195,10 @@ class Resource:
             namespace=self.namespace,
             labels=dict(self.labels),
             annotations=redact_annotations(dict(self.annotations)),
-            spec=redact_document(self.spec, None) if self.kind is not Kind.SECRET else {},
+            spec=spec,
             status=self.status,
             payload=SecretPayload(self.payload.secret_type) if self.payload else None,
-            raw=self.redacted_manifest(),
+            raw=raw,
             field_lines=self.field_lines,
             api_version=self.api_version,
         )

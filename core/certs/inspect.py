@@ -29,14 +29,17 @@ def inspect(ctx: Context, materials: dict[str, bytes]) -> None:
         def store(ref: SecretReference, file: str, mes: Resource = mes) -> str:
             return store_command(ctx, mes, ref, file)
 
+        service = endpoint = None
         for ref in references:
             digest = ref.material_sha256
             if not digest or digest not in materials:
                 continue
+            if service is None:
+                service, endpoint = mes.ref, _first_endpoint(mes)
             material = cache.parsed(digest, materials[digest])
             parsed[ref.field] = (ref, material)
-            records += evaluate.records(mes.ref, ref, material, ctx.now, window)
-            problems += evaluate.problems(ref, material, ctx.now, window, store, _first_endpoint(mes))
+            records += evaluate.records(service, ref, material, ctx.now, window)
+            problems += evaluate.problems(ref, material, ctx.now, window, store, endpoint)
         if "clientCert" in parsed and "clientKey" in parsed:
             (cert_ref, cert), (key_ref, key_material) = parsed["clientCert"], parsed["clientKey"]
             problems += evaluate.pair_problems(cert_ref, cert, key_ref, key_material, store)

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from core import __version__
+from core import __version__, gc_pause
 from core.catalogue import CATALOGUE
 from core.model import (
     CertificateRecord,
@@ -34,7 +34,8 @@ SCHEMA_VERSION = 1
 
 
 def to_json(report: Report, *, indent: int | None = 2) -> str:
-    return json.dumps(report_dict(report), indent=indent, ensure_ascii=False)
+    with gc_pause.paused():  # a large report is millions of new objects, nothing for the collector to free
+        return json.dumps(report_dict(report), indent=indent, ensure_ascii=False)
 
 
 def report_dict(report: Report) -> dict[str, Any]:

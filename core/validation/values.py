@@ -26,8 +26,17 @@ class _Invalid:
 INVALID: Any = _Invalid()
 
 
+_EXACT_TYPES: dict[type, str] = {
+    type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
+    list: "array",
+}
+
+
 def json_type(value: Any) -> str:
     """The JSON type name kube-openapi reports for a decoded YAML/JSON value."""
+    exact = _EXACT_TYPES.get(type(value))  # the common case, without the isinstance chain below
+    if exact is not None:
+        return exact
     if value is None:
         return "null"
     if isinstance(value, bool):
