@@ -48,10 +48,11 @@ def key_fragments(pem: bytes, der: bytes = b"") -> list[str]:
     of the PEM (as stored in a Secret) and of the DER, and the DER as hex."""
     body = [line for line in pem.decode().splitlines() if line and not line.startswith("-----") and ":" not in line]
     stored = base64.b64encode(pem).decode()
-    out = [*body, stored[40:80], stored[-60:-20]]
+    middle = len(stored) // 2  # (the start of a key's encodings is the same for every key of its type)
+    out = [*body, stored[middle - 20:middle + 20], stored[-60:-20]]
     if der:
-        b64_der = base64.b64encode(der).decode()
-        out += [b64_der[16:56], der.hex()[32:96]]
+        b64, hexed = base64.b64encode(der).decode(), der.hex()
+        out += [b64[len(b64) // 2 - 20:len(b64) // 2 + 20], hexed[len(hexed) // 2 - 32:len(hexed) // 2 + 32]]
     return [f for f in out if len(f) >= 24]
 
 

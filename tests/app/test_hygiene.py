@@ -1,0 +1,275 @@
+"""Secret hygiene and hostile text in the dashboard (AppTest): real keys uploaded (RSA and EC, PKCS#8 and
+traditional, an inline clientKey in an MES, a Universal Secret, kubectl's last-applied annotation) never reach a
+page, a log record, Streamlit's caches or the session state (the uploaded bytes themselves aside); every page
+and every service detail renders; user-provided strings never become live Markdown or HTML."""
+
+from __future__ import annotations
+
+import base64
+import gc
+import json
+import logging
+import re
+import types
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+import yaml
+from streamlit.runtime.caching import cache_data_api, cache_resource_api
+
+from core import pki
+from tests.app.conftest import PAGES, assert_clean, new_app, report_of, texts
+from tests.core.hardening.corpus import case_source
+from tests.factories import NOW
+from ui import state
+
+UPLOAD_KEY = "w.sources.upload"
+PASTE_KEY = "w.sources.paste"
+
+
+class Keys:
+    """Real key material, made once: what no page, log, cache or state may ever hold."""
+
+    def __init__(self) -> None:
+        ca = pki.make_ca("Hygiene Test CA", NOW, key_type="rsa")
+        self.rsa = pki.make_client(ca, "rsa-client", NOW, key_type="rsa")
+        self.ec = pki.make_client(ca, "ec-client", NOW)
+        self.inline = pki.make_client(ca, "inline-client", NOW)
+        self.universal = pki.make_client(ca, "universal-client", NOW, key_type="rsa")
+        self.ca = ca
+        self.pems = [self.rsa.key_pem(), self.rsa.key_pem(traditional=True), self.ec.key_pem(),
+                     self.ec.key_pem(traditional=True), self.inline.key_pem(), self.universal.key_pem()]
+        self.ders = [self.rsa.key_der(), self.ec.key_der(), self.inline.key_der(), self.universal.key_der()]
+
+    def fragments(self) -> list[str]:
+        out: list[str] = []
+        for pem in self.pems:
+            body = [ln for ln in pem.decode().splitlines() if ln and not ln.startswith("-----") and ":" not in ln]
+            stored = base64.b64encode(pem).decode()
+            middle = len(stored) // 2  # (the start of a key's encodings is the same for every key of its type)
+            out += [*body, stored[middle - 20:middle + 20], stored[-60:-20]]
+        for der in self.ders:
+            b64, hexed = base64.b64encode(der).decode(), der.hex()
+            out += [b64[len(b64) // 2 - 20:len(b64) // 2 + 20], hexed[len(hexed) // 2 - 32:len(hexed) // 2 + 32]]
+        return [f for f in out if len(f) >= 24]
+
+
+@pytest.fixture(scope="module")
+def keys() -> Keys:
+    return Keys()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _secret(name: str, pem: bytes, **annotations: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": "kuma-system", "labels": {"kuma.io/mesh": "default"}}
+    if annotations:
+        meta["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "Secret", "type": "system.kuma.io/secret", "metadata": meta,
+            "data": {"value": _b64(pem)}}
+
+
+def _mes(name: str, verification: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "kuma.io/v1alpha1", "kind": "MeshExternalService",
+            "metadata": {"name": name, "namespace": "kuma-system", "labels": {"kuma.io/mesh": "default"}},
+            "spec": {"match": {"type": "HostnameGenerator", "port": 443, "protocol": "tcp"},
+                     "endpoints": [{"address": f"{name}.example.com", "port": 443}],
+                     "tls": {"enabled": True, "verification": {"mode": "SkipCA", **verification}}}}
+
+
+def manifests(keys: Keys) -> tuple[bytes, bytes]:
+    """(Kubernetes manifests, Universal manifests) holding every key."""
+    leaky = _secret("ec-key-trad", keys.ec.key_pem(traditional=True))
+    leaky["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(leaky)}  # a verbatim copy, key included
+    docs = [
+        {"apiVersion": "kuma.io/v1alpha1", "kind": "Mesh", "metadata": {"name": "default"},
+         "spec": {"mtls": {"enabledBackend": "ca-1", "backends": [{"name": "ca-1", "type": "builtin"}]}}},
+        _mes("rsa-pkcs8", {"clientCert": {"secret": "rsa-cert"}, "clientKey": {"secret": "rsa-key"}}),
+        _mes("rsa-traditional", {"clientCert": {"secret": "rsa-cert"}, "clientKey": {"secret": "rsa-key-trad"}}),
+        _mes("ec-pkcs8", {"clientCert": {"secret": "ec-cert"}, "clientKey": {"secret": "ec-key"}}),
+        _mes("ec-traditional", {"clientCert": {"secret": "ec-cert"}, "clientKey": {"secret": "ec-key-trad"}}),
+        _mes("inline-key", {"clientCert": {"inlineString": keys.inline.cert_pem.decode()},
+                            "clientKey": {"inlineString": keys.inline.key_pem().decode()}}),
+        _mes("inline-b64-key", {"clientCert": {"inline": _b64(keys.inline.cert_pem)},
+                                "clientKey": {"inline": _b64(keys.inline.key_pem())}}),
+        _mes("key-as-ca", {"caCert": {"secret": "rsa-key"}}),
+        _secret("rsa-cert", keys.rsa.cert_pem), _secret("rsa-key", keys.rsa.key_pem()),
+        _secret("rsa-key-trad", keys.rsa.key_pem(traditional=True)),
+        _secret("ec-cert", keys.ec.cert_pem), _secret("ec-key", keys.ec.key_pem()), leaky,
+    ]
+    universal = [
+        {"type": "Mesh", "name": "edge"},
+        {"type": "MeshExternalService", "name": "universal-client", "mesh": "edge",
+         "spec": {"match": {"port": 443, "protocol": "tcp"}, "endpoints": [{"address": "u.example.com", "port": 443}],
+                  "tls": {"enabled": True, "verification": {"mode": "SkipCA", "clientCert": {"secret": "u-cert"},
+                                                            "clientKey": {"secret": "u-key"}}}}},
+        {"type": "Secret", "name": "u-cert", "mesh": "edge", "data": _b64(keys.universal.cert_pem)},
+        {"type": "Secret", "name": "u-key", "mesh": "edge", "data": _b64(keys.universal.key_pem())},
+    ]
+    return yaml.safe_dump_all(docs).encode(), yaml.safe_dump_all(universal).encode()
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name}: {record.getMessage()} {record.exc_text or ''}")
+
+
+@pytest.fixture
+def logs() -> Iterator[Collect]:
+    handler = Collect()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def _visit_everything(at: Any) -> list[str]:
+    """Every page, then every service's detail by deep link (AppTest renders every tab's content)."""
+    seen: list[str] = []
+    for path in ["app.py", *PAGES]:
+        at.switch_page(path).run()
+        assert_clean(at)
+        seen.append(texts(at))
+        seen += [str(m.value) for m in at.markdown]  # the Markdown source, escapes included
+    for service in report_of(at).services:
+        at.query_params["service"] = f"{service.resource.mesh}/{service.resource.name}"
+        at.switch_page("pages/2_Services.py").run()
+        assert_clean(at)
+        shown = texts(at)
+        assert f"{service.resource.mesh} / {service.resource.name}" in shown, service.resource.name
+        seen.append(shown)
+        seen += [str(c.value) for c in at.code]
+    return seen
+
+
+def _strings(root: Any, limit: int = 2_000_000) -> Iterator[str]:
+    """Every str / bytes reachable from `root` through containers and plain objects (not modules,
+    functions, classes or frames, which would reach the whole program)."""
+    skip = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type,
+            types.FrameType, types.CodeType)
+    seen: set[int] = set()
+    stack = [root]
+    while stack and len(seen) < limit:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, skip):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, str):
+            yield obj
+        elif isinstance(obj, bytes | bytearray | memoryview):
+            yield bytes(obj).decode("latin-1")
+        else:
+            stack.extend(gc.get_referents(obj))
+
+
+def _leaks(strings: Iterator[str], fragments: list[str]) -> list[str]:
+    found = []
+    for text in strings:
+        if len(text) >= 24:
+            found += [f[:12] for f in fragments if f in text]
+            if re.search(r"-----BEGIN [A-Z ]*PRIVATE KEY-----", text):
+                found.append("PEM private key block")
+    return found
+
+
+@pytest.fixture(scope="module")
+def uploaded(keys: Keys) -> Iterator[Any]:
+    k8s, universal = manifests(keys)
+    at = new_app()
+    at.run()
+    at.switch_page("pages/1_Sources.py").run()
+    at.file_uploader(key=UPLOAD_KEY).set_value([
+        ("kubernetes.yaml", k8s, "application/x-yaml"), ("universal.yaml", universal, "application/x-yaml")]).run()
+    assert_clean(at)
+    report = report_of(at)
+    assert len(report.services) == 8
+    assert {"MES303"} <= {f.code for f in report.findings}  # a key where a CA belongs: the keys went through
+    yield at
+
+
+def test_no_key_material_on_any_page_or_detail(uploaded: Any, keys: Keys, logs: Collect) -> None:
+    seen = _visit_everything(uploaded)
+    everything = "\n".join(seen)
+    assert "CN=rsa-client" in everything and "<redacted:" in everything  # certificates shown, payloads redacted
+    assert not _leaks(iter([*seen, *logs.lines]), keys.fragments())
+
+
+def test_caches_hold_no_key_material(uploaded: Any, keys: Keys) -> None:
+    _visit_everything(uploaded)
+    report = report_of(uploaded)
+    assert any(isinstance(s, str) and "rsa-client" in s for s in _strings(state._report_cache()))  # looked inside
+    leaks = _leaks(_strings(cache_resource_api._resource_caches), keys.fragments())
+    leaks += _leaks(_strings(cache_data_api._data_caches), keys.fragments())
+    assert not leaks, leaks[:3]
+    assert report.resources and all(r.payload is None or repr(r.payload).endswith("<redacted>)")
+                                    for r in report.resources)
+
+
+def test_session_state_holds_no_key_material_beyond_the_uploaded_bytes(uploaded: Any, keys: Keys) -> None:
+    _visit_everything(uploaded)
+    raw_input = {UPLOAD_KEY, PASTE_KEY}  # the widgets' own copies of what the user handed over
+    leaks: list[str] = []
+    for key in uploaded.session_state:
+        if key in raw_input:
+            continue
+        value = uploaded.session_state[key]
+        if isinstance(value, state.Input):
+            assert value.sources and value.live is None  # the uploaded bytes themselves: exempt
+            value = replace(value, sources=[])
+        leaks += [f"{key}: {leak}" for leak in _leaks(_strings(value), keys.fragments())]
+    assert not leaks, leaks[:3]
+
+
+# --- hostile strings stay text ---------------------------------------------------------------------------------
+
+
+LIVE_MARKUP = re.compile(r"(?<!\\)<[A-Za-z/!?]|(?<!\\)\]\(|(?<!\\)!\[")
+HOSTILE = ["names-html-markdown.yaml", "names-control-characters.yaml", "names-control-characters.json",
+           "archive-nested-and-odd.archive.yaml"]
+
+
+def _markdown_prose(text: str) -> str:
+    text = re.sub(r"(?ms)^[ \t]*(`{3,}).*?^[ \t]*\1", "", text)
+    return re.sub(r"(`+)(?:(?!\1).)*?\1", "", text)
+
+
+def test_hostile_names_never_become_markup_on_any_page_or_detail() -> None:
+    at = new_app()
+    at.run()
+    at.switch_page("pages/1_Sources.py").run()
+    files = [(case_source(n).name, case_source(n).data, "application/octet-stream") for n in HOSTILE]
+    files.append(("<img src=x onerror=alert(1)>[f](http://evil.example).yaml", b"kind: [\n", "application/x-yaml"))
+    at.file_uploader(key=UPLOAD_KEY).set_value(files).run()
+    assert_clean(at)
+    services = report_of(at).services
+    assert any(s.resource.name == "<script>alert(1)</script>" for s in services)
+    visits = [("app.py", None), *((p, None) for p in PAGES),
+              *(("pages/2_Services.py", f"{s.resource.mesh}/{s.resource.name}") for s in services)]
+    for path, service in visits:
+        if service:
+            at.query_params["service"] = service
+        at.switch_page(path).run()
+        assert_clean(at)
+        for kind in ("markdown", "caption", "error", "warning", "info", "success", "title", "header", "subheader"):
+            for element in getattr(at, kind):
+                source = str(element.value)
+                if getattr(element.proto, "allow_html", False):
+                    assert "alert(1)" not in source and "evil.example" not in source, (path, source[:80])
+                live = LIVE_MARKUP.findall(_markdown_prose(source))
+                assert not live, (path, service, kind, source[:160])
+        for text in (str(e.value) for e in [*at.text, *at.code]):
+            assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), (path, text[:80])
