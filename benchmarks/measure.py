@@ -5,11 +5,12 @@
 Wall time is `time.perf_counter` around the work; CPU time (user + system, from getrusage) is
 reported beside it because on a shared machine it is less disturbed by other processes.
 
-Every measurement starts cold (no certificate cache, no warmed allocator) and its peak memory is
-the process's own high-water mark. Memory is `resource.getrusage(RUSAGE_SELF).ru_maxrss`: the
-resident set of the whole process (interpreter, imported modules, input bytes, libyaml and
-OpenSSL allocations included), which is what an operator's machine has to provide. tracemalloc
-was not used: it sees only Python allocations and slows the run down several times.
+Every measurement starts cold (no certificate cache, no warmed allocator). Memory is the peak
+resident set size of the whole process (interpreter, imported modules, input bytes, libyaml and
+OpenSSL allocations included), which is what an operator's machine has to provide: `VmHWM` from
+`/proc/self/status` (Linux carries the parent's `ru_maxrss` over a fork + exec into the child),
+else `getrusage(RUSAGE_SELF).ru_maxrss`. tracemalloc was not used: it sees only Python
+allocations and slows the run down several times.
 
 Both `analysis` and `floor` import the same modules before the clock starts, so their baseline
 memory is the same and the difference is the work itself.
@@ -39,6 +40,14 @@ from core.sources import Source, sources_from_paths
 
 
 def _rss_mib() -> float:
+    """Peak resident set of this process so far: `VmHWM` (Linux), else `ru_maxrss`. `ru_maxrss`
+    alone would do, but Linux carries the parent's peak over a fork + exec into it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 

@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(f"MES Doctor benchmark on {machine()}", flush=True)
     print(f"times: best of {args.repeat} fresh processes (ratio = wall time, cpu ratio = user+system time); "
-          "memory: peak RSS (getrusage ru_maxrss)\n", flush=True)
+          "memory: peak RSS (VmHWM)\n", flush=True)
     rows: list[Row] = []
     outputs: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="mesdoctor-bench-") as tmp:
