@@ -1,0 +1,154 @@
+"""Secret hygiene in a real browser: real keys (RSA and EC, PKCS#8 and traditional, an inline clientKey in an MES,
+a Universal Secret, kubectl's last-applied annotation) are uploaded; every page, every service's detail view
+(`?service=mesh/name`) and each of its tabs is visited, every export offered is downloaded, and no key material
+appears anywhere. Deep links on a fresh session (the sample) and hostile names are checked the same way."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.app.test_hygiene import Keys, manifests
+from tests.core.hardening.corpus import case_source
+from tests.e2e.test_dashboard import main_text, nav, settle
+
+pytestmark = pytest.mark.e2e
+
+PAGES = ["Overview", "Sources", "Services", "Secrets & certificates", "Endpoint map", "Checks"]
+DETAIL_TABS = ["Findings", "TLS & destination", "Secret references", "Certificates", "kuma-cp log", "Manifest"]
+SERVICES = [("default", n) for n in ("rsa-pkcs8", "rsa-traditional", "ec-pkcs8", "ec-traditional", "inline-key",
+                                     "inline-b64-key", "key-as-ca")] + [("edge", "universal-client")]
+GENERIC_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|LS0tLS1CRUdJTiBQUklWQVRF|LS0tLS1CRUdJTiBSU0Eg"
+                         r"|LS0tLS1CRUdJTiBFQyBQUklW|LS0tLS1CRUdJTiBFTkNSWVBURUQ")  # PEM key blocks, as text or base64
+
+
+@pytest.fixture(scope="module")
+def keys() -> Keys:
+    return Keys()
+
+
+def upload(page: Any, server: str, files: list[tuple[str, bytes]]) -> None:
+    page.goto(f"{server}/Sources")
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files])
+    page.get_by_text(f"{len(files)} uploaded files").first.wait_for()
+    settle(page)
+
+
+def downloads(page: Any, tmp_path: Path) -> list[str]:
+    """Click every download button on the page; the files' text."""
+    out: list[str] = []
+    buttons = page.locator('[data-testid="stDownloadButton"] button:visible')  # (not those in hidden tabs)
+    for i in range(buttons.count()):
+        settle(page, quiet_checks=3)  # a click reruns the app: let the previous one finish
+        with page.expect_download() as info:
+            buttons.nth(i).click()
+        target = tmp_path / f"{len(list(tmp_path.iterdir()))}-{info.value.suggested_filename}"
+        info.value.save_as(target)
+        out.append(target.read_text(encoding="utf-8"))
+    return out
+
+
+def open_detail(page: Any, mesh: str, name: str) -> None:
+    """Services page: search for one MES, select its row; the URL becomes the deep link `?service=mesh/name`."""
+    page.get_by_role("tab", name="All services").click()
+    search = page.get_by_placeholder("name, host, endpoint, finding, file…")
+    search.fill(name)
+    search.press("Enter")
+    settle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    grid.locator('[role="gridcell"]', has_text=name).first.wait_for(state="attached")
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
+    encoded = "|".join(re.escape(n) for n in {name, quote(name, safe="")})
+    page.wait_for_url(re.compile(rf"service={mesh}(%2F|/)({encoded})$"))
+    settle(page)
+    assert f"{mesh} / {name}" in main_text(page)
+
+
+def everything_in_detail(page: Any) -> list[str]:
+    seen: list[str] = []
+    for tab in DETAIL_TABS:
+        page.get_by_role("tab", name=tab).click()
+        settle(page, quiet_checks=2)
+        seen += [page.content(), main_text(page)]
+    return seen
+
+
+def assert_clean(seen: list[str], fragments: list[str]) -> None:
+    everything = "\n".join(seen)
+    assert not GENERIC_KEY.search(everything), GENERIC_KEY.search(everything)
+    leaked = [f[:12] for f in fragments if f in everything]
+    assert not leaked, leaked[:3]
+
+
+def test_no_key_material_on_any_page_detail_or_download(page, server, keys, tmp_path):
+    k8s, universal = manifests(keys)
+    upload(page, server, [("kubernetes.yaml", k8s), ("universal.yaml", universal)])
+    seen: list[str] = []
+    files: list[str] = []
+    for label in PAGES:
+        nav(page, label)
+        seen += [page.content(), main_text(page)]
+        files += downloads(page, tmp_path)
+    assert len(files) >= 10, "JSON, Markdown and every CSV export were offered and downloaded"
+    assert any('"schemaVersion": 1' in f for f in files) and any(f.startswith("# ") for f in files)
+    nav(page, "Services")
+    for mesh, name in SERVICES:
+        open_detail(page, mesh, name)
+        seen += everything_in_detail(page)
+    text = "\n".join(seen)
+    assert "CN=rsa-client" in text and "<redacted:" in text.replace("&lt;", "<")  # shown, and redacted
+    assert_clean(seen + files, keys.fragments())
+
+
+def test_deep_links_open_every_sample_service_without_key_material(page, server):
+    """A deep link is a new session, which opens on the sample: follow one per sample service."""
+    from datetime import UTC, datetime
+
+    from core.analysis import analyse
+    from core.options import AnalysisOptions
+    from core.sample import sample_sources
+
+    report = analyse(sample_sources(datetime.now(UTC)), AnalysisOptions())
+    seen: list[str] = []
+    for service in report.services:
+        mesh, name = service.resource.mesh, service.resource.name
+        page.goto(f"{server}/Services?service={mesh}/{name}")
+        settle(page)
+        assert f"{mesh} / {name}" in main_text(page)
+        page.get_by_role("tab", name="Manifest").click()
+        settle(page, quiet_checks=2)
+        seen += [page.content(), main_text(page)]
+    assert len(report.services) >= 5
+    assert_clean(seen, [])
+
+
+def test_hostile_names_stay_text_in_every_view(page, server):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    names = ["names-html-markdown.yaml", "names-control-characters.yaml", "archive-nested-and-odd.archive.yaml"]
+    files = [(case_source(n).name, case_source(n).data) for n in names]
+    files.append(("<img src=x onerror=window.__pwned=1>[f](http://evil.example).yaml", b"kind: [\n"))
+    upload(page, server, files)
+    for label in PAGES:
+        nav(page, label)
+    nav(page, "Services")
+    for name in ("<script>alert(1)</script>", "zz-markdown"):
+        open_detail(page, "default", name)
+        everything_in_detail(page)
+        text = main_text(page)
+        assert name in text
+    main = page.locator('[data-testid="stMain"]')
+    injected = 'img[src="x"], svg[onload], iframe, a[href^="javascript"], a[href*="evil.example"]'
+    assert main.locator(injected).count() == 0
+    assert main.locator("script").count() == 0
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert dialogs == []
