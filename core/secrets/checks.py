@@ -16,7 +16,7 @@ from core.context import Context
 from core.model import Finding, Flavour, Kind, ReferenceStatus, Resource, SecretsCoverage
 from core.secrets.datasource import decode_go_base64
 from core.secrets.lookup import GLOBAL_SECRET_TYPE, KUMA_SECRET_TYPE, MESH_LABEL, secret_type
-from core.secrets.remedies import remedy
+from core.secrets.remedies import NOT_GENERATED, remedy, shell_safe
 
 REFERENCE_CODES = tuple(f"MES2{n:02d}" for n in range(1, 14))
 _NOT_DATA = str.maketrans("", "", "=\r\n")  # what base64 decoding can consume without producing a byte
@@ -59,7 +59,8 @@ def secret_admission_findings(ctx: Context) -> Iterator[Finding]:
                 secret.ref,
                 path=path,
                 hint="GlobalSecrets belong to no mesh: remove the label (and use a mesh-scoped Secret for MES).",
-                fix=f"kubectl label secret {secret.name} -n {namespace} {MESH_LABEL}-",
+                fix=f"kubectl label secret {secret.name} -n {namespace} {MESH_LABEL}-"
+                if shell_safe(secret.name, namespace) else NOT_GENERATED,
                 origin=secret.origin.at_line(secret.line_of("metadata.labels")),
             )
         if not _has_value(secret):
@@ -74,7 +75,8 @@ def secret_admission_findings(ctx: Context) -> Iterator[Finding]:
                      "--from-file=value=tls.pem --dry-run=client -o yaml \\\n"
                      + (f"  | kubectl label --local -f - {MESH_LABEL}={secret.labels[MESH_LABEL]} -o yaml "
                         if not is_global and secret.labels.get(MESH_LABEL) else "  ")
-                     + "| kubectl apply -f -"),
+                     + "| kubectl apply -f -")
+                if shell_safe(secret.name, namespace, secret.labels.get(MESH_LABEL) or "x") else NOT_GENERATED,
                 origin=secret.origin.at_line(secret.line_of("data")),
             )
 

@@ -11,6 +11,8 @@ counts as mesh `default`, so "create, then label" fails for any other mesh.
 
 from __future__ import annotations
 
+import re
+
 from core.context import Context
 from core.model import Flavour, ReferenceStatus, Resource, SecretReference
 from core.secrets.lookup import KUMA_SECRET_TYPE, MESH_LABEL, secret_type
@@ -24,8 +26,27 @@ _LIKELY_KEYS = {
 }
 
 
+# A word a shell takes literally (and Kubernetes / Kuma accept as a name): anything else is not put into a command
+# an operator may paste, since names come from the input (`$(...)`, `;`, quotes, newlines would run or break it).
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+NOT_GENERATED = "# no command generated: a name here holds characters a shell would interpret; fix it by hand"
+
+
+def shell_safe(*words: object) -> bool:
+    return all(isinstance(w, str) and _SHELL_SAFE.fullmatch(w) is not None for w in words)
+
+
 def remedy(ctx: Context, mes: Resource, ref: SecretReference) -> tuple[str, str]:
     """(hint, fix) for a reference that is not `ok`; empty strings when there is nothing to do."""
+    hint, fix = _remedy(ctx, mes, ref)
+    near = ctx.index.get(ref.matched.key) if ref.matched else None
+    words = [ref.secret or mes.name, mes.mesh, *((near.name, near.mesh, near.namespace or "x") if near else ())]
+    if fix and not shell_safe(*words):
+        fix = NOT_GENERATED
+    return hint, fix
+
+
+def _remedy(ctx: Context, mes: Resource, ref: SecretReference) -> tuple[str, str]:
     near = ctx.index.get(ref.matched.key) if ref.matched else None
     ns = ctx.options.system_namespace
     name = ref.secret or f"{mes.name}-{ref.field.lower()}"

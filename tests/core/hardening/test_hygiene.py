@@ -278,3 +278,28 @@ def test_table_and_csv_have_no_terminal_escapes_or_formulas(hostile_outputs: dic
     for line in hostile_outputs["findings.csv"].splitlines()[1:]:
         for cell in line.split(","):
             assert not cell.startswith(("=", "+", "@")), line
+
+
+def test_fix_commands_never_carry_a_name_a_shell_would_interpret() -> None:
+    """Fix snippets are meant to be pasted into a shell: names from the input must not run anything there."""
+    hostile = ["x$(touch /tmp/pwned)", "a; rm -rf ~", "q'uote", "`id`", "new\nline", "ok-name"]
+    docs = []
+    for i, name in enumerate(hostile):
+        docs.append({"apiVersion": "kuma.io/v1alpha1", "kind": "MeshExternalService",
+                     "metadata": {"name": f"zz-shell-{i}", "namespace": "kuma-system",
+                                  "labels": {"kuma.io/mesh": "default"}},
+                     "spec": {"match": {"type": "HostnameGenerator", "port": 443, "protocol": "tcp"},
+                              "endpoints": [{"address": "s.example.com", "port": 443}],
+                              "tls": {"enabled": True, "verification": {"mode": "SkipCA",
+                                                                         "caCert": {"secret": name}}}}})
+        docs.append({"apiVersion": "v1", "kind": "Secret", "type": "system.kuma.io/secret",
+                     "metadata": {"name": f"{name}-empty", "namespace": "kuma-system",
+                                  "labels": {"kuma.io/mesh": "default"}}, "data": {}})
+    report = run([baseline_source(), Source("t", "shell.yaml", yaml.safe_dump_all(docs).encode())])
+    fixes = [f.fix for f in report.findings if f.fix and f.code in ("MES201", "MES214")]
+    assert len(fixes) == 2 * len(hostile)
+    for fix in fixes:
+        for bad in ("$(touch", "; rm", "q'uote", "`id`", "new\nline"):
+            assert bad not in fix, fix
+    assert sum("kubectl create secret generic ok-name " in f for f in fixes) == 1  # a plain name keeps its command
+    assert sum("no command generated" in f for f in fixes) == 2 * (len(hostile) - 1)
