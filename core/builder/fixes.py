@@ -4,9 +4,12 @@ from `core.secrets.remedies`."""
 from __future__ import annotations
 
 from core.model import Flavour
+from core.secrets.remedies import NOT_GENERATED, shell_safe
 
 
 def mesh_mtls(mesh: str, flavour: Flavour) -> str:
+    if not shell_safe(mesh):  # the mesh name comes from the input: never inside a command it could break out of
+        return NOT_GENERATED
     if flavour is Flavour.KUBERNETES:
         return (
             f"kubectl patch mesh {mesh} --type merge -p "
@@ -22,6 +25,8 @@ def mesh_mtls(mesh: str, flavour: Flavour) -> str:
 
 
 def mesh_patch(mesh: str, flavour: Flavour, section: str, key: str, value: str) -> str:
+    if not shell_safe(mesh):
+        return NOT_GENERATED
     if flavour is Flavour.KUBERNETES:
         return f"kubectl patch mesh {mesh} --type merge -p '{{\"spec\":{{\"{section}\":{{\"{key}\":{value}}}}}}}'"
     return (f"# edit the Mesh (kumactl get mesh {mesh} -o yaml > mesh.yaml), then kumactl apply -f mesh.yaml\n"
@@ -29,6 +34,8 @@ def mesh_patch(mesh: str, flavour: Flavour, section: str, key: str, value: str) 
 
 
 def create_mesh(mesh: str, flavour: Flavour) -> str:
+    if not shell_safe(mesh):
+        return NOT_GENERATED
     mtls = "mtls:\n  enabledBackend: ca-1\n  backends:\n    - name: ca-1\n      type: builtin\n"
     if flavour is Flavour.KUBERNETES:
         spec = "spec:\n" + "".join(f"  {line}\n" for line in mtls.splitlines())

@@ -303,3 +303,13 @@ def test_fix_commands_never_carry_a_name_a_shell_would_interpret() -> None:
             assert bad not in fix, fix
     assert sum("kubectl create secret generic ok-name " in f for f in fixes) == 1  # a plain name keeps its command
     assert sum("no command generated" in f for f in fixes) == 2 * (len(hostile) - 1)
+
+
+def test_mesh_fix_commands_never_carry_a_hostile_mesh_name() -> None:
+    mes = ("apiVersion: kuma.io/v1alpha1\nkind: MeshExternalService\nmetadata:\n  name: zz-in-odd-mesh\n"
+           "  namespace: kuma-system\n  labels: {kuma.io/mesh: 'm$(touch /tmp/pwned)'}\nspec:\n"
+           "  match: {type: HostnameGenerator, port: 443, protocol: tcp}\n"
+           "  endpoints: [{address: m.example.com, port: 443}]\n")
+    report = run([baseline_source(), Source("t", "mesh.yaml", mes.encode())])
+    fixes = [f.fix for f in report.findings if f.fix and f.code.startswith("MES4")]
+    assert fixes and all("$(touch" not in f for f in fixes), fixes
