@@ -273,3 +273,27 @@ def test_hostile_names_never_become_markup_on_any_page_or_detail() -> None:
                 assert not live, (path, service, kind, source[:160])
         for text in (str(e.value) for e in [*at.text, *at.code]):
             assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), (path, text[:80])
+
+
+# --- limits ------------------------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_uses_the_engine_limits_and_reports_reaching_one() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from core.options import AnalysisOptions, Limits
+    from tests.app.conftest import APP, TIMEOUT
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert at.session_state[state.PREFIX + "options"].limits == Limits()  # the CLI's defaults, the same object type
+
+    at = new_app()
+    at.session_state[state.PREFIX + "options"] = AnalysisOptions(now=NOW, limits=Limits(max_file_bytes=2000))
+    at.run()
+    at.switch_page("pages/1_Sources.py").run()
+    big = b"kind: ConfigMap\n" + b"# padding\n" * 500
+    at.file_uploader(key=UPLOAD_KEY).set_value([("big.yaml", big, "application/x-yaml")]).run()
+    assert_clean(at)
+    assert any(f.code == "MES003" and "larger than 2000 bytes" in f.message for f in report_of(at).findings)
+    assert "larger than 2000 bytes" in texts(at)
