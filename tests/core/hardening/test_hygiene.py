@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import stat
 import tempfile
 import traceback
 from collections.abc import Iterator
@@ -156,9 +157,11 @@ def _temp_files() -> dict[Path, float]:
             for name in files:
                 path = Path(dirpath) / name
                 try:
-                    out[path] = path.stat().st_mtime
+                    info = path.lstat()
                 except OSError:
                     continue
+                if stat.S_ISREG(info.st_mode):  # (never open a FIFO or a device: reading it could block)
+                    out[path] = info.st_mtime
     return out
 
 
