@@ -31,13 +31,11 @@ def apply_defaults(mes: Resource, version: KumaVersion) -> dict[str, Any]:
 
     Returns `{}` when the spec is not a mapping. The resource itself is never modified.
     """
-    spec = copy_value(mes.spec)
-    if not isinstance(spec, dict):
+    if not isinstance(mes.spec, dict):
         return {}
     if not applies_defaults(mes.flavour, version):
-        return spec
-    node = spec_schema(version)
-    _default(spec, node, prune_nulls=mes.flavour is Flavour.KUBERNETES, depth=0)
+        return copy_value(mes.spec)
+    spec: dict[str, Any] = _copy_defaulted(mes.spec, spec_schema(version), mes.flavour is Flavour.KUBERNETES, 0)
     return spec
 
 
@@ -50,6 +48,29 @@ def copy_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [copy_value(v, depth + 1) for v in value]
     return value
+
+
+def _copy_defaulted(value: Any, node: Node, prune_nulls: bool, depth: int) -> Any:
+    """`copy_value(value, depth)` followed by `_default(<the copy>, node, ...)`, in one walk."""
+    if depth > MAX_DEPTH:
+        return value
+    if node.type == "object" and isinstance(value, dict):
+        properties = node.properties
+        out: dict[Any, Any] = {}
+        for key, member in value.items():
+            prop = properties.get(key)
+            out[key] = (_copy_defaulted(member, prop, prune_nulls, depth + 1) if prop is not None
+                        else copy_value(member, depth + 1))
+        for key, prop in properties.items():
+            if prop.has_default and out.get(key) is None:
+                out[key] = copy_value(prop.default)
+                _default(out[key], prop, prune_nulls=prune_nulls, depth=depth + 1)
+            elif prune_nulls and key in out and out[key] is None:
+                del out[key]
+        return out
+    if node.type == "array" and isinstance(value, list | tuple) and node.items is not None:
+        return [_copy_defaulted(item, node.items, prune_nulls, depth + 1) for item in value]
+    return copy_value(value, depth)
 
 
 def _default(value: Any, node: Node, *, prune_nulls: bool, depth: int) -> None:

@@ -152,9 +152,10 @@ def _endpoints(endpoints: list[Any] | tuple[Any, ...], emit: _Emit) -> None:
             continue
         address = written or ""
         port = v.integer(endpoint, "port")
-        if (is_ip(address) or is_dns_name(address)) and port is not v.INVALID and _bad_port(port):
+        valid_address = is_ip(address) or is_dns_name(address)
+        if valid_address and port is not v.INVALID and _bad_port(port):
             emit("E1", f"spec.endpoints[{index}].port", PORT_MESSAGE, port)
-        if not is_ip(address) and not is_dns_name(address):
+        if not valid_address:
             emit("E2", f"spec.endpoints[{index}].address", ADDRESS_MESSAGE, written)
 
 

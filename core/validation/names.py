@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.model import Flavour, Resource
 
@@ -114,6 +115,11 @@ def dns1035_label_errors(value: str) -> list[str]:
 
 def dns1123_label_errors(value: str) -> list[str]:
     """apimachinery `IsDNS1123Label` messages (v0.33+: `must not contain dots` for valid subdomains)."""
+    return list(_dns1123_label_errors(value))
+
+
+@lru_cache(maxsize=4096)  # the SNI check asks it for every MES's mesh, zone, namespace and port
+def _dns1123_label_errors(value: str) -> tuple[str, ...]:
     errors: list[str] = []
     if byte_len(value) > 63:
         errors.append(max_len_error(63))
@@ -122,7 +128,7 @@ def dns1123_label_errors(value: str) -> list[str]:
             errors.append("must not contain dots")
         else:
             errors.append(_regex_error(DNS1123_LABEL_MSG, DNS1123_LABEL_FMT, "my-name", "123-abc"))
-    return errors
+    return tuple(errors)
 
 
 def dns1123_subdomain_errors(value: str) -> list[str]:
