@@ -42,7 +42,7 @@ from core.model import (
     ResourceRef,
     SecretReference,
 )
-from core.versions import KumaVersion
+from core.versions import Generation, KumaVersion
 
 REJECTED_ON_WRITE = "rejected-on-write"
 MESH_NOT_FOUND = "mesh-not-found"
@@ -164,7 +164,9 @@ def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: 
     labels = labels_of(ctx, mes)
     view = view_of(ctx, mes)
     ids = ctx.per_resource("identifiers", mes, lambda m: identifiers(m, labels, view.port))
-    loaded = materials(view, _references(ctx, mes, version))
+    # the references (so the materials) only differ between generations: the 2.9 map reuses 2.14's
+    loaded = ctx.per_resource(_MATERIALS[version.generation], mes,
+                              lambda m: materials(view, _references(ctx, m, version)))
     # excluded MES keep the destination they would have had: the names an operator greps for
     dest = _destination(ctx, mes, ref, version, view, labels, ids, loaded)
     if not reachable(labels, version, ctx.options.zone):
@@ -182,6 +184,9 @@ def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: 
         return False
     result.included[key] = dest
     return bool(dest.endpoints)
+
+
+_MATERIALS = {generation: f"tls-materials-{generation}" for generation in Generation}
 
 
 def _references(ctx: Context, mes: Resource, version: KumaVersion) -> list[SecretReference]:
