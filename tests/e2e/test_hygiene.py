@@ -109,8 +109,10 @@ def test_no_key_material_on_any_page_detail_or_download(page, server, keys, tmp_
     assert_clean(seen + files, keys.fragments())
 
 
-def test_deep_links_open_every_sample_service_without_key_material(page, server):
-    """A deep link is a new session, which opens on the sample: follow one per sample service."""
+def test_deep_links_open_sample_services_without_key_material(page, server):
+    """A deep link is a new session, which opens on the sample: follow one to every sample service that holds a
+    client key, and one per mesh (every service of an uploaded input is visited in the test above; a fresh
+    session per each of the sample's ~40 services would cost minutes)."""
     from datetime import UTC, datetime
 
     from core.analysis import analyse
@@ -119,7 +121,10 @@ def test_deep_links_open_every_sample_service_without_key_material(page, server)
 
     report = analyse(sample_sources(datetime.now(UTC)), AnalysisOptions())
     seen: list[str] = []
-    for service in report.services:
+    chosen = [s for s in report.services if any(r.field == "clientKey" for r in s.references)]
+    chosen += [next(s for s in report.services if s.resource.mesh == m) for m in {s.resource.mesh
+                                                                                 for s in report.services}]
+    for service in {s.resource.key: s for s in chosen}.values():
         mesh, name = service.resource.mesh, service.resource.name
         page.goto(f"{server}/Services?service={mesh}/{name}")
         settle(page)
@@ -127,7 +132,7 @@ def test_deep_links_open_every_sample_service_without_key_material(page, server)
         page.get_by_role("tab", name="Manifest").click()
         settle(page, quiet_checks=2)
         seen += [page.content(), main_text(page)]
-    assert len(report.services) >= 5
+    assert len(chosen) >= 5
     assert_clean(seen, [])
 
 
