@@ -105,22 +105,16 @@ def use_sample() -> None:
 
 
 def _sample_input() -> Input:
-    now = datetime.now(UTC)
-    day = now.strftime("%Y-%m-%d")
-    return Input(kind="sample", sources=list(_sample_sources_of_day(day)), label="Bundled sample data", loaded_at=now)
+    """The sample manifests with certificates re-issued relative to the start of today.
 
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _sample_sources_of_day(day: str) -> tuple[Source, ...]:
-    """The sample manifests, generated once per day (key generation is slow) and shared by sessions.
-
-    Their certificates are made relative to the start of that day, so expiry states stay right all day
-    and every session analyses the same bytes (one cached report for everyone on the sample).
+    Generated per session (about 0.1 s) and kept in session state like an upload, never in a
+    Streamlit cache: the sample's Secrets hold (demo) private keys, and caches hold no key material.
     """
     from core.sample import sample_sources  # imported late: the sample module generates a PKI
 
-    start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
-    return tuple(sample_sources(start))
+    now = datetime.now(UTC)
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return Input(kind="sample", sources=sample_sources(start), label="Bundled sample data", loaded_at=now)
 
 
 def set_files(sources: list[Source], label: str) -> None:

@@ -297,3 +297,27 @@ def test_the_dashboard_uses_the_engine_limits_and_reports_reaching_one() -> None
     assert_clean(at)
     assert any(f.code == "MES003" and "larger than 2000 bytes" in f.message for f in report_of(at).findings)
     assert "larger than 2000 bytes" in texts(at)
+
+
+def test_the_sample_keys_never_reach_a_cache() -> None:
+    """The bundled sample carries demo private keys in its Secrets: like uploads, they stay in the
+    session's input and never in a Streamlit cache shared across sessions."""
+    at = new_app()
+    at.run()
+    for page in PAGES[1:]:
+        at.switch_page(page).run()
+    assert_clean(at)
+    sample = at.session_state[state.PREFIX + "input"]
+    assert sample.is_sample
+    fragments: list[str] = []
+    for source in sample.sources:
+        for doc in yaml.safe_load_all(source.data):
+            values = (doc or {}).get("data") if isinstance(doc, dict) else None
+            for value in (values or {}).values() if isinstance(values, dict) else []:
+                decoded = base64.b64decode(value + "==", validate=False)
+                if b"PRIVATE KEY" in decoded:
+                    fragments.append(value[len(value) // 2: len(value) // 2 + 40])
+    assert fragments, "the sample should hold demo keys"
+    leaks = _leaks(_strings(cache_resource_api._resource_caches), fragments)
+    leaks += _leaks(_strings(cache_data_api._data_caches), fragments)
+    assert not leaks, leaks[:3]
