@@ -13,10 +13,15 @@ collector is re-enabled when the last one ends, and only if it was enabled when 
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _lock = threading.Lock()
 _depth = 0
@@ -38,3 +43,14 @@ def paused() -> Iterator[None]:
             _depth -= 1
             if _depth == 0 and _was_enabled:
                 gc.enable()
+
+
+def during(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: the collector is paused while `func` runs (for functions that build large results)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with paused():
+            return func(*args, **kwargs)
+
+    return wrapper

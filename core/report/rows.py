@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from core import gc_pause
 from core.catalogue import CATALOGUE
 from core.model import Report, ServiceOutcome
 from core.report.text import printable
@@ -21,6 +22,7 @@ SERVICE_COLUMNS = [
 ]
 
 
+@gc_pause.during
 def service_rows(report: Report) -> list[dict[str, Any]]:
     return [service_row(s) for s in report.services]
 
@@ -70,6 +72,7 @@ def secret_label(name: str | None) -> str:
 REFERENCE_COLUMNS = ["status", "mesh", "service", "field", "source", "secret", "message", "code", "file"]
 
 
+@gc_pause.during
 def reference_rows(report: Report) -> list[dict[str, Any]]:
     rows = [
         {
@@ -95,6 +98,7 @@ CERTIFICATE_COLUMNS = [
 ]
 
 
+@gc_pause.during
 def certificate_rows(report: Report) -> list[dict[str, Any]]:
     rows = [
         {
@@ -123,6 +127,7 @@ def certificate_rows(report: Report) -> list[dict[str, Any]]:
 FINDING_COLUMNS = ["severity", "code", "title", "stage", "resource", "mesh", "path", "message", "hint", "location"]
 
 
+@gc_pause.during
 def finding_rows(report: Report, findings: Iterable[Any] | None = None) -> list[dict[str, Any]]:
     return [
         {
@@ -144,6 +149,7 @@ def finding_rows(report: Report, findings: Iterable[Any] | None = None) -> list[
 DOCUMENT_COLUMNS = ["status", "kind", "name", "file", "document", "line", "reason", "source"]
 
 
+@gc_pause.during
 def document_rows(report: Report) -> list[dict[str, Any]]:
     return [
         {

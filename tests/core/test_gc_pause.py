@@ -102,3 +102,13 @@ def test_an_analysis_leaves_no_cyclic_garbage():
     Run in a fresh interpreter, so no other test's leftovers are counted."""
     done = subprocess.run([sys.executable, "-c", _NO_CYCLES], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["sample", "0", "synthetic", "0", "broken", "0"]
+
+
+def test_during_pauses_only_while_the_function_runs():
+    @gc_pause.during
+    def inside() -> bool:
+        return gc.isenabled()
+
+    assert inside() is False
+    assert gc.isenabled()
+    assert inside.__name__ == "inside"
