@@ -175,9 +175,9 @@ _CODES: list[Code] = [
          "On a zone connected to Global, resources need `kuma.io/origin: zone`."),
     Code("MES142", "Zone label names another zone", E, _WRITE,
          "`kuma.io/zone` must name the zone the resource is applied to.", "labels: {kuma.io/zone: other}\n"),
-    Code("MES143", "Universal name is not an RFC 1123 subdomain", E, _WRITE,
-         "The Kuma API requires lower-case alphanumerics, `-` or `.`, starting and ending alphanumeric, "
-         "at most 253 characters.", "name: My_Service\n"),
+    Code("MES143", "Name is not an RFC 1123 subdomain", E, _WRITE,
+         "The Kuma API (Universal) and kube-apiserver (Kubernetes, for every object) require lower-case "
+         "alphanumerics, `-` or `.`, starting and ending alphanumeric, at most 253 characters.", "name: My_Service\n"),
     Code("MES144", "Mesh label differs from the resource's mesh", E, _WRITE,
          "Universal: `kuma.io/mesh` must not differ from `mesh`.", "mesh: a\nlabels: {kuma.io/mesh: b}\n"),
     # --- MES15x: semantic warnings on the MES -----------------------------------------------------

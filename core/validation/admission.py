@@ -18,7 +18,8 @@ Universal (REST API, every version):
 * MES141 (federated zone): `labels["kuma.io/origin"]: the origin label must be set to 'zone'`.
 * MES142 / MES144 (any zone CP, origin not `global`): `kuma.io/zone` must name this zone,
   `kuma.io/mesh` must equal `mesh`.
-* MES143: the name must be an RFC 1123 subdomain of at most 253 characters.
+* MES143: the name must be an RFC 1123 subdomain of at most 253 characters (on Kubernetes too:
+  kube-apiserver's rule for every object name).
 
 Resources with `kuma.io/origin: global` were synced by Kuma itself (a privileged user the
 webhook lets through), so they are exempt from the origin rule.
@@ -28,7 +29,14 @@ from __future__ import annotations
 
 from core.model import Flavour, Resource
 from core.options import AnalysisOptions
-from core.validation.names import MESH_LABEL, ORIGIN_LABEL, ZONE_LABEL, universal_name_error
+from core.validation.names import (
+    MESH_LABEL,
+    ORIGIN_LABEL,
+    ZONE_LABEL,
+    dns1123_subdomain_errors,
+    go_quote,
+    universal_name_error,
+)
 from core.validation.violation import Violation
 from core.versions import KumaVersion
 
@@ -121,9 +129,15 @@ def _exported(mes: Resource) -> bool:
 
 
 def universal_name_violation(mes: Resource) -> Violation | None:
-    if mes.flavour is not Flavour.UNIVERSAL:
-        return None
+    """MES143: the Kuma API's name rule on Universal; kube-apiserver's object-name rule on Kubernetes
+    (every object name must be an RFC 1123 subdomain, so `<script>` or `My_Service` never get stored)."""
     name = mes.name if isinstance(mes.name, str) else str(mes.name or "")
+    if mes.flavour is not Flavour.UNIVERSAL:
+        errors = dns1123_subdomain_errors(name)
+        if not errors:
+            return None
+        return Violation(UNIVERSAL_NAME, "metadata.name", f"Invalid value: {go_quote(name)}: {'; '.join(errors)}",
+                         "name", name)
     error = universal_name_error(name)
     return Violation(UNIVERSAL_NAME, "name", error, "name", name) if error else None
 

@@ -152,12 +152,12 @@ def check_zone_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
 
 
 def check_universal_name(ctx: Context, mes: Resource) -> Iterable[Finding]:
-    """MES143: Universal name not an RFC 1123 subdomain."""
+    """MES143: name not an RFC 1123 subdomain (Kuma API on Universal, kube-apiserver on Kubernetes)."""
     violation = admission.universal_name_violation(mes)
     if violation is not None:
         suggestion = suggest_dns1035_label(str(mes.name or ""))
-        yield _finding(mes, violation, f"Use lower-case letters, digits, `-` and `.` only, e.g. `{suggestion}`.",
-                       f"name: {suggestion}\n")
+        fix = f"metadata:\n  name: {suggestion}\n" if mes.flavour is not Flavour.UNIVERSAL else f"name: {suggestion}\n"
+        yield _finding(mes, violation, f"Use lower-case letters, digits, `-` and `.` only, e.g. `{suggestion}`.", fix)
 
 
 def check_mesh_label(ctx: Context, mes: Resource) -> Iterable[Finding]:

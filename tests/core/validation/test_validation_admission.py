@@ -117,7 +117,17 @@ def test_universal_name_must_be_rfc1123_subdomain() -> None:
                            "character"),
     ]
     assert "my-service" in findings[0].hint
-    assert triples(run(svc("My_Service"), "2.9"), "MES143") == []  # Kubernetes: the API server checks names
+
+
+def test_kubernetes_object_name_must_be_rfc1123_subdomain() -> None:
+    """kube-apiserver refuses such an object name before Kuma's webhook sees it."""
+    assert triples(run(svc("My_Service"), "2.9"), "MES143") == [
+        ("MES143", "metadata.name", 'Invalid value: "My_Service": a lowercase RFC 1123 subdomain must consist of '
+                                    "lower case alphanumeric characters, '-' or '.', and must start and end with an "
+                                    "alphanumeric character (e.g. 'example.com', regex used for validation is "
+                                    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"),
+    ]
+    assert triples(run(svc("payments.v2")), "MES143") == []
 
 
 def test_universal_mesh_label() -> None:
