@@ -42,3 +42,12 @@ def create_mesh(mesh: str, flavour: Flavour) -> str:
         head = f"apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: {mesh}\n"
         return f"kubectl apply -f - <<EOF\n{head}{spec}EOF"
     return f"kumactl apply -f - <<EOF\ntype: Mesh\nname: {mesh}\n{mtls}EOF"
+
+
+def remove_mesh_fields(mesh: str, flavour: Flavour, fields: list[str]) -> str:
+    if not shell_safe(mesh):
+        return NOT_GENERATED
+    if flavour is Flavour.KUBERNETES:
+        ops = ",".join(f'{{"op":"remove","path":"/spec/{f}"}}' for f in fields)
+        return f"kubectl patch mesh {mesh} --type json -p '[{ops}]'"
+    return f"# remove {', '.join(fields)} from the Mesh, then: kumactl apply -f mesh-{mesh}.yaml"

@@ -145,10 +145,7 @@ def check_removed_mesh_fields(ctx: Context) -> Iterator[Finding]:
                 mes.ref, path=paths[0], origin=origin_at(mesh, paths[0]), related=(mesh.ref,),
                 hint="Remove the fields; on 3.0 a MeshIdentity provides workload identity and a "
                      "MeshTrafficPermission on the zone-egress listener allows MES traffic.",
-                fix=f"kubectl patch mesh {mesh.name} --type json -p "
-                    + "'[" + ",".join(f'{{"op":"remove","path":"/spec/{f}"}}' for f in removed) + "]'"
-                if mesh.flavour is Flavour.KUBERNETES else
-                f"# remove {', '.join(removed)} from the Mesh, then: kumactl apply -f mesh-{mesh.name}.yaml",
+                fix=fixes.remove_mesh_fields(mesh.name, mesh.flavour, removed),
             )
 
 

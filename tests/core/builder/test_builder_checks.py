@@ -208,3 +208,15 @@ def test_no_sni_names_the_mode_that_cleared_server_name() -> None:
     spec = tls_spec(endpoints=[{"address": "10.0.0.1", "port": 443}], mode="SkipAll", serverName="srv.example.com")
     f = next(f for f in run(single(spec)) if f.code == "MES508")
     assert "mode SkipAll clears `serverName`" in f.message and f.path == "spec.endpoints[0].address"
+
+
+def test_removed_mesh_fields_fix_never_wraps_a_hostile_mesh_name() -> None:
+    from core.builder.fixes import remove_mesh_fields
+    from core.model import Flavour
+    from core.secrets.remedies import NOT_GENERATED
+
+    assert remove_mesh_fields("payments", Flavour.KUBERNETES, ["mtls"]) == (
+        """kubectl patch mesh payments --type json -p '[{"op":"remove","path":"/spec/mtls"}]'""")
+    for hostile in ("x; rm -rf /", "$(id)", "a\nkubectl delete ns kuma-system", "`id`"):
+        assert remove_mesh_fields(hostile, Flavour.KUBERNETES, ["mtls"]) == NOT_GENERATED
+        assert remove_mesh_fields(hostile, Flavour.UNIVERSAL, ["routing"]) == NOT_GENERATED
