@@ -101,3 +101,23 @@ def page(browser: object) -> Iterator[object]:
     pg = context.new_page()
     yield pg
     context.close()
+
+
+# --- the 5,000-MES benchmark-style report (tests/e2e/test_scale_report.py) ---------------------------
+
+_SCALE_TIMINGS: list[tuple[str, float, float | None]] = []
+
+
+def record_scale_timing(what: str, seconds: float, target: float | None) -> None:
+    _SCALE_TIMINGS.append((what, seconds, target))
+
+
+def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: object) -> None:
+    """Print the timings as a table (informational: speed targets are never test assertions)."""
+    if not _SCALE_TIMINGS:
+        return
+    write = terminalreporter.write_line  # type: ignore[attr-defined]
+    terminalreporter.section("dashboard with 5,000 MES (first render after analysis)")  # type: ignore[attr-defined]
+    for what, seconds, target in _SCALE_TIMINGS:
+        verdict = "" if target is None else ("  PASS" if seconds <= target else "  FAIL") + f" (target {target:.0f} s)"
+        write(f"  {what:<32} {seconds:6.2f} s{verdict}")
