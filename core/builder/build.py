@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.builder.addresses import is_ip
 from core.builder.labels import ZONE, effective_labels, labels_of
 from core.builder.mesh import enabled_backend, flag
 from core.builder.names import Identifiers, identifiers
@@ -42,6 +41,7 @@ from core.model import (
     ResourceRef,
     SecretReference,
 )
+from core.validation.names import is_ip
 from core.versions import Generation, KumaVersion
 
 REJECTED_ON_WRITE = "rejected-on-write"

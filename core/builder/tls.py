@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from core.builder.addresses import is_dns_name
 from core.builder.spec import DATA_SOURCE_FIELDS, MesView
 from core.model import ReferenceStatus, SecretReference, UpstreamTls
+from core.validation.names import is_dns_name
 from core.versions import KumaVersion
 
 SNI_FROM_SERVER_NAME = "serverName"

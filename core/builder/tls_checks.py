@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from core.builder import paths
-from core.builder.addresses import is_dns_name
 from core.builder.spec import MesView, view_of
 from core.builder.tls import SNI_FROM_SERVER_NAME, materials, upstream_tls
 from core.catalogue import finding
 from core.context import Context
 from core.model import Finding, Resource, UpstreamTls
+from core.validation.names import is_dns_name
 
 
 @dataclass(frozen=True, slots=True)
