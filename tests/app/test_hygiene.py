@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import gc
 import json
-import logging
 import re
 import types
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from core import pki
 from tests.app.conftest import PAGES, assert_clean, new_app, report_of, texts
 from tests.core.hardening.corpus import case_source
 from tests.factories import NOW
+from tests.logcapture import Collect
 from ui import state
 
 UPLOAD_KEY = "w.sources.upload"
@@ -112,29 +112,6 @@ def manifests(keys: Keys) -> tuple[bytes, bytes]:
         {"type": "Secret", "name": "u-key", "mesh": "edge", "data": _b64(keys.universal.key_pem())},
     ]
     return yaml.safe_dump_all(docs).encode(), yaml.safe_dump_all(universal).encode()
-
-
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{record.name}: {record.getMessage()} {record.exc_text or ''}")
-
-
-@pytest.fixture
-def logs() -> Iterator[Collect]:
-    handler = Collect()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def _visit_everything(at: Any) -> list[str]:

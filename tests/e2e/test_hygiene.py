@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app.test_hygiene import Keys, manifests
 from tests.core.hardening.corpus import case_source
-from tests.e2e.test_dashboard import main_text, nav, settle
+from tests.e2e.browser import main_text, nav, open_service, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -45,32 +45,21 @@ def downloads(page: Any, tmp_path: Path) -> list[str]:
     out: list[str] = []
     buttons = page.locator('[data-testid="stDownloadButton"] button:visible')  # (not those in hidden tabs)
     for i in range(buttons.count()):
-        settle(page, quiet_checks=3)  # a click reruns the app: let the previous one finish
-        with page.expect_download() as info:
-            buttons.nth(i).click()
-        target = tmp_path / f"{len(list(tmp_path.iterdir()))}-{info.value.suggested_filename}"
-        info.value.save_as(target)
+        download = None
+        for _attempt in range(3):  # a click that lands while the app reruns is dropped by the browser
+            settle(page, quiet_checks=3)  # a click reruns the app: let the previous one finish
+            try:
+                with page.expect_download(timeout=30_000) as info:
+                    buttons.nth(i).click()
+                download = info.value
+                break
+            except PlaywrightTimeout:
+                continue
+        assert download is not None, f"download button {i} never produced a file"
+        target = tmp_path / f"{len(list(tmp_path.iterdir()))}-{download.suggested_filename}"
+        download.save_as(target)
         out.append(target.read_text(encoding="utf-8"))
     return out
-
-
-def open_detail(page: Any, mesh: str, name: str) -> None:
-    """Services page: search for one MES, select its row; the URL becomes the deep link `?service=mesh/name`."""
-    page.get_by_role("tab", name="All services").click()
-    search = page.get_by_placeholder("name, host, endpoint, finding, file…")
-    search.fill(name)
-    search.press("Enter")
-    settle(page)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    grid.locator('[role="gridcell"]', has_text=name).first.wait_for(state="attached")
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
-    encoded = "|".join(re.escape(n) for n in {name, quote(name, safe="")})
-    page.wait_for_url(re.compile(rf"service={mesh}(%2F|/)({encoded})$"))
-    settle(page)
-    assert f"{mesh} / {name}" in main_text(page)
 
 
 def everything_in_detail(page: Any) -> list[str]:
@@ -102,7 +91,7 @@ def test_no_key_material_on_any_page_detail_or_download(page, server, keys, tmp_
     assert any('"schemaVersion": 1' in f for f in files) and any(f.startswith("# ") for f in files)
     nav(page, "Services")
     for mesh, name in SERVICES:
-        open_detail(page, mesh, name)
+        open_service(page, name, mesh=mesh)
         seen += everything_in_detail(page)
     text = "\n".join(seen)
     assert "CN=rsa-client" in text and "<redacted:" in text.replace("&lt;", "<")  # shown, and redacted
@@ -147,7 +136,7 @@ def test_hostile_names_stay_text_in_every_view(page, server):
         nav(page, label)
     nav(page, "Services")
     for name in ("<script>alert(1)</script>", "zz-markdown"):
-        open_detail(page, "default", name)
+        open_service(page, name)
         everything_in_detail(page)
         text = main_text(page)
         assert name in text

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.core.live.servers import KumaApi, LoopbackServer
-from tests.e2e.test_dashboard import grid_text, main_text, nav, settle
+from tests.e2e.browser import grid_text, main_text, nav, settle
 from tests.scenarios import motivating_case
 
 pytestmark = pytest.mark.e2e

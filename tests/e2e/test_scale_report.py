@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 
 from core.synthetic import workload
+from tests.e2e.browser import settle
 from tests.e2e.conftest import record_scale_timing
-from tests.e2e.test_dashboard import settle
 
 pytestmark = pytest.mark.e2e
 

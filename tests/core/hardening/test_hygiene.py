@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import re
 import stat
 import tempfile
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -25,6 +23,7 @@ from core.sources import Source
 from tests.core.live.conftest import FAST, Tls, fill_kube
 from tests.core.live.servers import KubeApi, LoopbackServer, kubeconfig
 from tests.factories import NOW
+from tests.logcapture import Collect
 
 from .corpus import baseline_source, case_source, materials, run
 from .outputs import assert_no_key_material, key_fragments, render_all, run_cli
@@ -42,33 +41,6 @@ def all_fragments() -> list[str]:
 
 def key_sources() -> list[Source]:
     return [baseline_source(), *(case_source(n) for n in KEY_FILES)]
-
-
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info:
-            text += "".join(traceback.format_exception(*record.exc_info))
-        self.lines.append(f"{record.name}: {text}")
-
-
-@pytest.fixture
-def logs() -> Iterator[Collect]:
-    """Every log record of every logger, at DEBUG, while the test runs."""
-    handler = Collect()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def test_analysis_and_every_format_log_no_key_material(logs: Collect, tmp_path: Path) -> None:

@@ -1,0 +1,69 @@
+"""Helpers for driving the dashboard in a real browser (Playwright pages)."""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import quote
+
+
+def settle(page, quiet_checks: int = 4) -> None:
+    """Wait until the app has a title and has stopped running for a moment."""
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1')
+    quiet = 0
+    deadline = time.monotonic() + 90
+    while quiet < quiet_checks and time.monotonic() < deadline:
+        busy = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        quiet = 0 if busy else quiet + 1
+        time.sleep(0.2)
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def nav(page, label: str) -> None:
+    """Follow the sidebar navigation (stays in the same Streamlit session, so the input is kept)."""
+    page.locator('[data-testid="stSidebar"] a', has_text=label).first.click()
+    heading = "MES Doctor" if label == "Overview" else label
+    page.wait_for_function(
+        "h => [...document.querySelectorAll('[data-testid=stMainBlockContainer] h1')]"
+        ".some(e => e.innerText.includes(h))",
+        arg=heading,
+    )
+    settle(page)
+
+
+def open_service(page, name: str, *, mesh: str = "default", exact: bool = True) -> None:
+    """On the Services page: search for one MES and select its row (a click on the grid's canvas); the URL
+    becomes the deep link `?service=<mesh>/<name>` (with `exact`, exactly that name, plain or URL-encoded)."""
+    page.get_by_role("tab", name="All services").click()
+    search = page.get_by_placeholder("name, host, endpoint, finding, file…")
+    search.fill(name)
+    search.press("Enter")
+    settle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    grid.locator('[role="gridcell"]', has_text=name).first.wait_for(state="attached")
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)  # the first row's selection checkbox
+    if exact:
+        encoded = "|".join(re.escape(n) for n in {name, quote(name, safe="")})
+        page.wait_for_url(re.compile(rf"service={re.escape(mesh)}(%2F|/)({encoded})$"))
+    else:
+        page.wait_for_url(re.compile(rf"service={re.escape(mesh)}(%2F|/)"))
+    settle(page)
+
+
+def grid_text(page, index: int = 0) -> str:
+    """Text of the n-th table on the page (Streamlit's grid mirrors its visible cells in an ARIA table)."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(index)
+    grid.scroll_into_view_if_needed()
+    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
+    return " | ".join(grid.locator('[role="gridcell"]').all_text_contents())
+
+
+def metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
