@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.model import Report
 from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE, DEFAULT_ZONE
-from ui import live, page, state
+from ui import live, live_status, page, state
 from ui.errors import friendly_errors
 from ui.frames import documents_frame, findings_frame
 from ui.inputs import (
@@ -133,11 +133,11 @@ def current_input_box(report: Report) -> None:
     data = state.current_input()
     if data.is_live:
         with st.container(border=True):
-            st.markdown("**Now analysing:**  \n" + "  \n".join(live.input_lines(data)))
-            live.refresh_controls()
+            st.markdown("**Now analysing:**  \n" + "  \n".join(live_status.input_lines(data)))
+            live_status.refresh_controls()
             if data.sources:
                 st.button("Clear the what-if overlay", on_click=live.clear_overlay, icon="🧹", type="tertiary")
-        live.rbac_expander(data)
+        live_status.rbac_expander(data)
         return
     with st.container(border=True):
         st.markdown(f"**Now analysing:** {'🧪' if data.is_sample else '📄'} {safe(data.label)}")

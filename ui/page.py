@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.model import Report
-from ui import live, state
+from ui import live_status, state
 from ui.style import apply_page_style
 from ui.text import code, prose, safe
 
@@ -52,7 +52,7 @@ def navigation() -> None:
 def header(page: PageInfo, report: Report, subtitle: str = "") -> None:
     st.title(f"{page.icon} {page.title}")
     st.caption(context_line(report) + (f" · {subtitle}" if subtitle else ""))
-    live.banners(report)
+    live_status.banners(report)
 
 
 def context_line(report: Report) -> str:
@@ -67,7 +67,7 @@ def sample_banner(compact: bool = False) -> None:
     """Say clearly when the numbers come from the bundled sample, and how to load your own."""
     data = state.current_input()
     if not compact:  # the Overview (it has no `header`): the live source and Secret coverage banners
-        live.banners(state.current_report())
+        live_status.banners(state.current_report())
     if not data.is_sample:
         return
     if compact:
@@ -100,7 +100,7 @@ def sidebar(report: Report) -> None:
         data = state.current_input()
         st.caption("Input")
         st.text(("🧪 " if data.is_sample else "📡 " if data.is_live else "📄 ") + data.label)
-        live.sidebar_block()
+        live_status.sidebar_block()
         st.caption("Target Kuma version")
         options = state.current_options()
         # widgets of other pages are forgotten: re-seed this one from the permanent options
