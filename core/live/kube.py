@@ -31,8 +31,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.live.errors import LiveSourceError, one_line
-from core.live.http import describe_transport_error
+from core.live.errors import LiveSourceError
+from core.live.kube_errors import KubeStatus, describe_kube_transport, short, status_of, status_text
 from core.live.kube_objects import is_object_name, plain_manifest, referenced_secret_names
 from core.live.result import Collector, LiveResult
 from core.live.specs import KubeSpec
@@ -132,7 +132,7 @@ def _contexts(config: Any, path: str) -> tuple[list[Any], Any]:
     try:
         contexts, current = config.list_kube_config_contexts(config_file=os.pathsep.join(existing))
     except Exception as exc:
-        raise LiveSourceError("kubeconfig", f"cannot read {path}: {_text(exc)}") from None
+        raise LiveSourceError("kubeconfig", f"cannot read {path}: {short(exc)}") from None
     return list(contexts or []), current
 
 
@@ -165,7 +165,7 @@ def _connect(spec: KubeSpec, client: Any, config: Any, credentials: str) -> tupl
             config.load_incluster_config(client_configuration=cfg)
         except Exception as exc:
             raise LiveSourceError(label, f"no in-cluster configuration (not running in a pod with a service "
-                                         f"account?): {_text(exc)}") from None
+                                         f"account?): {short(exc)}") from None
     else:
         path = kubeconfig_path(spec.kubeconfig)
         contexts, current = _contexts(config, path)
@@ -187,22 +187,12 @@ def _connect(spec: KubeSpec, client: Any, config: Any, credentials: str) -> tupl
                 finally:
                     _forget_files(config, credentials)
         except Exception as exc:
-            raise LiveSourceError(label, f"cannot use this context: {_text(exc)}") from None
+            raise LiveSourceError(label, f"cannot use this context: {short(exc)}") from None
     cfg.retries = False  # one attempt: a diagnosis tool reports, it does not hammer
     return client.ApiClient(cfg), label
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-
-class KubeStatus(LiveSourceError):
-    """A non-2xx answer of the API server, with its Status `reason` and `message`."""
-
-    def __init__(self, label: str, status: int, reason: str, message: str, text: str) -> None:
-        super().__init__(label, text)
-        self.status = status
-        self.status_reason = reason
-        self.status_message = message
 
 
 class _Reader:
@@ -246,7 +236,7 @@ class _Reader:
                                                   "cluster: Kuma is not installed, is older than 2.9, or this is "
                                                   "the wrong cluster or context") from None
             if exc.status == 403:
-                raise LiveSourceError(self.label, f"cannot list MeshExternalServices: {_status_text(exc)} "
+                raise LiveSourceError(self.label, f"cannot list MeshExternalServices: {status_text(exc)} "
                                                   f"({RBAC_HINT})") from None
             raise
 
@@ -262,7 +252,7 @@ class _Reader:
             if not optional or exc.status not in (403, 404):
                 raise
             if exc.status == 403:
-                self.out.note(f"{kind} resources not read: {_status_text(exc)}")
+                self.out.note(f"{kind} resources not read: {status_text(exc)}")
             return []
 
     def secrets(self, referenced: list[str]) -> None:
@@ -277,7 +267,7 @@ class _Reader:
                 if exc.status != 403:
                     raise
                 self.out.deny_secrets(f"listing Secrets in namespace {self.namespace} was refused "
-                                      f"({_status_text(exc)})")
+                                      f"({status_text(exc)})")
                 return
             found.update(_keys(items))
         self.out.secrets = SecretsCoverage.PRESENT
@@ -305,7 +295,7 @@ class _Reader:
                     if exc.status != 403:
                         raise
                     everywhere = False
-                    self.out.note(f"Secrets outside {self.namespace} were not searched ({_status_text(exc)})")
+                    self.out.note(f"Secrets outside {self.namespace} were not searched ({status_text(exc)})")
             if not everywhere:
                 try:
                     items = self.list(f"secrets named {name} in {self.namespace}", self._namespaced(selector), "v1",
@@ -313,7 +303,7 @@ class _Reader:
                 except KubeStatus as exc:
                     if exc.status != 403:
                         raise
-                    self.out.note(f"referenced Secrets of other types were not searched ({_status_text(exc)})")
+                    self.out.note(f"referenced Secrets of other types were not searched ({status_text(exc)})")
                     return
             found.update(_keys(items))
 
@@ -394,7 +384,7 @@ class _Reader:
         status = exc.status if isinstance(exc.status, int) else 0
         if status == 0:  # the client wraps TLS failures as status 0
             return LiveSourceError(self.label, f"{what}: {self.transport(exc)}")
-        reason, message = _status_of(exc.body)
+        reason, message = status_of(exc.body)
         reason = reason or str(exc.reason or "")
         text = f"{status} {reason}".strip() + (f": {message}" if message else "")
         if status == 401:
@@ -426,66 +416,6 @@ def _read(response: Any, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-def _status_of(body: Any) -> tuple[str, str]:
-    """(`reason`, `message`) of a Kubernetes Status body; else ("", start of a text body)."""
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if not isinstance(body, str) or not body.strip():
-        return "", ""
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        return "", one_line(body, 200)
-    if isinstance(data, dict):
-        reason = data.get("reason") if isinstance(data.get("reason"), str) else ""
-        message = data.get("message") if isinstance(data.get("message"), str) else ""
-        return reason, one_line(message, 300)
-    return "", ""
-
-
-def _status_text(exc: KubeStatus) -> str:
-    head = f"{exc.status} {exc.status_reason}".strip()
-    return f"{head}: {exc.status_message}" if exc.status_message else head
-
-
-def describe_kube_transport(exc: BaseException, where: str, timeout: float) -> str:
-    """One line for a transport failure inside the kubernetes client (urllib3)."""
-    from urllib3 import exceptions as u3
-
-    error: BaseException = exc
-    if isinstance(error, u3.MaxRetryError) and error.reason is not None:
-        error = error.reason
-    if isinstance(error, u3.NameResolutionError):
-        return f"cannot resolve host {where.rsplit(':', 1)[0]} (DNS lookup failed)"
-    if isinstance(error, u3.NewConnectionError):
-        cause = error.__cause__ or error.__context__
-        if isinstance(cause, OSError):
-            return describe_transport_error(cause, where, timeout)
-        if "refused" in str(error).lower():
-            return f"connection to {where} refused (nothing listens there, or a firewall rejects it)"
-        return f"cannot connect to {where}: {_text(error)}"
-    if isinstance(error, u3.ConnectTimeoutError):
-        return f"no answer from {where} within {timeout:g} s (timed out connecting)"
-    if isinstance(error, u3.ReadTimeoutError):
-        return f"no answer from {where} within {timeout:g} s (timed out)"
-    if isinstance(error, u3.SSLError) or "SSLError" in str(getattr(error, "reason", "")):
-        text = str(getattr(error, "reason", "") or error)
-        if "CERTIFICATE_VERIFY_FAILED" in text:
-            detail = text.split("CERTIFICATE_VERIFY_FAILED]", 1)[-1].split("(_ssl", 1)[0].strip(" ]:")
-            return (f"the TLS certificate of {where} could not be verified ({detail or 'verification failed'}); "
-                    "check certificate-authority in the kubeconfig")
-        return f"TLS handshake with {where} failed: {_text(error)}"
-    if isinstance(error, u3.ProtocolError):
-        inner = error.args[1] if len(error.args) > 1 else None
-        if isinstance(error, u3.IncompleteRead) or isinstance(inner, u3.IncompleteRead) or "IncompleteRead" in str(
-                error):
-            return f"the answer from {where} was cut off (connection closed early)"
-        return f"{where} closed the connection before the answer was complete"
-    if isinstance(error, OSError):
-        return describe_transport_error(error, where, timeout)
-    return f"cannot read from {where}: {_text(error)}"
-
-
 def _keys(items: list[Any]) -> set[tuple[str, str]]:
     return {k for k in (_key(o) for o in items) if k is not None}
 
@@ -495,7 +425,3 @@ def _key(obj: Any) -> tuple[str, str] | None:
     if not isinstance(meta, dict):
         return None
     return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-
-
-def _text(exc: BaseException) -> str:
-    return one_line(str(exc) or type(exc).__name__, 240)
