@@ -19,7 +19,7 @@ from core.secrets.lookup import GLOBAL_SECRET_TYPE, KUMA_SECRET_TYPE, MESH_LABEL
 from core.secrets.remedies import NOT_GENERATED, remedy, shell_safe
 
 REFERENCE_CODES = tuple(f"MES2{n:02d}" for n in range(1, 14))
-_NOT_DATA = str.maketrans("", "", "=\r\n")  # what base64 decoding can consume without producing a byte
+_NOT_DATA = "=\r\n"  # what base64 decoding can consume without producing a byte
 
 
 def reference_findings(ctx: Context, mes: Resource) -> Iterator[Finding]:
@@ -42,9 +42,9 @@ def reference_findings(ctx: Context, mes: Resource) -> Iterator[Finding]:
 def secret_admission_findings(ctx: Context) -> Iterator[Finding]:
     """Kubernetes Kuma Secrets in the system namespace that the Secret webhook would refuse."""
     namespace = ctx.options.system_namespace
-    for secret in sorted(ctx.index.secrets + ctx.index.global_secrets, key=lambda s: s.key):
-        if secret.flavour is not Flavour.KUBERNETES or secret.namespace != namespace:
-            continue
+    candidates = [s for s in ctx.index.secrets + ctx.index.global_secrets
+                  if s.flavour is Flavour.KUBERNETES and s.namespace == namespace]  # filtered before the sort
+    for secret in sorted(candidates, key=lambda s: s.key):
         kind = secret_type(secret)
         if kind not in (KUMA_SECRET_TYPE, GLOBAL_SECRET_TYPE):
             continue
@@ -90,7 +90,7 @@ def _has_value(secret: Resource) -> bool:
     value = payload.data.get("value") if isinstance(payload.data, dict) else None
     if not isinstance(value, str) or not value:
         return False
-    if value.translate(_NOT_DATA):
+    if value.strip(_NOT_DATA):  # anything left once `=`, CR and LF are stripped from both ends
         return True  # a data character: decodes to at least one byte, or is invalid — either way not empty
     decoded = decode_go_base64(value)
     return decoded is None or bool(decoded)  # invalid base64 is its own problem (MES209), not an empty value
