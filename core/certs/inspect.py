@@ -18,36 +18,51 @@ from core.secrets.remedies import store_command
 def inspect(ctx: Context, materials: dict[str, bytes]) -> None:
     window = ctx.options.expiry_warning_days
     by_key = {mes.key: mes for mes in ctx.index.services}
+    # Whether material has problems depends only on the material, the role it plays (the field) and
+    # the clock, never on the MES or Secret that references it (they only appear in the messages):
+    # material found clean once in a role is not judged again (most references are clean, and a
+    # CA bundle or client pair is often shared by many MES).
+    clean: set[tuple[str, str]] = set()  # (field, digest), and (clientCert digest, clientKey digest)
     for service_key, references in ctx.references.items():
         mes = by_key.get(service_key)
         if mes is None:
             continue
-        parsed: dict[str, tuple[SecretReference, ParsedMaterial]] = {}
+        parsed: dict[str, tuple[SecretReference, ParsedMaterial, str]] = {}
         records: list[CertificateRecord] = []
         problems: list[evaluate.Problem] = []
 
         def store(ref: SecretReference, file: str, mes: Resource = mes) -> str:
             return store_command(ctx, mes, ref, file)
 
-        service = endpoint = None
+        service = None
         for ref in references:
             digest = ref.material_sha256
             if not digest or digest not in materials:
                 continue
             if service is None:
-                service, endpoint = mes.ref, _first_endpoint(mes)
+                service = mes.ref
             material = cache.parsed(digest, materials[digest])
-            parsed[ref.field] = (ref, material)
+            parsed[ref.field] = (ref, material, digest)
             records += evaluate.records(service, ref, material, ctx.now, window)
-            problems += evaluate.problems(ref, material, ctx.now, window, store, endpoint)
+            if (ref.field, digest) not in clean:
+                found = evaluate.problems(ref, material, ctx.now, window, store, _first_endpoint(mes))
+                if found:
+                    problems += found
+                else:
+                    clean.add((ref.field, digest))
         if "clientCert" in parsed and "clientKey" in parsed:
-            (cert_ref, cert), (key_ref, key_material) = parsed["clientCert"], parsed["clientKey"]
-            problems += evaluate.pair_problems(cert_ref, cert, key_ref, key_material, store)
-        findings = _findings(mes, references, _dedupe(problems))
+            (cert_ref, cert, cert_digest), (key_ref, key_material, key_digest) = (parsed["clientCert"],
+                                                                                  parsed["clientKey"])
+            if (cert_digest, key_digest) not in clean:
+                found = evaluate.pair_problems(cert_ref, cert, key_ref, key_material, store)
+                if found:
+                    problems += found
+                else:
+                    clean.add((cert_digest, key_digest))
         if records:
             ctx.certificates[service_key] = records
-        if findings:
-            ctx.material_findings[service_key] = findings
+        if problems:
+            ctx.material_findings[service_key] = _findings(mes, references, _dedupe(problems))
 
 
 def _dedupe(problems: list[evaluate.Problem]) -> list[evaluate.Problem]:
