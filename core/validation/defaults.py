@@ -50,6 +50,10 @@ def copy_value(value: Any, depth: int = 0) -> Any:
     return value
 
 
+# values `copy_value` returns as they are: a member of one of these exact types needs no call
+_LEAVES = frozenset({str, int, bool, float, type(None)})
+
+
 def _copy_defaulted(value: Any, node: Node, prune_nulls: bool, depth: int) -> Any:
     """`copy_value(value, depth)` followed by `_default(<the copy>, node, ...)`, in one walk."""
     if depth > MAX_DEPTH:
@@ -58,19 +62,36 @@ def _copy_defaulted(value: Any, node: Node, prune_nulls: bool, depth: int) -> An
         properties = node.properties
         out: dict[Any, Any] = {}
         for key, member in value.items():
+            if type(member) in _LEAVES:
+                out[key] = member
+                continue
             prop = properties.get(key)
             out[key] = (_copy_defaulted(member, prop, prune_nulls, depth + 1) if prop is not None
                         else copy_value(member, depth + 1))
-        for key, prop in properties.items():
-            if prop.has_default and out.get(key) is None:
-                out[key] = copy_value(prop.default)
-                _default(out[key], prop, prune_nulls=prune_nulls, depth=depth + 1)
-            elif prune_nulls and key in out and out[key] is None:
-                del out[key]
+        for key, prop, has_default in _members(node):
+            if out.get(key) is None:
+                if has_default:
+                    out[key] = copy_value(prop.default)
+                    _default(out[key], prop, prune_nulls=prune_nulls, depth=depth + 1)
+                elif prune_nulls and key in out:
+                    del out[key]
         return out
     if node.type == "array" and isinstance(value, list | tuple) and node.items is not None:
         return [_copy_defaulted(item, node.items, prune_nulls, depth + 1) for item in value]
     return copy_value(value, depth)
+
+
+_MEMBERS: dict[int, tuple[Node, tuple[tuple[str, Node, bool], ...]]] = {}
+
+
+def _members(node: Node) -> tuple[tuple[str, Node, bool], ...]:
+    """(name, schema, has a default) of each property of an object node, computed once per node
+    (schema nodes live as long as the process: `spec_schema` is cached; the entry holds its node,
+    so the id cannot be reused)."""
+    held = _MEMBERS.get(id(node))
+    if held is None or held[0] is not node:
+        held = _MEMBERS[id(node)] = (node, tuple((k, p, p.has_default) for k, p in node.properties.items()))
+    return held[1]
 
 
 def _default(value: Any, node: Node, *, prune_nulls: bool, depth: int) -> None:

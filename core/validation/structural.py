@@ -25,6 +25,7 @@ from typing import Any
 from core.model import Flavour, redaction_marker
 from core.validation.names import go_quote
 from core.validation.schema import Node, spec_schema
+from core.validation.values import EXACT_TYPES as _EXACT_TYPES
 from core.validation.values import json_type, matches_type, string_value
 from core.validation.violation import Violation
 from core.versions import KumaVersion
@@ -87,33 +88,37 @@ class _Walker:
 
     def walk(self, value: Any, node: Node, path: str) -> None:
         """Recursion is bounded by the schema's depth: free-form members are not descended."""
-        if not matches_type(value, node.type):
+        kind = node.type
+        if kind is not None and _EXACT_TYPES.get(type(value)) != kind and not matches_type(value, kind):
             actual = json_type(value)
             self._invalid(WRONG_TYPE, path, "type", go_quote(actual),
-                          f'in body must be of type {node.type}: "{actual}"', value, (node.type or "",))
+                          f'in body must be of type {kind}: "{actual}"', value, (kind or "",))
             return
-        if node.type == "object":
+        if kind == "object":
             self._object(value, node, path)
-        elif node.type == "array" and node.items is not None:
+        elif kind == "array" and node.items is not None:
             for index, item in enumerate(value):
                 self.walk(item, node.items, f"{path}[{index}]")
-        elif node.type == "string":
-            self._string(value, node, path)
-        elif node.type == "integer":
+        elif kind == "string":
+            if node.enum or node.min_length is not None or node.format == "byte" or type(value) is not str:
+                self._string(value, node, path)
+        elif kind == "integer":
             self._integer(value, node, path)
 
     def _object(self, value: dict[Any, Any], node: Node, path: str) -> None:
         for name in node.required:
             if name not in value:
                 self._add(REQUIRED, f"{path}.{name}", "required", "Required value", "in body is required")
+        properties = node.properties
         for key, member in value.items():
-            name = str(key)
-            child = f"{path}.{name}"
-            prop = node.properties.get(name)
+            name = key if type(key) is str else str(key)
+            prop = properties.get(name)
             if prop is not None:
-                self.walk(member, prop, child)
+                if prop.type is None:
+                    continue  # free-form (`extension.config`): anything goes, nothing is descended
+                self.walk(member, prop, f"{path}.{name}")
             elif not node.preserve_unknown:
-                self._unknown(child, name)
+                self._unknown(f"{path}.{name}", name)
 
     def _unknown(self, path: str, name: str) -> None:
         message = f"unknown field {go_quote(path)}"

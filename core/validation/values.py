@@ -26,7 +26,7 @@ class _Invalid:
 INVALID: Any = _Invalid()
 
 
-_EXACT_TYPES: dict[type, str] = {
+EXACT_TYPES: dict[type, str] = {  # JSON type names of the plain types, by exact type
     type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
     list: "array",
 }
@@ -34,7 +34,7 @@ _EXACT_TYPES: dict[type, str] = {
 
 def json_type(value: Any) -> str:
     """The JSON type name kube-openapi reports for a decoded YAML/JSON value."""
-    exact = _EXACT_TYPES.get(type(value))  # the common case, without the isinstance chain below
+    exact = EXACT_TYPES.get(type(value))  # the common case, without the isinstance chain below
     if exact is not None:
         return exact
     if value is None:
