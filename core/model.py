@@ -55,6 +55,14 @@ class Flavour(StrEnum):
     UNIVERSAL = "universal"
 
 
+class Redaction(StrEnum):
+    """Where `redact_document` may change a resource's `raw`, when the loader knows (see `Resource`)."""
+
+    NONE = "none"  # no key it acts on anywhere: the manifest is shown as it is
+    TOP = "top"  # only among the document's own top-level keys (a Secret's `data`)
+    DEEP = "deep"  # anywhere, or unknown
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a resource (or a problem) came from.
@@ -112,7 +120,9 @@ class Resource:
     `labels` are the labels as written; pipeline stages that need the labels Kuma would add
     (mutating webhook, zone CP) compute them from these and the analysis options.
     `spec` is the resource's spec mapping (`{}` when absent). `raw` is the whole document,
-    used to show the manifest (always through `redacted_manifest()`).
+    used to show the manifest (always through `redacted_manifest()`). `raw_redaction` says where
+    in `raw` redaction has anything to do: the loader knows it from the keys it built (NONE lets
+    the redacted copy share the manifest instead of walking it); DEEP, the default, is always safe.
     """
 
     kind: Kind
@@ -129,6 +139,7 @@ class Resource:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     field_lines: dict[str, int] = field(default_factory=dict, repr=False)
     api_version: str | None = None
+    raw_redaction: Redaction = field(default=Redaction.DEEP, repr=False)
 
     @property
     def core_name(self) -> str:
@@ -175,6 +186,11 @@ class Resource:
         return self.origin.line
 
     def redacted_manifest(self) -> dict[str, Any]:
+        """The manifest with every payload replaced by a marker (read-only: parts may be shared with `raw`)."""
+        if self.raw_redaction is Redaction.NONE:
+            return self.raw
+        if self.raw_redaction is Redaction.TOP and isinstance(self.raw, dict):
+            return redact_top_level(self.raw, self.kind)
         return redact_document(self.raw, self.kind)
 
     def redacted(self) -> Resource:
@@ -184,6 +200,8 @@ class Resource:
             spec: Any = {}
         elif isinstance(self.raw, dict) and self.raw.get("spec") is self.spec and isinstance(raw.get("spec"), dict):
             spec = raw["spec"]  # the manifest's spec is the same object, just redacted the same way
+        elif self.raw_redaction is Redaction.NONE:
+            spec = self.spec  # made of the manifest's own plain parts (e.g. a Universal Mesh's top-level fields)
         else:
             spec = redact_document(self.spec, None)
         return Resource(
@@ -271,6 +289,16 @@ def redact_annotations(annotations: Any) -> Any:
     return {k: redaction_marker(v) if k == LAST_APPLIED else v for k, v in annotations.items()}
 
 
+# the keys `redact_document` acts on: a document without any of them is left as it is
+REDACTED_KEYS = frozenset({"data", "stringData", "inline", "inlineString", "insecureInline", LAST_APPLIED})
+
+
+def redact_top_level(doc: dict[Any, Any], kind: Kind | None = None) -> dict[Any, Any]:
+    """`redact_document(doc, kind)` for a mapping whose nested values hold none of `REDACTED_KEYS`
+    (`Redaction.TOP`): those values would come out unchanged, so they are kept, not copied."""
+    return _redact_mapping(doc, _is_secret(doc, kind), deep=False)
+
+
 def redact_document(doc: Any, kind: Kind | None = None) -> Any:
     """Copy of a manifest with every Secret payload replaced by a size + fingerprint marker.
 
@@ -280,25 +308,32 @@ def redact_document(doc: Any, kind: Kind | None = None) -> Any:
     included) so a displayed or exported manifest can never carry key material.
     """
     if isinstance(doc, dict):
-        is_secret = kind in (Kind.SECRET, Kind.GLOBAL_SECRET) or doc.get("kind") == "Secret" or doc.get(
-            "type"
-        ) in ("Secret", "GlobalSecret")
-        out: dict[str, Any] = {}
-        for k, v in doc.items():
-            if is_secret and k in ("data", "stringData"):
-                out[k] = _redact_payload(v)
-            elif k in ("inline", "inlineString", LAST_APPLIED):
-                out[k] = redaction_marker(v)
-            elif k == "insecureInline" and isinstance(v, dict):
-                out[k] = {ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}
-            elif isinstance(v, dict | list):
-                out[k] = redact_document(v, None)
-            else:
-                out[k] = v  # a scalar is kept as it is (no call per leaf: manifests are mostly leaves)
-        return out
+        return _redact_mapping(doc, _is_secret(doc, kind))
     if isinstance(doc, list):
         return [redact_document(v, kind) for v in doc]
     return doc
+
+
+def _is_secret(doc: dict[Any, Any], kind: Kind | None) -> bool:
+    return kind in (Kind.SECRET, Kind.GLOBAL_SECRET) or doc.get("kind") == "Secret" or doc.get(
+        "type"
+    ) in ("Secret", "GlobalSecret")
+
+
+def _redact_mapping(doc: dict[Any, Any], is_secret: bool, deep: bool = True) -> dict[Any, Any]:
+    out: dict[str, Any] = {}
+    for k, v in doc.items():
+        if is_secret and k in ("data", "stringData"):
+            out[k] = _redact_payload(v)
+        elif k in ("inline", "inlineString", LAST_APPLIED):
+            out[k] = redaction_marker(v)
+        elif k == "insecureInline" and isinstance(v, dict):
+            out[k] = {ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}
+        elif deep and isinstance(v, dict | list):
+            out[k] = redact_document(v, None)
+        else:
+            out[k] = v  # a scalar is kept as it is (no call per leaf: manifests are mostly leaves)
+    return out
 
 
 def _redact_payload(value: Any) -> Any:

@@ -174,6 +174,7 @@ class Normaliser:
             raw=obj,
             field_lines=parsed.lines or {},
             api_version=api,
+            raw_redaction=parsed.redaction,
         )
         if kind not in (Kind.SECRET, Kind.GLOBAL_SECRET) and api != KUMA_API_VERSION:
             self.sink.findings.append(finding(
@@ -218,6 +219,7 @@ class Normaliser:
             payload=payload,
             raw=obj,
             field_lines=lines,
+            raw_redaction=parsed.redaction,
         )
 
     # --- wrappers, records, findings ------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from core.loading import paths
+from core.model import REDACTED_KEYS, Redaction
 
 _P = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = _P + "str", _P + "int", _P + "float", _P + "bool", _P + "null"
@@ -30,6 +31,8 @@ _TRUE = frozenset({"yes", "true", "on"})
 # kinds whose every field line is recorded; other objects get the lines of their first two levels
 LINED_KINDS = frozenset({"MeshExternalService", "Mesh"})
 _ALL_LEVELS = 1 << 30
+_NO_REDACTED_KEY = -1
+_ALIASED = 1 << 30
 _SHALLOW = 2
 _PEEK = frozenset({"kind", "type", "items", "total", "next", "apiVersion"})
 _intern = sys.intern
@@ -59,7 +62,9 @@ class Parsed:
 
     `lines` maps field paths relative to this object (`spec.endpoints[1].port`) to the line of
     the key. `items` is set for list wrappers (`kind: List`, `*List`, REST lists, top-level
-    sequences): the wrapper's members, each a Parsed of its own.
+    sequences): the wrapper's members, each a Parsed of its own. `redaction` is known for a
+    document built here (no key `redact_document` acts on: NONE; only among its top-level keys:
+    TOP); anything else (list members, JSON documents) is DEEP.
     """
 
     obj: Any
@@ -68,6 +73,7 @@ class Parsed:
     lines: dict[str, int] | None = None
     dups: list[Dup] = field(default_factory=list)
     items: list[Parsed] | None = None
+    redaction: Redaction = Redaction.DEEP  # where `redact_document` may have something to do in `obj`
 
 
 def tag_label(tag: str) -> str:
@@ -106,6 +112,7 @@ class Builder:
         self.lines: dict[str, int] = {}
         self.line_depth = _SHALLOW
         self.dups: list[Dup] = []
+        self.redacted_depth = _NO_REDACTED_KEY  # the deepest mapping holding a key `redact_document` acts on
 
     # --- documents and wrappers -----------------------------------------------------------------
 
@@ -131,8 +138,13 @@ class Builder:
             kind = kind or (list_kind if "kind" not in peek else None)
             deep = kind in LINED_KINDS or _scalar_text(peek.get("type")) in LINED_KINDS
         lines, dups = self._begin(_ALL_LEVELS if deep else _SHALLOW)
+        self.redacted_depth = _NO_REDACTED_KEY
         obj = self.build(node, "", depth)
-        return Parsed(obj, line, document, lines, dups)
+        if depth:
+            return Parsed(obj, line, document, lines, dups)
+        redaction = (Redaction.NONE if self.redacted_depth == _NO_REDACTED_KEY
+                     else Redaction.TOP if self.redacted_depth == 0 else Redaction.DEEP)
+        return Parsed(obj, line, document, lines, dups, redaction=redaction)
 
     def _begin(self, line_depth: int) -> tuple[dict[str, int], list[Dup]]:
         self.lines, self.dups, self.line_depth = {}, [], line_depth
@@ -170,6 +182,7 @@ class Builder:
         return value
 
     def _alias(self, nid: int, node: Node) -> Any:
+        self.redacted_depth = _ALIASED  # the copy's keys are not seen again: assume it holds anything
         size = self.sizes[nid]
         self.alias_nodes += size
         self.count += size
@@ -214,6 +227,8 @@ class Builder:
                 p = _intern(paths.join(path, key, keyed))
             if key in out:
                 self._duplicate(node, knode, key, p)
+            if key in REDACTED_KEYS and depth > self.redacted_depth:
+                self.redacted_depth = depth
             if record:
                 lines[p] = knode.start_mark.line + off
             if key == skip:
