@@ -9,6 +9,14 @@ futile scans are skipped.
 
 Analyses may overlap (the dashboard runs sessions in threads) or nest: they share one pause, the
 collector is re-enabled when the last one ends, and only if it was enabled when the first began.
+
+Everything allocated during the pause is still in the youngest generation when it ends, so the
+collector's next (young) collection would scan every object the analysis keeps (the report, the
+loaded input: millions at 10,000 MES, about half a second) and the next ones would scan them
+again on their way to the oldest generation. Instead they are moved to the oldest generation
+at once (`gc.freeze()` + `gc.unfreeze()`, a list splice, nothing scanned), where only full
+collections look at them, as they would once promoted. This is skipped when the program keeps
+objects frozen itself (`gc.get_freeze_count()`), so its frozen set is never released.
 """
 
 from __future__ import annotations
@@ -42,7 +50,15 @@ def paused() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                _promote_survivors()
                 gc.enable()
+
+
+def _promote_survivors() -> None:
+    """Move every tracked object to the oldest generation without scanning it (see the module docstring)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def during(func: Callable[P, R]) -> Callable[P, R]:
