@@ -167,6 +167,19 @@ def _current(name: str, value: dict[str, Any]) -> Plan | None:
                 message=f"{name} is `type: {kind}`: {what} not supported on MeshExternalService; loading fails.")
 
 
+class Decoder:
+    """The two base64 dialects of Secret values, as one object so a caller can substitute a memo."""
+
+    def go(self, text: str) -> bytes | None:
+        return decode_go_base64(text)
+
+    def lenient(self, text: str) -> bytes | None:
+        return decode_lenient_base64(text)
+
+
+DECODER = Decoder()
+
+
 def decode_go_base64(text: str) -> bytes | None:
     """Decode base64 as Go's `encoding/json` does for `[]byte` (standard alphabet, padding
     required, CR and LF ignored). None when invalid."""

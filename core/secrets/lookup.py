@@ -14,7 +14,7 @@ from typing import Any
 
 from core.context import Context
 from core.model import Flavour, Kind, ReferenceStatus, Resource
-from core.secrets.datasource import decode_go_base64, decode_lenient_base64
+from core.secrets.datasource import DECODER, Decoder
 from core.secrets.similar import CloseNames
 
 KUMA_SECRET_TYPE = "system.kuma.io/secret"
@@ -65,14 +65,15 @@ def visible(secret: Resource, mesh: str, flavour: Flavour, system_namespace: str
     )
 
 
-def look_up(ctx: Context, mes: Resource, name: str) -> Lookup:
+def look_up(ctx: Context, mes: Resource, name: str, decoder: Decoder = DECODER) -> Lookup:
     """Resolve a Secret name for an MES (Secrets must be PRESENT in the context)."""
     namespace = ctx.options.system_namespace
     candidates = ctx.index.secrets_by_name.get(name, [])
     same_flavour = [c for c in candidates if c.flavour is mes.flavour]
     for secret in same_flavour:
         if visible(secret, mes.mesh, mes.flavour, namespace):
-            return _loaded(secret, name)
+            status, data, detail = read_value(secret, decoder)
+            return Lookup(status, detail.replace("{name}", name), secret, data)
     best: tuple[int, int, ReferenceStatus, Resource, list[str]] | None = None
     for secret in same_flavour:
         status, problems = _near_miss(secret, mes.mesh, namespace)
@@ -152,12 +153,7 @@ def _visible_names(ctx: Context, flavour: Flavour, mesh: str) -> CloseNames:
     return ctx.cached("secret-close-names", (flavour, mesh), lambda: CloseNames(groups.get((flavour, mesh), ())))
 
 
-def _loaded(secret: Resource, name: str) -> Lookup:
-    status, data, detail = read_value(secret)
-    return Lookup(status, detail.replace("{name}", name), secret, data)
-
-
-def read_value(secret: Resource) -> tuple[ReferenceStatus, bytes | None, str]:
+def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceStatus, bytes | None, str]:
     """The bytes Kuma loads from a visible Secret: (status, bytes or None, explanation).
 
     `{name}` in the explanation stands for the Secret's name.
@@ -169,7 +165,7 @@ def read_value(secret: Resource) -> tuple[ReferenceStatus, bytes | None, str]:
             return ReferenceStatus.EMPTY_VALUE, None, 'Secret "{name}" has no `data`: Kuma loads empty bytes.'
         if not isinstance(raw, str):
             return ReferenceStatus.INVALID_BASE64, None, 'Secret "{name}": `data` is not a base64 string.'
-        decoded = decode_lenient_base64(raw)
+        decoded = decoder.lenient(raw)
         if decoded is None:
             return (ReferenceStatus.INVALID_BASE64, None,
                     'Secret "{name}": `data` is not valid base64, so the Kuma API rejects the Secret.')
@@ -180,7 +176,7 @@ def read_value(secret: Resource) -> tuple[ReferenceStatus, bytes | None, str]:
     string_data = payload.string_data if payload and isinstance(payload.string_data, dict) else {}
     decoded: dict[Any, bytes] = {}  # each value is decoded once (they are often kilobytes)
     for key, value in data.items():
-        raw = decode_go_base64(value) if isinstance(value, str) else None
+        raw = decoder.go(value) if isinstance(value, str) else None
         if value is not None and raw is None:
             return (ReferenceStatus.INVALID_BASE64, None,
                     f'Secret "{{name}}": data.{key} is not valid base64, so the API server rejects the Secret '

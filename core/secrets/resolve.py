@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from core.context import Context
 from core.model import ReferenceStatus, Resource, ResourceRef, SecretReference, SecretsCoverage
 from core.secrets import logs
-from core.secrets.datasource import Plan, plans_for, verification_of
+from core.secrets.datasource import Decoder, Plan, plans_for, verification_of
 from core.secrets.lookup import look_up
 
 CODES: dict[ReferenceStatus, str] = {
@@ -46,18 +46,52 @@ _EMPTY_EFFECT = {
 def resolve(ctx: Context) -> dict[str, bytes]:
     """Fill `ctx.references` (by MES key, in load order) and return the loaded bytes by sha256."""
     materials: dict[str, bytes] = {}
+    payloads = _Payloads()
+    generation = ctx.version.generation
     for mes in ctx.index.services:
         if verification_of(mes) is None:
             continue
         references: list[SecretReference] = []
         service = mes.ref
-        for plan in plans_for(mes, ctx.version.generation):
-            reference, data = _resolve_plan(ctx, mes, plan, service)
+        for plan in plans_for(mes, generation):
+            reference, data = _resolve_plan(ctx, mes, plan, service, payloads)
             if data:
                 materials[reference.material_sha256 or ""] = data
             references.append(reference)
         ctx.references[mes.key] = references
     return materials
+
+
+class _Payloads(Decoder):
+    """Secret values decoded, and the decoded bytes digested, once per distinct value.
+
+    The same CA bundle or client certificate is often stored in many Secrets: equal text decodes
+    to equal bytes (the very same object here), whose sha256 is then computed once. Held only
+    while `resolve` runs: no bytes outlive it but those in the materials it returns.
+    """
+
+    def __init__(self) -> None:
+        self._go: dict[str, bytes | None] = {}
+        self._lenient: dict[str, bytes | None] = {}
+        self._digests: dict[int, tuple[bytes, str]] = {}
+
+    def go(self, text: str) -> bytes | None:
+        if text in self._go:
+            return self._go[text]
+        decoded = self._go[text] = super().go(text)
+        return decoded
+
+    def lenient(self, text: str) -> bytes | None:
+        if text in self._lenient:
+            return self._lenient[text]
+        decoded = self._lenient[text] = super().lenient(text)
+        return decoded
+
+    def digest(self, data: bytes) -> str:
+        held = self._digests.get(id(data))
+        if held is None or held[0] is not data:  # holding the bytes keeps their id from being reused
+            held = self._digests[id(data)] = (data, hashlib.sha256(data).hexdigest())
+        return held[1]
 
 
 def first_failing(references: Sequence[SecretReference]) -> SecretReference | None:
@@ -71,7 +105,7 @@ def first_failing_reference(ctx: Context, mes: Resource) -> SecretReference | No
 
 
 def _resolve_plan(
-    ctx: Context, mes: Resource, plan: Plan, service: ResourceRef
+    ctx: Context, mes: Resource, plan: Plan, service: ResourceRef, payloads: _Payloads
 ) -> tuple[SecretReference, bytes | None]:
     def record(status: ReferenceStatus, message: str, *, code: str | None = None, chain: str | None = None,
                matched: Resource | None = None, data: bytes | None = None) -> SecretReference:
@@ -88,7 +122,7 @@ def _resolve_plan(
             matched=matched.ref if matched is not None else None,
             log_line=logs.log_line(mes.core_name, mes.mesh, chain) if chain else None,
             error_chain=chain,
-            material_sha256=hashlib.sha256(data).hexdigest() if data else None,
+            material_sha256=payloads.digest(data) if data else None,
         )
 
     if plan.status is not None:
@@ -108,7 +142,7 @@ def _resolve_plan(
         ref = record(ReferenceStatus.OK, message, data=data)
         return ref, data or None
 
-    lookup = look_up(ctx, mes, plan.secret)
+    lookup = look_up(ctx, mes, plan.secret, payloads)
     status = lookup.status
     # Without a full view of the Secrets, only "not found" is in doubt: a Secret that is in the input
     # (e.g. a local what-if overlay on top of a live source that refused to list Secrets) still resolves.
