@@ -77,14 +77,15 @@ def destination(ctx: Context, mes: Resource, version: KumaVersion, view: MesView
     view = view or read_spec(mes.spec)
     labels = labels if labels is not None else effective_labels(mes, ctx.options)
     return _destination(ctx, mes, mes.ref, version, view, labels, identifiers(mes, labels, view.port),
-                        materials(view, _references(ctx, mes, version)))
+                        materials(view, _references(ctx, mes, version)), _locality_aware(ctx, mes.mesh))
 
 
 def _destination(ctx: Context, mes: Resource, ref: ResourceRef, version: KumaVersion, view: MesView,
-                 labels: dict[str, str], ids: Identifiers, loaded: dict[str, Material]) -> Destination:
-    locality_aware = ctx.cached("locality-aware", mes.mesh, lambda: _locality_aware(ctx, mes.mesh))
-    endpoints = tuple(_endpoint(e.address, e.port, e.priority, labels, version, ctx.options.zone, locality_aware)
-                      for e in view.endpoints)
+                 labels: dict[str, str], ids: Identifiers, loaded: dict[str, Material],
+                 locality_aware: bool) -> Destination:
+    zone = ctx.options.zone
+    endpoints = tuple([_endpoint(e.address, e.port, e.priority, labels, version, zone, locality_aware)
+                       for e in view.endpoints])
     tags = dict(labels)
     tags["mesh"] = mes.mesh
     kri_names = version.uses_kri_names
@@ -100,7 +101,7 @@ def _destination(ctx: Context, mes: Resource, ref: ResourceRef, version: KumaVer
         hostname=ids.hostname,
         port=view.port,
         protocol=view.protocol,
-        cluster_type="STATIC" if all(e.kind == "static" for e in endpoints) else "STRICT_DNS",
+        cluster_type="STATIC" if all([e.kind == "static" for e in endpoints]) else "STRICT_DNS",
         endpoints=endpoints,
         tags=tags,
         tls=upstream_tls(view, version, loaded),
@@ -108,8 +109,12 @@ def _destination(ctx: Context, mes: Resource, ref: ResourceRef, version: KumaVer
 
 
 def _locality_aware(ctx: Context, mesh_name: str) -> bool:
-    mesh = ctx.index.meshes.get(mesh_name)
-    return mesh is not None and flag(mesh, "routing", "localityAwareLoadBalancing")
+    """The mesh's `routing.localityAwareLoadBalancing` (once per mesh and analysis)."""
+    def compute() -> bool:
+        mesh = ctx.index.meshes.get(mesh_name)
+        return mesh is not None and flag(mesh, "routing", "localityAwareLoadBalancing")
+
+    return ctx.cached("locality-aware", mesh_name, compute)
 
 
 def _endpoint(address: str, port: int, priority: int, labels: dict[str, str], version: KumaVersion,
@@ -128,6 +133,7 @@ class _MeshWalk:
 
     culprit: Resource | None = None
     chain_cut_by: Resource | None = None
+    locality_aware: bool = False  # the mesh's `routing.localityAwareLoadBalancing`
 
 
 def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: list[Resource],
@@ -135,7 +141,7 @@ def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: li
     mesh = ctx.index.meshes.get(mesh_name)
     mesh_missing = mesh is None and bool(ctx.index.meshes)
     no_mtls = version.has_mesh_mtls and mesh is not None and not enabled_backend(mesh)
-    walk = _MeshWalk()
+    walk = _MeshWalk(locality_aware=_locality_aware(ctx, mesh_name))
     for mes in services:
         key, ref = mes.key, mes.ref
         if not ctx.admission_valid(key):
@@ -168,7 +174,7 @@ def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: 
     loaded = ctx.per_resource(_MATERIALS[version.generation], mes,
                               lambda m: materials(view, _references(ctx, m, version)))
     # excluded MES keep the destination they would have had: the names an operator greps for
-    dest = _destination(ctx, mes, ref, version, view, labels, ids, loaded)
+    dest = _destination(ctx, mes, ref, version, view, labels, ids, loaded, walk.locality_aware)
     if not reachable(labels, version, ctx.options.zone):
         result.excluded[key] = Exclusion(ref, UNREACHABLE_ZONE, "MES504", destination=dest)
         return False
