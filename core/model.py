@@ -140,13 +140,30 @@ class Resource:
     field_lines: dict[str, int] = field(default_factory=dict, repr=False)
     api_version: str | None = None
     raw_redaction: Redaction = field(default=Redaction.DEEP, repr=False)
+    # (kind, name, mesh, namespace, flavour, origin, core name, key, ref): see `_identity`
+    _identity_memo: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
+
+    def _identity(self) -> tuple[Any, ...]:
+        """Core name, key and ref, computed once and recomputed only when an identity field is
+        reassigned (checked by object identity: every field involved is immutable). Analyses ask
+        for them hundreds of thousands of times."""
+        memo = self._identity_memo
+        if (memo is not None and memo[0] is self.kind and memo[1] is self.name and memo[2] is self.mesh
+                and memo[3] is self.namespace and memo[4] is self.flavour and memo[5] is self.origin):
+            return memo
+        kind, name, mesh, namespace, flavour = self.kind, self.name, self.mesh, self.namespace, self.flavour
+        core = f"{name}.{namespace}" if flavour is Flavour.KUBERNETES and namespace else name
+        meshless = kind in _MESHLESS
+        key = f"{kind.value}/{'-' if meshless else mesh}/{core}"
+        ref = ResourceRef(kind=kind, name=name, mesh=None if meshless else mesh, namespace=namespace,
+                          core_name=core, origin=self.origin)
+        memo = self._identity_memo = (kind, name, mesh, namespace, flavour, self.origin, core, key, ref)
+        return memo
 
     @property
     def core_name(self) -> str:
         """Kuma's core name: `name.namespace` on Kubernetes, the plain name on Universal."""
-        if self.flavour is Flavour.KUBERNETES and self.namespace:
-            return f"{self.name}.{self.namespace}"
-        return self.name
+        return self._identity()[6]  # type: ignore[no-any-return]
 
     @property
     def display_name(self) -> str:
@@ -161,19 +178,11 @@ class Resource:
     @property
     def key(self) -> str:
         """Unique identity within one analysis: kind, mesh and core name."""
-        mesh = self.mesh if self.kind not in _MESHLESS else "-"
-        return f"{self.kind.value}/{mesh}/{self.core_name}"
+        return self._identity()[7]  # type: ignore[no-any-return]
 
     @property
     def ref(self) -> ResourceRef:
-        return ResourceRef(
-            kind=self.kind,
-            name=self.name,
-            mesh=self.mesh if self.kind not in _MESHLESS else None,
-            namespace=self.namespace,
-            core_name=self.core_name,
-            origin=self.origin,
-        )
+        return self._identity()[8]  # type: ignore[no-any-return]
 
     def line_of(self, path: str) -> int | None:
         """Line of a field path (`spec.endpoints[1].port`), else of its closest known parent."""
