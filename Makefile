@@ -5,10 +5,10 @@ VENV   ?= .venv
 PORT   ?= 8501
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# The official SARIF 2.1.0 JSON Schema (2.1.0-rtm.5) for the SARIF output test, taken from Microsoft's
-# MIT-licensed @microsoft/jest-sarif npm package (PyPI has no package shipping it); pinned by digest.
+# The official SARIF 2.1.0 JSON Schema (2.1.0-rtm.5) for the SARIF output test, read from Microsoft's
+# MIT-licensed @microsoft/jest-sarif npm package tarball by tests/tools/fetch_sarif_schema.py (Python only,
+# pinned by sha256; PyPI has no package shipping it).
 SARIF_SCHEMA := $(VENV)/share/sarif-2.1.0-rtm.5.json
-SARIF_SHA256 := 2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8
 
 .PHONY: run test test-core test-app test-e2e lint bench check-sample clean
 
@@ -23,11 +23,7 @@ run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 $(SARIF_SCHEMA): | $(STAMP)
-	@mkdir -p $(VENV)/share/tmp
-	cd $(VENV)/share/tmp && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null \
-	  && tar -xzf microsoft-jest-sarif-1.0.0-beta.0.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json
-	echo "$(SARIF_SHA256)  $(VENV)/share/tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json" | sha256sum -c --quiet
-	mv $(VENV)/share/tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json $@ && rm -rf $(VENV)/share/tmp
+	$(BIN)/python -m tests.tools.fetch_sarif_schema $@
 
 test: $(STAMP) $(SARIF_SCHEMA)
 	$(BIN)/ruff check .
