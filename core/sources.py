@@ -18,12 +18,15 @@ ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 @dataclass(frozen=True, slots=True)
 class Source:
     """One input file: `label` says where it came from (a path root, `upload`, `paste`,
-    `sample`, `kube:<context>`, a URL) and `name` is the file name shown to the user."""
+    `sample`, `kube:<context>`, a URL) and `name` is the file name shown to the user.
+    `error` says why a file found while walking a directory could not be read (`data` is then
+    empty): the loader reports it (MES005) and goes on with the other files."""
 
     label: str
     name: str
     data: bytes = field(repr=False)
     fetched_at: datetime | None = None
+    error: str | None = None
 
     @property
     def digest(self) -> str:
@@ -39,6 +42,8 @@ def inputs_digest(sources: Iterable[Source]) -> str:
     h = hashlib.sha256()
     for s in sources:
         h.update(s.label.encode() + b"\0" + s.name.encode() + b"\0" + s.digest.encode() + b"\n")
+        if s.error is not None:
+            h.update(b"!" + s.error.encode("utf-8", "replace") + b"\n")
     return h.hexdigest()
 
 
@@ -51,8 +56,12 @@ def sources_from_paths(
 ) -> list[Source]:
     """Read files, directories (recursively: manifests and archives, sorted) and `-` (stdin).
 
-    At most `max_file_bytes + 1` bytes are read per file, so the loader can report an
-    oversized file (MES003) without the whole of it ever being in memory.
+    A path given explicitly that is missing or unreadable raises `UnreadablePath`; a file found in
+    a directory that cannot be read (permissions, a dangling symlink, a vanished file) becomes a
+    `Source` with an `error`, so the other files are still analysed.
+
+    At most `max_file_bytes + 1` bytes are read per file, so the loader can report an oversized
+    file (MES003) without the whole of it ever being in memory.
     """
     cap = None if max_file_bytes is None else max_file_bytes + 1
     sources: list[Source] = []
@@ -65,7 +74,10 @@ def sources_from_paths(
         path = Path(raw)
         if path.is_dir():
             for file in sorted(_walk(path)):
-                sources.append(Source(label=raw, name=str(file), data=_read(file, cap)))
+                try:
+                    sources.append(Source(label=raw, name=str(file), data=_read(file, cap)))
+                except UnreadablePath as exc:
+                    sources.append(Source(label=raw, name=str(file), data=b"", error=str(exc)))
         elif path.exists():
             sources.append(Source(label=raw, name=str(path), data=_read(path, cap)))
         else:

@@ -101,7 +101,9 @@ class _Load:
 
     def _source(self, source: Source) -> None:
         ref = FileRef(source.label, source.name, source.fetched_at)
-        if source.is_archive:
+        if source.error is not None:
+            self._file_problem(ref, "MES005", f"cannot read {source.error}")
+        elif source.is_archive:
             self._archive(source, ref)
         else:
             self._file(ref, source.data)

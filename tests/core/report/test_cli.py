@@ -113,3 +113,21 @@ def test_python_dash_m_core_runs(tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "httpbin" in proc.stdout
+
+
+def test_an_unreadable_file_in_a_directory_is_a_finding_and_the_rest_is_analysed(tmp_path):
+    (tmp_path / "ok.yaml").write_text(VALID)
+    (tmp_path / "broken.yaml").symlink_to(tmp_path / "gone.yaml")  # dangling: cannot be opened
+    code, out, _ = run("check", str(tmp_path), "--format", "json")
+    report = json.loads(out)
+    assert code == 1  # MES005 is an error
+    unreadable = [f for f in report["findings"] if f["code"] == "MES005"]
+    assert len(unreadable) == 1 and "broken.yaml" in unreadable[0]["message"]
+    assert "cannot read" in unreadable[0]["message"]
+    assert [s["name"] for s in report["services"]] == ["httpbin"]  # the readable file is still analysed
+
+
+def test_an_unreadable_path_given_explicitly_is_a_usage_error(tmp_path):
+    (tmp_path / "broken.yaml").symlink_to(tmp_path / "gone.yaml")
+    code, _, err = run("check", str(tmp_path / "broken.yaml"))
+    assert code == 2 and "broken.yaml" in err
