@@ -219,10 +219,7 @@ def _certificates(outcome: ServiceOutcome) -> None:
 
 
 def _log(outcome: ServiceOutcome) -> None:
-    lines = list(outcome.log_lines)
-    for r in outcome.references:
-        if r.log_line and r.log_line not in lines:
-            lines.append(r.log_line)
+    lines = outcome.log_lines  # kuma-cp stops at the first failing data source: core says which lines
     if not lines:
         st.caption("kuma-cp would log nothing for this MeshExternalService.")
         return

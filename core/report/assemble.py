@@ -12,10 +12,12 @@ from core.model import (
     LoadResult,
     Report,
     Resource,
+    SecretReference,
     ServiceOutcome,
     ServiceStatus,
     Severity,
 )
+from core.secrets.logs import sidecar_log_line
 from core.versions import VersionChoice
 
 
@@ -53,7 +55,7 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
                 earliest_expiry=min((c.not_after for c in certificates), default=None),
                 included_on_2_9=key in legacy.included,
                 dropped_by=culprit,
-                log_lines=[r.log_line for r in references if r.log_line][:1],
+                log_lines=_log_lines(ctx, mes, references),
             )
         )
 
@@ -75,6 +77,21 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
         endpoint_map=target,
         legacy_map=legacy,
     )
+
+
+def _log_lines(ctx: Context, mes: Resource, references: list[SecretReference]) -> list[str]:
+    """What kuma-cp logs for the MES: kuma-cp stops at the first data source that fails to load, so
+    one egress line; 2.10+ log the same error again while building the sidecars' endpoints to the
+    egress (reference 5.7)."""
+    first = next((r for r in references if r.log_line), None)
+    if first is None or first.log_line is None:
+        return []
+    lines = [first.log_line]
+    if first.error_chain:
+        sidecar = sidecar_log_line(ctx.version, mes.core_name, mes.mesh, first.error_chain)
+        if sidecar is not None:
+            lines.append(sidecar)
+    return lines
 
 
 def service_status(findings: list[Finding]) -> ServiceStatus:
