@@ -1,11 +1,12 @@
-"""The bundled sample data: committed manifests plus certificate-bearing Secrets generated here.
+"""The bundled sample data: committed manifests plus certificate-bearing files generated here.
 
-`sample_data/` holds hand-written MES and Mesh manifests and two generated files:
-`secrets.yaml` (every Kubernetes Secret of the demo) and `universal.yaml` (a small Universal
-zone: Mesh, MES and Secrets). Certificates age, so the committed files are only right on the day
-they were written; `sample_sources(now)` returns the same files with both generated ones issued
-afresh relative to `now` (same names, same fault kinds), which is what the dashboard and
-`mesdoctor check --sample` load.
+`sample_data/` holds hand-written MES and Mesh manifests and three generated files:
+`secrets.yaml` (every Kubernetes Secret of the demo), `universal.yaml` (a small Universal
+zone: Mesh, MES and Secrets) and `mes-next.yaml` (the MES of mesh `next`, written in the Kuma 3.0
+data-source shape; generated because one of them carries its CA inline). Certificates age, so the
+committed files are only right on the day they were written; `sample_sources(now)` returns the same
+files with the generated ones issued afresh relative to `now` (same names, same fault kinds), which
+is what the dashboard and `mesdoctor check --sample` load.
 
 Regenerate the committed files with `python -m core.sample --write sample_data [--now ISO-8601]`.
 The keys are generated for the demo only and used nowhere else.
@@ -24,6 +25,7 @@ from typing import Any
 
 import yaml
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from core import pki
@@ -32,6 +34,8 @@ from core.sources import MANIFEST_SUFFIXES, Source
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SECRETS_FILE = "secrets.yaml"
 UNIVERSAL_FILE = "universal.yaml"
+NEXT_FILE = "mes-next.yaml"
+NEXT_MESH = "next"
 NAMESPACE = "kuma-system"
 KUMA_TYPE = "system.kuma.io/secret"
 GLOBAL_TYPE = "system.kuma.io/global-secret"
@@ -104,7 +108,31 @@ KUBERNETES_SECRETS: tuple[SampleSecret, ...] = (
     SampleSecret("lab-future-cert", "lab-future-cert", "client certificate valid only from 5 days from now",
                  mesh="lab"),
     SampleSecret("lab-future-key", "lab-future-key", "its private key", mesh="lab"),
+    SampleSecret("lab-swapped-cert", "lab-client-key", "used as clientCert, but holds the private key of "
+                 "lab-client-cert (certificate and key swapped)", mesh="lab"),
+    SampleSecret("lab-swapped-key", "lab-client-cert", "used as clientKey, but holds the lab-client-cert "
+                 "certificate (certificate and key swapped)", mesh="lab"),
+    SampleSecret("lab-ed25519-cert", "lab-ed25519-cert", "client certificate with an Ed25519 key (Envoy accepts "
+                 "only RSA and ECDSA)", mesh="lab"),
+    SampleSecret("lab-ed25519-key", "lab-ed25519-key", "its Ed25519 private key", mesh="lab"),
+    SampleSecret("lab-ca-csr", "lab-ca-csr", "a CERTIFICATE REQUEST (CSR) stored instead of the CA certificate",
+                 mesh="lab"),
+    SampleSecret("lab-ca-truncated", "lab-ca-truncated", "the lab CA with one line of its PEM body lost in a copy: "
+                 "valid base64, broken ASN.1", mesh="lab"),
+    SampleSecret("lab-ca-stray-text", "lab-ca-stray-text", "CA bundle (lab CA + issuing CA) with `openssl s_client "
+                 "-showcerts` lines pasted around and between the PEM blocks", mesh="lab"),
+    # --- mesh next: Secrets referenced through the Kuma 3.0 `secretRef` shape -------------------------
+    SampleSecret("next-ca", "next-ca", "CA of the upstreams of mesh next, valid", mesh=NEXT_MESH),
+    SampleSecret("next-client-cert", "next-client-cert", "client certificate of mesh next, valid", mesh=NEXT_MESH),
+    SampleSecret("next-client-key", "next-client-key", "its private key", mesh=NEXT_MESH),
 )
+
+# `openssl s_client -showcerts` prints these lines around each certificate; pasted with the PEM they are
+# text outside the PEM blocks (MES318).
+_SHOWCERTS_LINES = ("Certificate chain\n 0 s:O = MES Doctor demo, CN = Lab CA\n"
+                    "   i:O = MES Doctor demo, CN = Lab CA\n")
+_SHOWCERTS_BETWEEN = (" 1 s:O = MES Doctor demo, CN = Lab Issuing CA\n"
+                      "   i:O = MES Doctor demo, CN = Lab CA\n")
 
 
 def materials(now: datetime) -> dict[str, bytes]:
@@ -150,11 +178,38 @@ def materials(now: datetime) -> dict[str, bytes]:
     pair("lab-server-eku", pki.make_leaf(lab_ca, "lab-wrong-usage", now, eku=("serverAuth",), **demo))
     pair("lab-future", pki.make_client(lab_ca, "lab-future-client", now, not_before=now + 5 * DAY,
                                        not_after=now + 95 * DAY, **demo))
+    pair("lab-ed25519", pki.make_client(lab_ca, "lab-ed25519-client", now, key_type="ed25519", **demo))
+    out["lab-ca-csr"] = _csr("lab-upstream-ca-request")
+    out["lab-ca-truncated"] = _drop_body_line(out["lab-ca"])
+    out["lab-ca-stray-text"] = (_SHOWCERTS_LINES.encode() + out["lab-ca"] + _SHOWCERTS_BETWEEN.encode()
+                                + intermediate.cert_pem + b"---\n")
+
+    next_ca = ca("next-ca", "Next Upstream CA", days=200 + 3 * 365)
+    pair("next-client", pki.make_client(next_ca, "mesh-next.orders-client", now, **demo))
+    ca("status-page-ca", "Status Page CA", days=200 + 3 * 365)
 
     ca("geo-ca", "Geo API CA", days=200 + 2 * 365)
     ca("maps-ca", "Maps CA", days=200 + 2 * 365)
     ca("tiles-ca", "Tiles CA", days=200 + 2 * 365)
     return out
+
+
+def _csr(common_name: str) -> bytes:
+    """A PEM certificate signing request: what was sent to the CA, not what came back."""
+    key = pki.generate_key("ec")
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.ORGANIZATION_NAME, "MES Doctor demo"),
+                      x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, common_name)])
+    request = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
+    return request.public_bytes(Encoding.PEM)
+
+
+def _drop_body_line(pem: bytes) -> bytes:
+    """The PEM with one full line of its base64 body missing (a bad copy): 64 characters are 48 whole
+    bytes, so the base64 still decodes, but the DER lengths no longer match (broken ASN.1)."""
+    lines = pem.splitlines(keepends=True)
+    body = [i for i, line in enumerate(lines) if not line.startswith(b"-----") and len(line.rstrip()) == 64]
+    del lines[body[len(body) // 2]]
+    return b"".join(lines)
 
 
 def _encode(secret: SampleSecret, pem: bytes) -> tuple[str, Any]:
@@ -217,6 +272,42 @@ def universal_documents(now: datetime, made: dict[str, bytes] | None = None) -> 
     ]
 
 
+def next_documents(now: datetime, made: dict[str, bytes] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The MES of mesh `next` (Kubernetes), written in the Kuma 3.0 (`SecureDataSource`) shape."""
+    made = made if made is not None else materials(now)
+
+    def mes(name: str, **verification: Any) -> dict[str, Any]:
+        host = f"{name}.{NEXT_MESH}.example.com"
+        return {"apiVersion": "kuma.io/v1alpha1", "kind": "MeshExternalService",
+                "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"kuma.io/mesh": NEXT_MESH}},
+                "spec": {"match": {"type": "HostnameGenerator", "port": 80, "protocol": "http"},
+                         "endpoints": [{"address": host, "port": 443}],
+                         "tls": {"enabled": True, "verification": {"serverName": host, **verification}}}}
+
+    def ref(secret: str) -> dict[str, Any]:
+        return {"type": "Secret", "secretRef": {"kind": "Secret", "name": secret}}
+
+    inline_ca = {"type": "InsecureInline", "insecureInline": {"value": made["status-page-ca"].decode()}}
+    return [
+        ("archive: caCert `type: File` reads a file of the control plane: refused on MES (MES124, MES212)",
+         mes("archive", caCert={"type": "File", "file": {"path": "/etc/ssl/archive/ca.pem"}})),
+        ("invoices: secretRef names invoices-ca, which does not exist (MES201)",
+         mes("invoices", caCert=ref("invoices-ca"))),
+        ("orders: healthy on 3.0, CA and client pair from Secrets (`type: Secret` + `secretRef`)",
+         mes("orders", caCert=ref("next-ca"), clientCert=ref("next-client-cert"),
+             clientKey=ref("next-client-key"))),
+        ("reports: `type: Secret` whose secretRef has no name (MES127, MES213)",
+         mes("reports", caCert={"type": "Secret", "secretRef": {"kind": "Secret"}})),
+        ("status-page: healthy on 3.0, CA given inline (`type: InsecureInline`, plain PEM text)",
+         mes("status-page", caCert=inline_ca)),
+        ("telemetry: client pair `type: EnvVar` reads the control plane's environment: refused on MES "
+         "(MES124, MES212)",
+         mes("telemetry", caCert=ref("next-ca"),
+             clientCert={"type": "EnvVar", "envVar": {"name": "TELEMETRY_CLIENT_CERT"}},
+             clientKey={"type": "EnvVar", "envVar": {"name": "TELEMETRY_CLIENT_KEY"}})),
+    ]
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 
@@ -251,7 +342,9 @@ def _generated(now: datetime) -> tuple[tuple[str, bytes], ...]:
     made = materials(now)
     secrets = _render("Kubernetes Secrets of the MES Doctor sample", now, kubernetes_secrets(now, made))
     universal = _render("A Universal zone of the MES Doctor sample", now, universal_documents(now, made))
-    return (SECRETS_FILE, secrets.encode()), (UNIVERSAL_FILE, universal.encode())
+    upcoming = _render("Mesh next: MeshExternalServices in the Kuma 3.0 data-source shape (target 3.0 to see them "
+                       "work)", now, next_documents(now, made))
+    return (SECRETS_FILE, secrets.encode()), (UNIVERSAL_FILE, universal.encode()), (NEXT_FILE, upcoming.encode())
 
 
 def sample_sources(now: datetime, directory: Path = SAMPLE_DIR) -> list[Source]:

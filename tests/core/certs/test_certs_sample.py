@@ -68,8 +68,8 @@ def test_sample_sources_keep_the_hand_written_files(tmp_path):
     (tmp_path / "mine.yaml").write_text("kind: Nothing\n")
     (tmp_path / "README.md").write_text("not a manifest")
     sources = sample.sample_sources(NOWS[0], tmp_path)
-    assert [s.name for s in sources] == ["sample_data/mine.yaml", "sample_data/secrets.yaml",
-                                         "sample_data/universal.yaml"]
+    assert [s.name for s in sources] == ["sample_data/mes-next.yaml", "sample_data/mine.yaml",
+                                         "sample_data/secrets.yaml", "sample_data/universal.yaml"]
     assert all(s.label == "sample" for s in sources)
 
 
