@@ -301,8 +301,9 @@ _CODES: list[Code] = [
          "`routing.defaultForbidMeshExternalServiceAccess: true`: the egress denies every MES (HTTP 403).",
          versions="2.9-2.14"),
     Code("MES404", "No zone egress in the zone", E, _CP,
-         "ZoneEgress resources are listed, but none in the selected zone: sidecars have no egress to send "
-         "MES traffic to.", versions="2.9-2.14"),
+         "Zone egresses are listed, but none serves the selected zone (2.9-2.14: ZoneEgress resources; "
+         "3.0: Dataplanes of the MES's mesh with a `ZoneEgress` listener, none of them Ready in the zone): "
+         "sidecars have no egress to send MES traffic to."),
     Code("MES405", "Mesh not found", E, _WRITE,
          "The MES belongs to a mesh for which no Mesh resource is in the input (while others are)."),
     Code("MES406", "Removed Mesh fields", W, _RISK,
@@ -335,8 +336,9 @@ _CODES: list[Code] = [
     Code("MES507", "HostnameGenerator condition failed", W, _RISK,
          "`status.hostnameGenerators` reports `Collision` or `TemplateError`."),
     Code("MES508", "No SNI", W, _HS,
-         "The first endpoint is an IP and no `serverName` is set: no SNI is sent, SNI-routed servers fail "
-         "and the certificate is verified against the IP."),
+         "The first endpoint is an IP and no `serverName` is set: no SNI is sent and SNI-routed servers fail. "
+         "Where the name is verified (Secured with a validation context) the certificate must carry the IP; "
+         "SkipSAN checks only the chain; SkipCA, SkipAll and 2.9 without `caCert` verify nothing."),
     Code("MES509", "Endpoints with different hostnames share one TLS context", W, _HS,
          "All endpoints are verified against the first endpoint's name (or `serverName`)."),
     Code("MES510", "Secured without CA, no verification on 2.9", W, _RISK,
@@ -359,6 +361,10 @@ _CODES: list[Code] = [
     Code("MES517", "Duplicate legacy SNI", W, _CP,
          "Two MES of the mesh share the legacy egress SNI (same display name and port); only the first in "
          "sort order gets an egress filter chain.", versions="2.9-2.14"),
+    Code("MES518", "Left out of the 3.0 egress endpoint map: no endpoints", W, _CP,
+         "Kuma 3.0 skips an MES without endpoints while building the zone egress's endpoint map: it gets no "
+         "egress cluster and no filter chain (2.9-2.14 process it and keep an empty endpoint list). It routes "
+         "nowhere on any version (MES150); this says where 3.0 drops it.", versions="3.0"),
     # --- MES9xx: coverage notes ---------------------------------------------------------------------
     Code("MES901", "No Mesh resource in the input", I, _NOTE,
          "Mesh prerequisites (mTLS backend, MES access default) were not checked."),
@@ -366,10 +372,12 @@ _CODES: list[Code] = [
          "The input has no Secrets (or they could not be read): secret references were not checked and show "
          "`not-checked`."),
     Code("MES903", "No zone egress in the input", I, _NOTE,
-         "The presence of a zone egress in the selected zone was not checked."),
+         "The presence of a zone egress in the selected zone was not checked (2.9-2.14: no ZoneEgress in the "
+         "input; 3.0: no Dataplane with a `ZoneEgress` listener in the MES's mesh)."),
     Code("MES904", "MeshIdentity and MeshTrafficPermission not checked", I, _NOTE,
          "On 3.0 a MeshIdentity must cover clients and egress, and a MeshTrafficPermission must allow the "
-         "egress listener. These were not in the input.", versions="3.0"),
+         "egress listener. MES Doctor does not evaluate their selectors and rules; the note also says which "
+         "of them the input lacks (overall or for a mesh with MES).", versions="3.0"),
     Code("MES905", "Secrets could not be read", I, _NOTE,
          "A live source refused to list Secrets (e.g. RBAC 403); secret references show `not-checked`."),
 ]

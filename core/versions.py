@@ -152,6 +152,26 @@ class KumaVersion:
     def uses_secure_datasource(self) -> bool:
         return self.generation is Generation.CURRENT
 
+    @property
+    def egress_skips_mes_without_endpoints(self) -> bool:
+        """3.0: the egress endpoint map leaves out an MES with zero endpoints (`continue`) [5.1].
+
+        2.9-2.14 process it without error (modelled as included with an empty endpoint list).
+        """
+        return self.generation is Generation.CURRENT
+
+    @property
+    def zone_egress_is_dataplane_listener(self) -> bool:
+        """3.0: a zone egress is a mesh-scoped Dataplane with a Ready `ZoneEgress` listener, not a
+        ZoneEgress resource [4.2]."""
+        return self.generation is Generation.CURRENT
+
+    @property
+    def egress_tags_add_mesh(self) -> bool:
+        """2.9-2.14: `BuildEgressEndpointMap` adds tag `mesh: <mesh>` to every egress endpoint [5.1, 5.5];
+        the 3.0 egress map keeps a plain copy of the MES labels."""
+        return self.generation is Generation.LEGACY
+
 
 V2_9 = KumaVersion(2, 9)
 V3_0 = KumaVersion(3, 0)

@@ -12,12 +12,16 @@ order) the way kuma-cp's egress does, and records for every MES either a `Destin
   makes every later served MES lose its egress filter chain (`lost_filter_chains`).
 * 2.9-2.14: the egress serves only meshes with mTLS (when the Mesh is in the input: "no-mtls"),
   and `kuma.io/zone` of another zone keeps an MES off this zone's egress ("unreachable-zone").
+* 3.0 (`egress_skips_mes_without_endpoints`): an MES whose TLS material loads but that has zero
+  endpoints is skipped ("no-endpoints", MES518); a TLS failure is reported first, as kuma-cp
+  loads the material before it walks the endpoints.
 
 Semantics decisions: an MES that would not reach the store is "rejected-on-write" (its first
 write-stage error code); an MES of a mesh missing from an input that has other Meshes is
-"mesh-not-found" (MES405); an MES with no endpoints is *included* with an empty endpoint list
-(kuma-cp processes it without error, but it routes nowhere and, on 2.9-2.11, cuts the filter
-chains after it).
+"mesh-not-found" (MES405); on 2.9-2.14 an MES with no endpoints is *included* with an empty
+endpoint list (kuma-cp processes it without error, but it routes nowhere and, on 2.9-2.11, cuts
+the filter chains after it); 3.0 excludes it (above). Destination tags are a copy of the MES
+labels, plus `mesh: <mesh>` on 2.9-2.14 (`egress_tags_add_mesh`).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ UNREACHABLE_ZONE = "unreachable-zone"
 CASCADE = "cascade"
 TLS_LOAD_FAILED = "tls-load-failed"
 LOST_FILTER_CHAIN = "lost-filter-chain"
+NO_ENDPOINTS = "no-endpoints"
 
 _SHAPE_STATUSES = frozenset({ReferenceStatus.LEGACY_SHAPE, ReferenceStatus.UNSUPPORTED_TYPE,
                              ReferenceStatus.INCOMPLETE})
@@ -87,7 +92,8 @@ def _destination(ctx: Context, mes: Resource, ref: ResourceRef, version: KumaVer
     endpoints = tuple([_endpoint(e.address, e.port, e.priority, labels, version, zone, locality_aware)
                        for e in view.endpoints])
     tags = dict(labels)
-    tags["mesh"] = mes.mesh
+    if version.egress_tags_add_mesh:
+        tags["mesh"] = mes.mesh
     kri_names = version.uses_kri_names
     return Destination(
         service=ref,
@@ -187,6 +193,9 @@ def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: 
         result.excluded[key] = Exclusion(ref, TLS_LOAD_FAILED, "MES501", log_line=log_line, destination=dest)
         if version.aborts_mes_loop_on_error:
             walk.culprit = mes
+        return False
+    if not dest.endpoints and version.egress_skips_mes_without_endpoints:
+        result.excluded[key] = Exclusion(ref, NO_ENDPOINTS, "MES518", destination=dest)
         return False
     result.included[key] = dest
     return bool(dest.endpoints)

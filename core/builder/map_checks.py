@@ -1,12 +1,12 @@
-"""Endpoint-map consequences for the TARGET version (MES501-MES504), read from `ctx.target_map`."""
+"""Endpoint-map consequences for the TARGET version (MES501-MES504, MES518), read from `ctx.target_map`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.builder.build import CASCADE, TLS_LOAD_FAILED, UNREACHABLE_ZONE
+from core.builder.build import CASCADE, NO_ENDPOINTS, TLS_LOAD_FAILED, UNREACHABLE_ZONE
 from core.builder.labels import ZONE, labels_of
-from core.builder.paths import label_path, origin_at
+from core.builder.paths import ENDPOINTS, label_path, origin_at
 from core.builder.spec import view_of
 from core.builder.tls import first_failure, materials
 from core.catalogue import finding
@@ -18,6 +18,7 @@ _WHY_NO_ENDPOINTS = {
     TLS_LOAD_FAILED: "its TLS material fails to load",
     CASCADE: "it was dropped by the 2.9 cascade",
     UNREACHABLE_ZONE: "its `kuma.io/zone` names another zone",
+    NO_ENDPOINTS: "it has no endpoints",
 }
 
 
@@ -129,4 +130,24 @@ def check_unreachable_zone(ctx: Context, mes: Resource) -> Iterator[Finding]:
         mes.ref, path=path, origin=origin_at(mes, path),
         hint=f"Select zone {zone} to analyse it as its own egress sees it. A Global-created MES without the "
              "label is reachable from every zone.",
+    )
+
+
+def check_no_endpoints_on_egress(ctx: Context, mes: Resource) -> Iterator[Finding]:
+    """MES518 Kuma 3.0 skips an MES with zero endpoints while building the egress endpoint map."""
+    excl = _exclusion(ctx, mes, NO_ENDPOINTS)
+    if excl is None:
+        return
+    extension = (" Its `extension` adds no endpoints: Kuma has no handler for it."
+                 if view_of(ctx, mes).has_extension else "")
+    sni = excl.destination.egress_sni if excl.destination else ""
+    chain = f" for SNI {sni}" if sni else ""
+    yield finding(
+        "MES518",
+        f"{mes.core_name} has no endpoints, so kuma-cp {ctx.version} skips it while building the zone egress "
+        f"endpoint map: the egress gets no cluster and no filter chain{chain}, and connections to it fail at the "
+        f"egress.{extension}",
+        mes.ref, path=ENDPOINTS, origin=origin_at(mes, ENDPOINTS),
+        hint="List the external endpoints in `spec.endpoints` (or delete the MES if it is unused).",
+        fix="spec:\n  endpoints:\n    - address: api.example.com\n      port: 443\n",
     )

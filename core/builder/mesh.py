@@ -1,4 +1,4 @@
-"""Reading Mesh and ZoneEgress resources for the prerequisites the egress needs (section 4).
+"""Reading Mesh, ZoneEgress and zone-egress Dataplanes for the prerequisites the egress needs (section 4).
 
 Kubernetes keeps a Mesh's fields under `spec`; a Universal Mesh has them at the top level. The
 loader normalises them into `Resource.spec`; `raw` is consulted as a fallback for Universal.
@@ -56,6 +56,29 @@ def zone_egress_zone(egress: Resource) -> str:
     if isinstance(zone, str) and zone:
         return zone
     label = egress.labels.get(ZONE) if isinstance(egress.labels, Mapping) else None
+    return label if isinstance(label, str) else ""
+
+
+def zone_egress_listeners(dataplane: Resource) -> list[Mapping[str, Any]]:
+    """The `networking.listeners[]` entries of type `ZoneEgress`: on Kuma 3.0 the zone egress is a
+    (mesh-scoped) Dataplane with such a listener. Anything malformed is skipped."""
+    networking = mesh_field(dataplane, "networking")
+    listeners = networking.get("listeners") if isinstance(networking, Mapping) else None
+    if not isinstance(listeners, list):
+        return []
+    return [item for item in listeners if isinstance(item, Mapping) and item.get("type") == "ZoneEgress"]
+
+
+def listener_ready(listener: Mapping[str, Any]) -> bool:
+    """A listener's `state` is Ready: `Ready` is the enum's zero value, so an omitted state is Ready too.
+    Only Ready listeners become zone-egress instances for the sidecars (`GetReadyZoneEgressListeners`)."""
+    state = listener.get("state")
+    return state is None or state == "Ready" or (type(state) is int and state == 0)
+
+
+def dataplane_zone(dataplane: Resource) -> str:
+    """The zone of a Dataplane: its `kuma.io/zone` label ("" = the zone the input was listed on)."""
+    label = dataplane.labels.get(ZONE) if isinstance(dataplane.labels, Mapping) else None
     return label if isinstance(label, str) else ""
 
 

@@ -11,7 +11,17 @@ from collections.abc import Iterator
 from core.builder import fixes
 from core.builder.build import reachable
 from core.builder.labels import labels_of
-from core.builder.mesh import backend_names, enabled_backend, flag, mesh_field, mesh_path, zone_egress_zone
+from core.builder.mesh import (
+    backend_names,
+    dataplane_zone,
+    enabled_backend,
+    flag,
+    listener_ready,
+    mesh_field,
+    mesh_path,
+    zone_egress_listeners,
+    zone_egress_zone,
+)
 from core.builder.paths import mesh_of_path, origin_at
 from core.catalogue import finding
 from core.context import Context
@@ -80,9 +90,17 @@ def check_forbid_access(ctx: Context) -> Iterator[Finding]:
 
 
 def check_zone_egress(ctx: Context) -> Iterator[Finding]:
-    """MES404 ZoneEgress resources listed, but none in the selected zone (2.9-2.14)."""
+    """MES404 zone egresses listed, but none serves the selected zone.
+
+    2.9-2.14: ZoneEgress resources (global-scoped, one egress serves every mesh). 3.0: Dataplanes
+    with a `ZoneEgress` listener, per mesh (zone proxies are mesh-scoped); a mesh without any in
+    the input is a coverage note (MES903), not a finding here.
+    """
+    if ctx.version.zone_egress_is_dataplane_listener:
+        yield from _check_egress_listeners(ctx)
+        return
     egresses = ctx.index.zone_egresses
-    if not ctx.version.has_mesh_mtls or not egresses:
+    if not egresses:
         return
     zone = ctx.options.zone
     zones = sorted({zone_egress_zone(e) for e in egresses})
@@ -100,6 +118,41 @@ def check_zone_egress(ctx: Context) -> Iterator[Finding]:
             hint=f"Deploy a zone egress in zone {zone} (or select the zone the input was exported from).",
             fix=_egress_fix(mes.flavour),
         )
+
+
+def _check_egress_listeners(ctx: Context) -> Iterator[Finding]:
+    """3.0: every mesh with MES needs a Ready `ZoneEgress` listener on a Dataplane of that mesh in the zone."""
+    zone = ctx.options.zone
+    egresses: dict[str, list[Resource]] = {}
+    for dataplane in ctx.index.dataplanes:
+        if zone_egress_listeners(dataplane):
+            egresses.setdefault(dataplane.mesh, []).append(dataplane)
+    for mesh_name in sorted(ctx.index.services_by_mesh):
+        listed = egresses.get(mesh_name)
+        if not listed:
+            continue
+        in_zone = [d for d in listed if dataplane_zone(d) in ("", zone)]
+        if any(listener_ready(item) for d in in_zone for item in zone_egress_listeners(d)):
+            continue
+        if in_zone:
+            names = ", ".join(d.core_name for d in in_zone[:5])
+            why = (f"the zone-egress listener(s) of {names} in zone {zone} are not Ready (`state: NotReady`) and "
+                   "kuma-cp only hands Ready listeners to the sidecars")
+            hint = (f"Make the zone egress of mesh {mesh_name} in zone {zone} Ready (on Kubernetes its pod and "
+                    "kuma-sidecar container must be ready), then re-export the Dataplanes.")
+        else:
+            zones = ", ".join(sorted({dataplane_zone(d) for d in listed}))
+            why = f"the zone-egress Dataplanes listed for it serve zone(s) {zones}, none serves zone {zone}"
+            hint = (f"Deploy a zone egress for mesh {mesh_name} in zone {zone} (a Dataplane with a `ZoneEgress` "
+                    "listener), or select the zone the input was exported from.")
+        related = tuple(d.ref for d in (in_zone or listed)[:5])
+        for mes in ctx.index.services_by_mesh[mesh_name]:
+            yield finding(
+                "MES404",
+                f"Kuma {ctx.version} sends MES traffic through a zone egress of the MES's own mesh, but for mesh "
+                f"{mesh_name} {why}: sidecars in {zone} have no egress to send {mes.core_name} traffic to.",
+                mes.ref, related=related, hint=hint,
+            )
 
 
 def _egress_fix(flavour: Flavour) -> str:

@@ -65,13 +65,35 @@ def check_no_sni(ctx: Context, mes: Resource) -> Iterator[Finding]:
     yield _finding(
         "MES508",
         f"No SNI for {mes.core_name}: the first endpoint {first.address} is an IP address and no `serverName` "
-        f"applies{why}. The handshake carries no server name (SNI-routed servers and CDNs fail it) and the "
-        f"certificate is checked against {first.address}.",
+        f"applies{why}. The handshake carries no server name (SNI-routed servers and CDNs fail it); "
+        f"{_what_is_verified(ctx, t, first.address)}.",
         mes, path,
         hint="Set `tls.verification.serverName` to the name in the server certificate (mode Secured or SkipCA), "
              "or list a hostname as the first endpoint.",
         fix=_yaml("verification:", "  serverName: <name in the server certificate>"),
     )
+
+
+def _what_is_verified(ctx: Context, t: _Tls, address: str) -> str:
+    """What the egress checks of the server certificate, from the effective UpstreamTls (section 5.4)."""
+    tls = t.tls
+    if not tls.validation_context:
+        if tls.mode in ("SkipCA", "SkipAll"):
+            cause = f"mode {tls.mode} drops the validation context"
+        else:
+            cause = f"Kuma {ctx.version} sends no validation context without CA bytes"
+        return f"the server certificate is not verified at all ({cause}: no CA, name or SAN check)"
+    if not tls.hostname_verification:
+        return (f"the certificate chain is verified against the {_ca_text(tls)}, but not its name "
+                f"(mode {tls.mode} turns hostname verification off)")
+    sans = len(tls.san_matchers) - 1  # the first matcher is the verification name itself
+    widened = f" or match one of the {sans} configured `subjectAltNames`" if sans > 0 else ""
+    return (f"the certificate is verified against the {_ca_text(tls)} and must carry {address} in its SANs"
+            f"{widened}")
+
+
+def _ca_text(tls: UpstreamTls) -> str:
+    return "configured `caCert`" if tls.ca == "inline" else "egress's system CA bundle"
 
 
 def check_mixed_hostnames(ctx: Context, mes: Resource) -> Iterator[Finding]:
