@@ -147,6 +147,7 @@ def destination_pairs(d: Destination) -> list[tuple[str, str]]:
         ("SNI sidecar → egress", d.egress_sni),
         ("legacy SNI", d.legacy_sni),
         ("KRI SNI", d.kri_sni),
+        ("tags", ", ".join(f"{k}={v}" for k, v in sorted(d.tags.items())) or "—"),
     ]
 
 

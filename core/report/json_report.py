@@ -119,6 +119,7 @@ def service_dict(s: ServiceOutcome) -> dict[str, Any]:
         "protocol": d.protocol if d else None,
         "clusterType": d.cluster_type if d else None,
         "endpoints": _endpoints(d) if d else [],
+        "tags": dict(d.tags) if d else None,
         "tlsMode": s.tls_mode,
         "tls": tls_dict(d.tls) if d and d.tls else None,
         "earliestExpiry": _time(s.earliest_expiry),
@@ -233,6 +234,7 @@ def destination_dict(d: Destination) -> dict[str, Any]:
         "sni": d.egress_sni,
         "hostname": d.hostname,
         "endpoints": _endpoints(d),
+        "tags": dict(d.tags),
     }
 
 
