@@ -20,6 +20,12 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _SEVERITY_ICON = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
 
 
+class Painted(str):
+    """Text already made printable and coloured: `_grid` must not mask its escape sequences."""
+
+    __slots__ = ()
+
+
 class Painter:
     def __init__(self, colour: bool) -> None:
         self.colour = colour
@@ -27,7 +33,7 @@ class Painter:
     def __call__(self, text: str, colour: str) -> str:
         if not self.colour or colour not in _COLOURS:
             return text
-        return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m"
+        return Painted(f"\x1b[{_COLOURS[colour]}m{printable(text)}\x1b[0m")
 
     def status(self, text: str) -> str:
         return self(text, _STATUS_COLOUR.get(text, "red" if text not in ("ok",) else "green"))
@@ -122,7 +128,7 @@ def _date(value: Any) -> str:
 
 def _grid(headers: Sequence[str], rows: list[list[str]], width: int) -> list[str]:
     """Left-aligned columns; the last column takes what is left of `width` and is truncated."""
-    cells = [[printable(c) for c in row] for row in rows]
+    cells = [[c if type(c) is Painted else printable(c) for c in row] for row in rows]
     widths = [max(len(_strip(h)), *(len(_strip(r[i])) for r in cells)) for i, h in enumerate(headers)]
     fixed = sum(min(w, 48) + 2 for w in widths[:-1])
     widths = [min(w, 48) for w in widths[:-1]] + [max(20, width - fixed)]

@@ -21,10 +21,6 @@ BOLD_TITLE = "\x1b[1mMES Doctor\x1b[0m"  # the first line: painted outside the g
 RED_BROKEN = "\x1b[31mbroken\x1b[0m"  # a STATUS cell of the services grid
 MASKED_ESCAPE = "\\x1b["  # what printable() turns a real ESC into: the text backslash, x, 1, b, [
 ROOT = Path(__file__).resolve().parents[2]
-GRID_BUG = ("core/report/table.py _grid() runs printable() over cells that to_table() already painted "
-            "(p.status(...)), so with colour on every STATUS cell of the services, Secret-reference and "
-            "certificate grids shows the literal text `\\x1b[31mbroken\\x1b[0m` instead of red `broken`, and "
-            "the column is widened by the masked escape (_strip() no longer recognises it)")
 
 
 def coloured(text: str) -> bool:
@@ -90,7 +86,6 @@ def test_auto_does_not_colour_an_output_file(incident: Path, tmp_path: Path) -> 
     assert "billing" in text and "\x1b" not in text
 
 
-@pytest.mark.xfail(strict=True, reason=GRID_BUG)
 @pytest.mark.parametrize("how", ["always", "terminal"])
 def test_status_cells_are_coloured_not_masked(incident: Path, how: str) -> None:
     out = (run(str(incident), "--color", "always") if how == "always"
@@ -99,7 +94,6 @@ def test_status_cells_are_coloured_not_masked(incident: Path, how: str) -> None:
     assert RED_BROKEN in out and "\x1b[32mhealthy\x1b[0m" in out
 
 
-@pytest.mark.xfail(strict=True, reason=GRID_BUG)
 def test_colour_only_decorates(incident: Path) -> None:
     """Stripping the colour codes from the coloured table gives exactly the plain table."""
     coloured = run(str(incident), "--color", "always")
