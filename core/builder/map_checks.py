@@ -76,7 +76,7 @@ def check_cascade(ctx: Context, mes: Resource) -> Iterator[Finding]:
     culprit_hint, culprit_fix = _remedy(ctx, culprit, ref)
     yield finding(
         "MES502",
-        f"{mes.core_name} is healthy, but Kuma 2.9 drops it: {excl.culprit.core_name} sorts before it in mesh "
+        f"Kuma 2.9 drops {mes.core_name} for another MES's failure: {excl.culprit.core_name} sorts before it in mesh "
         f"{mes.mesh} and its TLS material fails to load, which aborts the mesh's MES loop (kumahq/kuma#12821). "
         f"kuma-cp logs nothing for {mes.core_name}.",
         mes.ref, related=(excl.culprit,),
