@@ -7,12 +7,16 @@ hostnames / TLS behaviour, MES9xx coverage notes (what the input did not let us 
 
 Severity and stage belong to the code: the same code always means the same thing. Where Kuma
 behaves differently per version (e.g. `Secured` without a CA), there are two codes.
+
+Every code's example (the smallest input that triggers it) is written in `core.catalogue_examples`
+and read into `Code.example` here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from core.catalogue_examples import EXAMPLES, PLACEHOLDER
 from core.model import Finding, Origin, ResourceRef, Severity, Stage
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
@@ -28,6 +32,9 @@ class Code:
     example: str = ""
     versions: str = "all"
     retired: bool = False
+    # True when analysing `example` as written triggers the code; False when it stands in for what
+    # cannot be shown literally (certificate or key contents, binary bytes, an archive, a live source)
+    example_complete: bool = True
 
     @property
     def category(self) -> str:
@@ -56,18 +63,16 @@ _CODES: list[Code] = [
     # --- MES0xx: input -----------------------------------------------------------------------
     Code("MES001", "Document could not be parsed", E, _INPUT,
          "A YAML or JSON document has a syntax error. It is skipped; every other document of the "
-         "file is still loaded.", "spec:\n  match: {port: 80\n"),
+         "file is still loaded."),
     Code("MES002", "Object has the wrong shape", E, _INPUT,
          "A recognised Kuma object cannot be read as that kind: a section has the wrong type "
-         "(e.g. `spec` is a string) or a required identity field is missing. The object is skipped.",
-         "kind: MeshExternalService\nspec: \"port 80\"\n"),
+         "(e.g. `spec` is a string) or a required identity field is missing. The object is skipped."),
     Code("MES003", "Input limit reached", E, _INPUT,
          "A protective limit was hit (file size, document count, nesting depth, alias expansion, "
          "archive expansion or parse time). What exceeded it is skipped; the rest is analysed."),
     Code("MES004", "Unsupported YAML tag", E, _INPUT,
          "The document uses a YAML tag that a safe loader does not construct (e.g. `!!python/object`). "
-         "Kubernetes and Kuma would reject it too. The document is skipped.",
-         "spec: !!python/object:os.system {}\n"),
+         "Kubernetes and Kuma would reject it too. The document is skipped."),
     Code("MES005", "File could not be read", E, _INPUT,
          "The file (or one document of it) is binary, not valid UTF-8/UTF-16 text, holds NUL or control "
          "characters, or is a broken archive. What can be read of the rest of the file is still loaded."),
@@ -76,37 +81,35 @@ _CODES: list[Code] = [
          "would with `kubectl apply` in order."),
     Code("MES007", "Duplicate mapping key", W, _INPUT,
          "A mapping repeats a key. YAML parsers keep the last value; kubectl and the Kubernetes API "
-         "server reject or warn about duplicate fields.", "spec:\n  match: {port: 80}\n  match: {port: 443}\n"),
+         "server reject or warn about duplicate fields."),
     Code("MES008", "Unsafe archive entry", E, _INPUT,
          "An archive member was not extracted: absolute path or `..` traversal, symbolic or hard link, "
          "device or other special file, or an encrypted member. (Archive expansion limits are MES003.)"),
     Code("MES009", "Unknown API version for a Kuma kind", W, _INPUT,
          "The object names a Kuma kind with an API version MES Doctor does not know. It is read as "
-         "`kuma.io/v1alpha1`; check the manifest.", "apiVersion: kuma.io/v1beta9\nkind: MeshExternalService\n"),
+         "`kuma.io/v1alpha1`; check the manifest."),
     # --- MES1xx: MES schema (CRD / Universal OpenAPI) ----------------------------------------------
     Code("MES101", "Required field missing", E, _WRITE,
          "The CRD / Universal schema requires this field (`spec.match`, SAN `value`, on 2.9 "
          "`extension.config`, on 3.0 `secretRef.kind`/`name` and the members of the chosen data source). "
          "The write is rejected. Where Kuma's validator reports the same missing field (`match.port`, "
-         "endpoint `address`/`port`, `extension.type`, 3.0 data-source `type`), its message is shown instead.",
-         "subjectAltNames: [{type: Exact}]   # no value\n"),
+         "endpoint `address`/`port`, `extension.type`, 3.0 data-source `type`), its message is shown instead."),
     Code("MES102", "Field has the wrong type", E, _WRITE,
          "The schema declares another JSON type for this field (e.g. a port given as a string). "
-         "The write is rejected.", "spec:\n  match: {port: \"80\"}\n"),
+         "The write is rejected."),
     Code("MES103", "Value out of range", E, _WRITE,
          "A number is outside the schema's bounds: ports 1-65535 (negative ports pass Kuma's validator "
-         "but not the schema), `priority` 0-128; `address` must not be empty.",
-         "spec:\n  endpoints: [{address: 1.1.1.1, port: -1}]\n"),
+         "but not the schema), `priority` 0-128; `address` must not be empty."),
     Code("MES104", "Value not allowed by the schema enum", E, _WRITE,
          "The schema restricts this field to a fixed list and Kuma's validator does not check it here "
          "(e.g. an empty `match.type` on 2.10+, which the validator accepts and the CRD does not, or a "
-         "`secretRef.kind` under `type: InsecureInline`).", "match: {type: \"\", port: 80}\n"),
+         "`secretRef.kind` under `type: InsecureInline`)."),
     Code("MES105", "`inline` is not valid base64", E, _WRITE,
          "Legacy `inline` has `format: byte`: its value must be base64. Plain PEM text belongs in "
-         "`inlineString`.", "caCert: {inline: \"-----BEGIN CERTIFICATE-----...\"}\n", "2.9-2.14"),
+         "`inlineString`.", versions="2.9-2.14"),
     Code("MES106", "Unknown field", W, _WRITE,
          "The field is not part of the MeshExternalService schema for the target version. Kubernetes "
-         "prunes it and Universal ignores it, so it has no effect.", "spec:\n  match: {port: 80, hostname: x}\n"),
+         "prunes it and Universal ignores it, so it has no effect."),
     # --- MES11x-13x: Kuma validator rules (section 2.3 of the reference) ------------------------
     Code("MES110", "Name too long (N1)", E, _WRITE,
          "`must not be longer than 63 characters`. On 2.9/2.10 the core name is checked (on Kubernetes "
@@ -114,72 +117,66 @@ _CODES: list[Code] = [
          "display name.", versions="2.9-2.14"),
     Code("MES111", "Name is not an RFC 1035 label (N2)", E, _WRITE,
          "3.0 requires the display name to be an RFC 1035 label: lower-case letters, digits and `-`, "
-         "starting with a letter, at most 63 characters.", "name: 1external.service\n", "3.0"),
+         "starting with a letter, at most 63 characters.", versions="3.0"),
     Code("MES112", "Unknown match type (M1)", E, _WRITE,
-         "`spec.match.type` only supports `HostnameGenerator`.", "match: {type: Hostname, port: 80}\n"),
+         "`spec.match.type` only supports `HostnameGenerator`."),
     Code("MES113", "Invalid match port (M2)", E, _WRITE,
-         "`port must be a valid (1-65535)`: `spec.match.port` is 0 or above 65535.", "match: {port: 0}\n"),
+         "`port must be a valid (1-65535)`: `spec.match.port` is 0 or above 65535."),
     Code("MES114", "Invalid match protocol (M3)", E, _WRITE,
          "`\"protocol\" must be one of [\"tcp\", \"grpc\", \"http\", \"http2\"]`. On Universal 2.9 an omitted "
-         "protocol also fails, because 2.9 does not apply schema defaults there.", "match: {port: 80, protocol: https}\n"),
+         "protocol also fails, because 2.9 does not apply schema defaults there."),
     Code("MES115", "Invalid endpoint port (E1)", E, _WRITE,
-         "`port must be a valid (1-65535)` for an endpoint whose address is valid.",
-         "endpoints: [{address: 1.1.1.1, port: 0}]\n"),
+         "`port must be a valid (1-65535)` for an endpoint whose address is valid."),
     Code("MES116", "Invalid endpoint address (E2)", E, _WRITE,
          "`address has to be a valid IP or hostname`: not an IP and not a DNS name (no scheme, port, "
-         "brackets or wildcard).", "endpoints: [{address: \"https://api.example.com\", port: 443}]\n"),
+         "brackets or wildcard)."),
     Code("MES117", "Invalid TLS version (V1)", E, _WRITE,
-         "`tls.version.min`/`max` must be one of TLSAuto, TLS10, TLS11, TLS12, TLS13.", "version: {min: TLS15}\n"),
+         "`tls.version.min`/`max` must be one of TLSAuto, TLS10, TLS11, TLS12, TLS13."),
     Code("MES118", "TLS min version above max (V2)", E, _WRITE,
-         "`min version must be lower than max` when both are explicit.", "version: {min: TLS13, max: TLS12}\n"),
+         "`min version must be lower than max` when both are explicit."),
     Code("MES119", "serverName is not a DNS name (T1)", E, _WRITE,
-         "`verification.serverName` must be a DNS name; an IP literal is rejected.", "serverName: 10.0.0.1\n"),
+         "`verification.serverName` must be a DNS name; an IP literal is rejected."),
     Code("MES120", "Unknown verification mode (T2)", E, _WRITE,
-         "`mode` must be one of SkipSAN, SkipCA, SkipAll, Secured.", "verification: {mode: Skip}\n"),
+         "`mode` must be one of SkipSAN, SkipCA, SkipAll, Secured."),
     Code("MES121", "Unknown SAN match type (T3)", E, _WRITE,
-         "`subjectAltNames[].type` must be Prefix or Exact (omitted fails on Universal 2.9).",
-         "subjectAltNames: [{type: Regex, value: x}]\n"),
+         "`subjectAltNames[].type` must be Prefix or Exact (omitted fails on Universal 2.9)."),
     Code("MES122", "clientKey missing (T4)", E, _WRITE,
-         "`must be defined when clientCert is defined`.", "verification: {clientCert: {secret: c}}\n"),
+         "`must be defined when clientCert is defined`."),
     Code("MES123", "clientCert missing (T5)", E, _WRITE,
-         "`must be defined when clientKey is defined`.", "verification: {clientKey: {secret: k}}\n"),
+         "`must be defined when clientKey is defined`."),
     Code("MES124", "Data source type not allowed on MES (D1)", E, _WRITE,
-         "3.0: only `Secret` and `InsecureInline` data sources are accepted; `File` and `EnvVar` are not.",
-         "caCert: {type: File, file: {path: /ca.pem}}\n", "3.0"),
+         "3.0: only `Secret` and `InsecureInline` data sources are accepted; `File` and `EnvVar` are not.", versions="3.0"),
     Code("MES125", "secretRef missing (D2)", E, _WRITE,
-         "3.0: a `type: Secret` data source needs `secretRef`.", "caCert: {type: Secret}\n", "3.0"),
+         "3.0: a `type: Secret` data source needs `secretRef`.", versions="3.0"),
     Code("MES126", "secretRef kind not Secret (D3)", E, _WRITE,
-         "3.0: `secretRef.kind` must be `Secret`.", "secretRef: {kind: GlobalSecret, name: ca}\n", "3.0"),
+         "3.0: `secretRef.kind` must be `Secret`.", versions="3.0"),
     Code("MES127", "secretRef name missing (D4)", E, _WRITE,
-         "3.0: `secretRef.name` must be set.", "secretRef: {kind: Secret}\n", "3.0"),
+         "3.0: `secretRef.name` must be set.", versions="3.0"),
     Code("MES128", "insecureInline missing (D5)", E, _WRITE,
-         "3.0: a `type: InsecureInline` data source needs `insecureInline.value`.",
-         "caCert: {type: InsecureInline}\n", "3.0"),
+         "3.0: a `type: InsecureInline` data source needs `insecureInline.value`.", versions="3.0"),
     Code("MES129", "Data source type unknown or legacy shape (D6)", E, _WRITE,
          "3.0: the data source needs `type` (EnvVar, InsecureInline, File, Secret). The legacy shape "
-         "(`secret`/`inline`/`inlineString`) has no type and is rejected on write.",
-         "caCert: {secret: ca}   # on 3.0\n", "3.0"),
+         "(`secret`/`inline`/`inlineString`) has no type and is rejected on write.", versions="3.0"),
     Code("MES130", "Extension type empty (X1)", E, _WRITE,
-         "`spec.extension.type` `must not be empty`.", "extension: {config: {}}\n"),
+         "`spec.extension.type` `must not be empty`."),
     Code("MES131", "Name not RFC 1035 (deprecated)", W, _WRITE,
-         "2.10-2.14 accept the name with a deprecation warning; 3.0 rejects it. Rename before upgrading.",
-         "name: mes.http\n", "2.10-2.14"),
+         "2.10-2.14 accept the name with a deprecation warning; 3.0 rejects it. Rename before upgrading.", versions="2.10-2.14"),
     Code("MES132", "SNI format deprecated", W, _WRITE,
          "2.14+: the SNI computed for a port does not conform (mesh/name/zone/namespace must be RFC 1123 "
          "labels and the SNI at most 253 characters). Accepted with a deprecation warning.", versions="2.14-3.0"),
     # --- MES14x: admission -----------------------------------------------------------------------
     Code("MES140", "MES outside the system namespace", E, _WRITE,
          "On Kubernetes a MeshExternalService can be created only in the control plane's system "
-         "namespace (default `kuma-system`). The webhook denies it.", "metadata: {namespace: default}\n"),
+         "namespace (default `kuma-system`). The webhook denies it."),
     Code("MES141", "Origin label missing on a federated zone", E, _WRITE,
          "On a zone connected to Global, resources need `kuma.io/origin: zone`."),
     Code("MES142", "Zone label names another zone", E, _WRITE,
-         "`kuma.io/zone` must name the zone the resource is applied to.", "labels: {kuma.io/zone: other}\n"),
+         "`kuma.io/zone` must name the zone the resource is applied to."),
     Code("MES143", "Name is not an RFC 1123 subdomain", E, _WRITE,
          "The Kuma API (Universal) and kube-apiserver (Kubernetes, for every object) require lower-case "
-         "alphanumerics, `-` or `.`, starting and ending alphanumeric, at most 253 characters.", "name: My_Service\n"),
+         "alphanumerics, `-` or `.`, starting and ending alphanumeric, at most 253 characters."),
     Code("MES144", "Mesh label differs from the resource's mesh", E, _WRITE,
-         "Universal: `kuma.io/mesh` must not differ from `mesh`.", "mesh: a\nlabels: {kuma.io/mesh: b}\n"),
+         "Universal: `kuma.io/mesh` must not differ from `mesh`."),
     # --- MES15x: semantic warnings on the MES -----------------------------------------------------
     Code("MES150", "No endpoints and no extension", W, _RISK,
          "Accepted, but the MES routes nowhere. On 2.9-2.11 it also cuts the egress filter chains of "
@@ -188,13 +185,13 @@ _CODES: list[Code] = [
          "Kuma OSS has no code consuming `spec.extension`; only downstream distributions do."),
     Code("MES152", "Verification configured but TLS disabled", W, _RISK,
          "`tls.verification` is set but `tls.enabled` is not true: no TLS is originated and nothing is "
-         "loaded or verified.", "tls: {verification: {caCert: {secret: ca}}}\n"),
+         "loaded or verified."),
     Code("MES153", "Plaintext to a TLS port", W, _RISK,
          "An endpoint on port 443 with an HTTP-family protocol and TLS disabled: the egress sends "
          "plaintext HTTP to a port that almost certainly expects TLS."),
     Code("MES154", "Endpoint priorities have gaps", W, _RISK,
-         "Envoy expects locality priorities from 0 to N without gaps.", "endpoints: [{priority: 0}, {priority: 2}]\n",
-         "2.14-3.0"),
+         "Envoy expects locality priorities from 0 to N without gaps.",
+         versions="2.14-3.0"),
     Code("MES155", "Endpoint priority unsupported", W, _WRITE,
          "`endpoints[].priority` exists from 2.14; older versions prune or ignore it.", versions="2.9-2.13"),
     Code("MES156", "Several data-source members set", W, _RISK,
@@ -202,7 +199,7 @@ _CODES: list[Code] = [
          "(precedence secret > inline > inlineString).", versions="2.9-2.14"),
     Code("MES157", "Empty data-source object", W, _RISK,
          "Legacy `{}` loads nothing without error: an empty `caCert` means system CA, an empty client "
-         "certificate means no client authentication.", "clientCert: {}\n", "2.9-2.14"),
+         "certificate means no client authentication.", versions="2.9-2.14"),
     Code("MES158", "Empty inline value", W, _RISK,
          "An empty `inline`/`inlineString`/`insecureInline.value` hands empty bytes to Envoy."),
     Code("MES159", "Double TLS likely", W, _RISK,
@@ -234,8 +231,7 @@ _CODES: list[Code] = [
     Code("MES209", "Secret value is not valid base64", E, _WRITE,
          "Secret `data` must be base64. The API server (Universal: the Kuma API) rejects the write."),
     Code("MES210", "Empty secret name", E, _CP,
-         "`secret: \"\"` is not \"not configured\": Kuma looks up a Secret named \"\" and fails.",
-         "caCert: {secret: \"\"}\n", "2.9-2.14"),
+         "`secret: \"\"` is not \"not configured\": Kuma looks up a Secret named \"\" and fails.", versions="2.9-2.14"),
     Code("MES211", "Legacy data-source shape on 3.0", E, _CP,
          "3.0 cannot read the legacy shape: new writes are rejected, stored MES are dropped with "
          "`datasource type:  is not supported on MeshExternalService`.", versions="3.0"),
@@ -381,6 +377,9 @@ _CODES: list[Code] = [
     Code("MES905", "Secrets could not be read", I, _NOTE,
          "A live source refused to list Secrets (e.g. RBAC 403); secret references show `not-checked`."),
 ]
+
+_CODES = [replace(c, example=EXAMPLES.get(c.code, c.example), example_complete=c.code not in PLACEHOLDER)
+          for c in _CODES]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
 assert len(CATALOGUE) == len(_CODES), "duplicate code in catalogue"

@@ -39,3 +39,8 @@ def test_every_code_appears_in_a_test():
     text = text.replace(Path(__file__).read_text(), "")
     untested = [code for code in CATALOGUE if code not in text]
     assert untested == []
+
+
+def test_every_active_code_has_an_example():
+    missing = [code for code, entry in CATALOGUE.items() if not entry.retired and not entry.example.strip()]
+    assert missing == []
