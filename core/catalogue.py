@@ -201,7 +201,8 @@ _CODES: list[Code] = [
          "Legacy `{}` loads nothing without error: an empty `caCert` means system CA, an empty client "
          "certificate means no client authentication.", versions="2.9-2.14"),
     Code("MES158", "Empty inline value", W, _RISK,
-         "An empty `inline`/`inlineString`/`insecureInline.value` hands empty bytes to Envoy."),
+         "An empty legacy `inline`/`inlineString` hands empty bytes to Envoy (on 3.0 an empty "
+         "`insecureInline.value` is rejected on write instead: MES128).", versions="2.9-2.14"),
     Code("MES159", "Double TLS likely", W, _RISK,
          "`match.port` is 443 with TLS origination: clients that already speak HTTPS to the MES hostname "
          "will be wrapped in TLS twice. Use port 80 / plain HTTP on the client side, or no MES TLS."),
@@ -307,7 +308,8 @@ _CODES: list[Code] = [
          versions="3.0"),
     Code("MES407", "routing.zoneEgress is not needed for MES", I, _NOTE,
          "Since 2.9.0 MES traffic always goes through the zone egress; `routing.zoneEgress` only affects "
-         "legacy ExternalService and cross-zone traffic."),
+         "legacy ExternalService and cross-zone traffic (on 3.0 the Mesh has no such routing: MES406).",
+         versions="2.9-2.14"),
     # --- MES5xx: endpoint map, hostnames, TLS behaviour ------------------------------------------
     Code("MES501", "Excluded from the egress endpoint map", E, _CP,
          "kuma-cp could not load this MES's TLS material while building the egress endpoint map; the MES "

@@ -564,6 +564,7 @@ spec:
       clientKey: {}
 """,
     "MES158": """\
+# target: Kuma 2.14
 apiVersion: kuma.io/v1alpha1
 kind: MeshExternalService
 metadata: {name: partner-api, namespace: kuma-system}

@@ -229,7 +229,8 @@ def render_codes(fmt: str) -> str:
 
         return json.dumps([
             {"code": c.code, "title": c.title, "severity": c.severity.value, "stage": c.stage.value,
-             "category": c.category, "versions": c.versions, "explanation": c.explanation, "example": c.example}
+             "category": c.category, "versions": c.versions, "explanation": c.explanation, "example": c.example,
+             "exampleComplete": c.example_complete}
             for c in entries
         ], indent=2) + "\n"
     if fmt == "markdown":
