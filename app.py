@@ -86,7 +86,7 @@ def metrics(report: Report) -> None:
             "Earliest expiry", f"{earliest.not_after:%Y-%m-%d}", border=True,
             delta=f"{days} days left" if days >= 0 else f"expired {-days} days ago",
             delta_color="normal" if days > report.expiry_warning_days else "inverse", delta_arrow="off",
-            help=f"{earliest.service.mesh}/{earliest.service.name} · {earliest.field} · {earliest.subject}",
+            help=safe(f"{earliest.service.mesh}/{earliest.service.name} · {earliest.field} · {earliest.subject}"),
         )
 
 

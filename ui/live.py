@@ -48,7 +48,7 @@ from ui.live_specs import (
     url_spec,
     with_overlay,
 )
-from ui.text import code, safe
+from ui.text import code, prose, safe
 
 ROOT = Path(__file__).resolve().parents[1]
 RBAC_FILE = ROOT / "docs" / "rbac" / "mes-doctor-reader.yaml"
@@ -231,8 +231,8 @@ def live_tab() -> None:
     else:
         _url_form()
     error = st.session_state.get(ERROR)
-    if error:
-        st.error(error, icon="🔌")
+    if error:  # holds the user's URL and the server's words: text, never Markdown or HTML
+        st.error(prose(error), icon="🔌")
     if data.is_live:
         st.divider()
         overlay_section()

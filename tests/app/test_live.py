@@ -468,3 +468,25 @@ def test_an_unreadable_kubeconfig_is_explained_and_fetch_is_disabled(tmp_path: P
     assert_clean(at)
     assert f"cannot read {bad}" in readable(at).replace("\\", "")
     assert at.button(key="w.live.fetch.kube").disabled
+
+
+def test_a_connection_error_with_markup_is_shown_as_text(kuma):
+    """The error names the user's URL and quotes the server: Markdown and HTML in them stay literal."""
+    from tests.app.test_hygiene import LIVE_MARKUP, _markdown_prose
+
+    api, server, _ = kuma
+    path = "/[click](http://evil.example)/**x**.yaml"
+    said = "**bold** [click me](http://evil.example) <img src=x onerror=alert(1)> $x$ :red[red]"
+    api.overrides[path] = Reply(500, said.encode(), {"Content-Type": "text/plain"})
+    at = open_live(new_app(), "url")
+    at.text_input(key="w.live.url.url").input(server.url + path)
+    at.button(key="w.live.fetch.url").click().run()
+    assert_clean(at)
+    (error,) = at.error
+    source = str(error.value)
+    assert "HTTP 500" in source
+    assert not LIVE_MARKUP.findall(_markdown_prose(source)), source  # no link, image or HTML tag
+    shown = texts(at)
+    assert server.url + path in shown and "[click me](http://evil.example) <img src=x onerror=alert(1)>" in shown
+    for live_syntax in ("**bold**", "$x$", ":red["):  # emphasis, LaTeX and colour directives are escaped too
+        assert live_syntax not in source and live_syntax in shown
