@@ -109,7 +109,9 @@ _CODES: list[Code] = [
          "`inlineString`.", versions="2.9-2.14"),
     Code("MES106", "Unknown field", W, _WRITE,
          "The field is not part of the MeshExternalService schema for the target version. Kubernetes "
-         "prunes it and Universal ignores it, so it has no effect."),
+         "prunes it and Universal ignores it, so it has no effect. (`kubectl apply` with strict field "
+         "validation, the default of recent kubectl, refuses the manifest instead with `strict decoding "
+         "error: unknown field`.)"),
     # --- MES11x-13x: Kuma validator rules (section 2.3 of the reference) ------------------------
     Code("MES110", "Name too long (N1)", E, _WRITE,
          "`must not be longer than 63 characters`. On 2.9/2.10 the core name is checked (on Kubernetes "
