@@ -1,5 +1,6 @@
 """Services: every MeshExternalService in one filterable table; select one (or deep-link
-`?service=<mesh>/<name>`) to see why it is in its state and how to fix it."""
+`?service=<mesh>/<core name>`, e.g. `default/api.kuma-system`; `<mesh>/<name>` works when only one MES has
+that name) to see why it is in its state and how to fix it."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from core.model import Report
+from core.model import Report, ServiceOutcome
 from ui import page, state
 from ui.detail import render_service
 from ui.errors import friendly_errors
 from ui.exports import export_bar
-from ui.frames import filter_services, options_of, services_frame
-from ui.style import label, status_column
-from ui.text import code
+from ui.frames import filter_services, find_services, options_of, service_id, services_frame
+from ui.style import label, look, status_column
+from ui.text import code, safe
 
 page.setup(page.SERVICES)
 
@@ -115,13 +116,26 @@ def detail(report: Report, selected: str | None) -> None:
         st.info("Select a service in the All services table to see its findings, TLS settings, secrets, "
                 "certificates, the predicted kuma-cp log and its manifest.", icon="👈")
         return
-    mesh, _, name = selected.partition("/")
-    outcome = report.service(mesh, name)
-    if outcome is None:
-        st.warning(f"No MeshExternalService {code(name)} in mesh {code(mesh)} in this input "
-                   "(the link may come from another input).", icon="🔍")
+    found = find_services(report, selected)
+    if not found:
+        st.warning(f"No MeshExternalService {code(selected)} in this input (the link may come from another "
+                   "input).", icon="🔍")
         return
-    render_service(outcome, report)
+    if len(found) > 1:
+        ambiguous(selected, found)
+        return
+    render_service(found[0], report)
+
+
+def ambiguous(selected: str, found: list[ServiceOutcome]) -> None:
+    """An old-style link `<mesh>/<name>` that names several MES (namespaces, or Kubernetes and Universal)."""
+    st.warning(f"{code(selected)} names {len(found)} MeshExternalServices in this input: choose one.", icon="🔀")
+    for s in found:
+        r = s.resource
+        where = f"namespace {r.namespace}" if r.namespace else "no namespace"
+        st.page_link(page.SERVICES.path, label=safe(f"{r.mesh} / {r.name} · {where} · {r.flavour.value} · "
+                                                   f"{r.origin.location()}"),
+                     icon=look(s.status.value).icon, query_params={QUERY_KEY: service_id(r)})
 
 
 with friendly_errors("the Services page"):
@@ -133,6 +147,10 @@ with friendly_errors("the Services page"):
         st.info("The input has no MeshExternalService. Load manifests on the Sources page.", icon="📭")
     else:
         selected = st.query_params.get(QUERY_KEY)
+        named = find_services(report, selected) if selected else []
+        if len(named) == 1 and selected != service_id(named[0].resource):  # an old `<mesh>/<name>` link
+            selected = service_id(named[0].resource)
+            st.query_params[QUERY_KEY] = selected
         table_tab, detail_tab = st.tabs([TABLE_TAB, DETAIL_TAB], key=VIEW_KEY, on_change="rerun",  # fixed labels
                                         default=DETAIL_TAB if selected else TABLE_TAB)
         with table_tab:  # always rendered, so the filters keep their values while the detail is shown

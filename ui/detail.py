@@ -236,4 +236,4 @@ def manifest_yaml(manifest: Any) -> str:
 
 
 def deep_link(outcome: ServiceOutcome) -> str:
-    return service_id(outcome.resource.mesh, outcome.resource.name)
+    return service_id(outcome.resource)

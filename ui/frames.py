@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from core.catalogue import CATALOGUE
-from core.model import Report
+from core.model import Report, Resource, ResourceRef, ServiceOutcome
 from core.report.rows import (
     certificate_rows,
     document_rows,
@@ -28,9 +28,22 @@ STATUS_ORDER = {"broken": 0, "warning": 1, "healthy": 2}
 _SEARCHED = ("name", "namespace", "mesh", "hostname", "destination", "endpoints", "top_finding", "file")
 
 
-def service_id(mesh: str, name: str) -> str:
-    """The deep-link form `?service=<mesh>/<name>`."""
-    return f"{mesh}/{name}"
+def service_id(resource: Resource | ResourceRef) -> str:
+    """The deep-link form `?service=<mesh>/<core name>`, unique within a report.
+
+    The core name is Kuma's identity (`name.namespace` on Kubernetes, the name on Universal), so two
+    MES called `api` in one mesh (two namespaces, or a Kubernetes and a Universal one) get two ids.
+    """
+    return f"{resource.mesh or ''}/{resource.core_name}"
+
+
+def find_services(report: Report, selected: str) -> list[ServiceOutcome]:
+    """The MES a `?service=` value names: the one with that id, else every MES whose `<mesh>/<name>`
+    (the name as written: older links) it is. More than one means the link is ambiguous."""
+    exact = [s for s in report.services if service_id(s.resource) == selected]
+    if exact:
+        return exact
+    return [s for s in report.services if f"{s.resource.mesh or ''}/{s.resource.name}" == selected]
 
 
 def services_frame(report: Report) -> pd.DataFrame:
@@ -38,7 +51,7 @@ def services_frame(report: Report) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(rows[0]) if rows else _SERVICE_COLUMNS)
     if df.empty:
         return df.assign(service="", status_key="", look="", included_look="", included_on_2_9_look="", search="")
-    df["service"] = [service_id(m, n) for m, n in zip(df["mesh"], df["name"])]
+    df["service"] = [service_id(s.resource) for s in report.services]  # rows are in report order until sorted
     df["status_key"] = df["status"]
     df["look"] = [label(s) for s in df["status"]]
     df["included_look"] = [included_label(bool(v)) for v in df["included"]]
@@ -87,7 +100,6 @@ def filter_services(
 def references_frame(report: Report) -> pd.DataFrame:
     df = pd.DataFrame(reference_rows(report), columns=_REFERENCE_COLUMNS)
     df["look"] = [label(s) for s in df["status"]]
-    df["service_id"] = [service_id(m, n) for m, n in zip(df["mesh"], df["service"])]
     return df
 
 
@@ -99,7 +111,6 @@ def certificates_frame(report: Report) -> pd.DataFrame:
     df["look"] = [label(s) for s in df["status"]]
     df["not_after"] = pd.to_datetime(df["not_after"], utc=True)
     df["not_before"] = pd.to_datetime(df["not_before"], utc=True)
-    df["service_id"] = [service_id(m, n) for m, n in zip(df["mesh"], df["service"])]
     return df
 
 

@@ -1,12 +1,14 @@
-"""The two egress endpoint maps of a report side by side (target version and 2.9.x), as data frames.
+"""The two egress endpoint maps of a report side by side (the isolated builder and 2.9.x), as data frames.
 
-Nothing is recomputed: every state is read from `report.endpoint_map` / `report.legacy_map`
-(included destinations, exclusions with their reason and culprit, lost filter chains).
+The isolated builder's map is the target's, or on a 2.9 target the 2.10 map core built for the comparison
+(`report.isolated_map`). Nothing is recomputed: every state is read from the report's maps (included
+destinations, exclusions with their reason and culprit, lost filter chains).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -59,24 +61,53 @@ def _cluster(m: EndpointMap, key: str) -> str:
     return d.cluster if d else ""
 
 
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One endpoint map shown on the page, with its title."""
+
+    title: str
+    map: EndpointMap
+    short: str  # for chart labels, where space is scarce: `2.14 target`, `2.14 isolated`, `2.9.x`
+
+
+def isolated_side(report: Report) -> Side | None:
+    """The isolated builder's map, shown next to 2.9.x: the target's own, or on a 2.9 target the map of the
+    first control plane that isolates failures (`Report.isolated_map`, 2.10). None when there is none."""
+    if report.kuma_version != "2.9":
+        return Side(f"Kuma {report.kuma_version} (target)", report.endpoint_map, f"{report.kuma_version} target")
+    if report.isolated_map is None:
+        return None
+    version = report.isolated_map.version
+    return Side(f"Kuma {version} (isolated per MES)", report.isolated_map, f"{version} isolated")
+
+
+def legacy_side(report: Report) -> Side:
+    if report.kuma_version == "2.9":
+        return Side("Kuma 2.9.x (target)", report.legacy_map, "2.9.x target")
+    return Side("Kuma 2.9.x", report.legacy_map, "2.9.x")
+
+
 def comparison_frame(report: Report) -> pd.DataFrame:
-    """One row per MES: its state in the target map and in the 2.9 map, and whether they differ."""
+    """One row per MES: its state in the isolated builder's map and in the 2.9 map, and whether they differ
+    (never, when there is no isolated map to compare with)."""
+    isolated = isolated_side(report)
+    left = isolated.map if isolated is not None else report.legacy_map
     rows = []
     for s in report.services:
         key = s.resource.key
-        target, _, _ = state_in(report.endpoint_map, key)
+        state, _, _ = state_in(left, key)
         legacy, _, culprit = state_in(report.legacy_map, key)
         rows.append(
             {
-                "service": service_id(s.resource.mesh, s.resource.name),
+                "service": service_id(s.resource),
                 "mesh": s.resource.mesh,
                 "namespace": s.resource.namespace or "",
                 "name": s.resource.name,
-                "target": target,
+                "isolated": state,
                 "kuma29": legacy,
                 "culprit": culprit,
-                "differs": target != legacy,
-                "cluster": _cluster(report.endpoint_map, key) or _cluster(report.legacy_map, key),
+                "differs": state != legacy,
+                "cluster": _cluster(left, key) or _cluster(report.legacy_map, key),
             }
         )
     df = pd.DataFrame(rows, columns=_COMPARISON_COLUMNS)
@@ -85,7 +116,7 @@ def comparison_frame(report: Report) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-_COMPARISON_COLUMNS = ["service", "mesh", "namespace", "name", "target", "kuma29", "culprit", "differs", "cluster"]
+_COMPARISON_COLUMNS = ["service", "mesh", "namespace", "name", "isolated", "kuma29", "culprit", "differs", "cluster"]
 
 
 def destinations_frame(m: EndpointMap, services: list[ServiceOutcome]) -> pd.DataFrame:
@@ -104,12 +135,13 @@ def destinations_frame(m: EndpointMap, services: list[ServiceOutcome]) -> pd.Dat
             "tls": "",
         }
         row["name"] = e.service.name
+        row["service"] = service_id(e.service)
         rows.append(row)
     return pd.DataFrame(rows, columns=_DESTINATION_COLUMNS)
 
 
 _DESTINATION_COLUMNS = ["mesh", "name", "state", "cluster", "hostname", "port", "protocol", "type", "endpoints",
-                        "sni", "tls"]
+                        "sni", "tls", "service"]
 
 
 def _destination_row(d: Destination | None, state: str) -> dict[str, object]:
@@ -118,6 +150,7 @@ def _destination_row(d: Destination | None, state: str) -> dict[str, object]:
         "state": state,
         "mesh": d.mesh,
         "name": d.service.name,
+        "service": service_id(d.service),
         "cluster": d.cluster,
         "hostname": d.hostname,
         "port": d.port,
@@ -132,18 +165,18 @@ def _destination_row(d: Destination | None, state: str) -> dict[str, object]:
 def outcome_counts(report: Report) -> pd.DataFrame:
     """Per mesh and control plane: how many MES end up in each category (for the blast-radius chart)."""
     rows = []
-    maps = [(f"Kuma {report.kuma_version} (target)", report.endpoint_map)]
-    if report.kuma_version != "2.9":
-        maps.append(("Kuma 2.9.x", report.legacy_map))
-    for title, m in maps:
+    isolated = isolated_side(report)
+    sides = [side for side in (isolated, legacy_side(report)) if side is not None]
+    for order, side in enumerate(sides):
         counts: Counter[tuple[str, str]] = Counter()
         for s in report.services:
-            _, category, _ = state_in(m, s.resource.key)
+            _, category, _ = state_in(side.map, s.resource.key)
             counts[(s.resource.mesh, category)] += 1
         for (mesh, category), n in counts.items():
-            rows.append({"control_plane": title, "mesh": mesh, "category": category, "count": n})
-    df = pd.DataFrame(rows, columns=["control_plane", "mesh", "category", "count"])
-    if not df.empty:
+            rows.append({"control_plane": side.title, "short": side.short, "mesh": mesh, "category": category,
+                         "count": n, "_side": order})
+    df = pd.DataFrame(rows, columns=["control_plane", "short", "mesh", "category", "count", "_side"])
+    if not df.empty:  # per mesh: the isolated builder, then 2.9.x; categories in chart order
         df["_order"] = df["category"].map({c: i for i, c in enumerate(CATEGORY_ORDER)})
-        df = df.sort_values(["mesh", "control_plane", "_order"]).drop(columns="_order")
-    return df.reset_index(drop=True)
+        df = df.sort_values(["mesh", "_side", "_order"], kind="stable").drop(columns="_order")
+    return df.drop(columns="_side").reset_index(drop=True)

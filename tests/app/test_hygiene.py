@@ -19,11 +19,12 @@ import yaml
 from streamlit.runtime.caching import cache_data_api, cache_resource_api
 
 from core import pki
-from tests.app.conftest import PAGES, assert_clean, new_app, report_of, texts
+from tests.app.conftest import PAGES, assert_clean, new_app, report_of, texts, unescape
 from tests.core.hardening.corpus import case_source
 from tests.factories import NOW
 from tests.logcapture import Collect
 from ui import state
+from ui.frames import service_id
 
 UPLOAD_KEY = "w.sources.upload"
 PASTE_KEY = "w.sources.paste"
@@ -123,7 +124,7 @@ def _visit_everything(at: Any) -> list[str]:
         seen.append(texts(at))
         seen += [str(m.value) for m in at.markdown]  # the Markdown source, escapes included
     for service in report_of(at).services:
-        at.query_params["service"] = f"{service.resource.mesh}/{service.resource.name}"
+        at.query_params["service"] = service_id(service.resource)
         at.switch_page("pages/2_Services.py").run()
         assert_clean(at)
         shown = texts(at)
@@ -235,7 +236,7 @@ def test_hostile_names_never_become_markup_on_any_page_or_detail() -> None:
     services = report_of(at).services
     assert any(s.resource.name == "<script>alert(1)</script>" for s in services)
     visits = [("app.py", None), *((p, None) for p in PAGES),
-              *(("pages/2_Services.py", f"{s.resource.mesh}/{s.resource.name}") for s in services)]
+              *(("pages/2_Services.py", service_id(s.resource)) for s in services)]
     for path, service in visits:
         if service:
             at.query_params["service"] = service
@@ -248,6 +249,11 @@ def test_hostile_names_never_become_markup_on_any_page_or_detail() -> None:
                     assert "alert(1)" not in source and "evil.example" not in source, (path, source[:80])
                 live = LIVE_MARKUP.findall(_markdown_prose(source))
                 assert not live, (path, service, kind, source[:160])
+        # labels and tooltips are Markdown too
+        labels = [*(str(m.label) for m in at.metric), *(str(m.proto.help) for m in at.metric),
+                  *(str(e.label) for e in at.expander), *(str(t.label) for t in at.tabs)]
+        for source in labels:
+            assert not LIVE_MARKUP.findall(_markdown_prose(source)), (path, service, source[:160])
         for text in (str(e.value) for e in [*at.text, *at.code]):
             assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), (path, text[:80])
 
@@ -298,3 +304,19 @@ def test_the_sample_keys_never_reach_a_cache() -> None:
     leaks = _leaks(_strings(cache_resource_api._resource_caches), fragments)
     leaks += _leaks(_strings(cache_data_api._data_caches), fragments)
     assert not leaks, leaks[:3]
+
+
+def test_a_hostile_certificate_subject_stays_text_in_the_overview_tooltip() -> None:
+    """The earliest-expiry metric's tooltip (Markdown, like every `help`) quotes the service and the subject."""
+    ca = pki.make_ca("[ca](http://evil.example) **ca**", NOW)
+    mes = _mes("svc", {"caCert": {"inlineString": ca.cert_pem.decode()}})
+    at = new_app()
+    at.run()
+    at.switch_page("pages/1_Sources.py").run()
+    at.file_uploader(key=UPLOAD_KEY).set_value([("ca.yaml", yaml.safe_dump(mes).encode(), "application/x-yaml")]).run()
+    at.switch_page("app.py").run()
+    assert_clean(at)
+    (earliest,) = [m for m in at.metric if "Earliest expiry" in m.label]
+    tooltip = earliest.proto.help
+    assert "CN=[ca](http://evil.example) **ca**" in unescape(tooltip)
+    assert not LIVE_MARKUP.findall(_markdown_prose(tooltip)) and "**ca**" not in tooltip, tooltip
