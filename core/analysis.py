@@ -16,9 +16,14 @@ from core.options import AnalysisOptions
 from core.report.assemble import assemble
 from core.sources import Source, inputs_digest
 from core.version_choice import choose_version
-from core.versions import V2_9
+from core.versions import NEWEST_LEGACY, V2_9, KumaVersion
 
 Progress = Callable[[str, float], None]
+
+# What a 2.9 target is compared with (Report.isolated_map): the newest release of the same data-source
+# generation. Not 2.10, the first that logs and skips a failing MES: 2.10 and 2.11 still lose the egress
+# filter chains of the MES sorted after it (fixed in 2.12), so their map isolates the failure in name only.
+ISOLATING_VERSION = KumaVersion.parse(NEWEST_LEGACY)
 
 
 def analyse(
@@ -77,7 +82,10 @@ def _analyse_loaded(load: LoadResult, options: AnalysisOptions, step: Progress) 
     step("Diagnosing", 0.85)
     findings.extend(_run(ctx, Phase.DIAGNOSE))
     step("Writing the report", 0.95)
-    return assemble(ctx, load, findings, choice)
+    report = assemble(ctx, load, findings, choice)
+    if ctx.version == V2_9:
+        report.isolated_map = builder.build(ctx, ISOLATING_VERSION)
+    return report
 
 
 def _run(ctx: Context, phase: Phase) -> list[Finding]:

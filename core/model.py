@@ -622,6 +622,9 @@ class Report:
     endpoint_map: EndpointMap  # target version
     legacy_map: EndpointMap  # the same input on a 2.9.x control plane
     inputs_digest: str = ""
+    # on a 2.9 target (where endpoint_map is legacy_map): the same input on a control plane that isolates a
+    # failing MES (core.analysis.ISOLATING_VERSION), to show side by side with 2.9.x what isolation keeps
+    isolated_map: EndpointMap | None = None
 
     def service(self, mesh: str, name: str) -> ServiceOutcome | None:
         """Find a service by mesh and name (as written, or core name)."""

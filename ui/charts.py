@@ -98,27 +98,33 @@ def expiry_timeline(certs: pd.DataFrame, now: datetime, window_days: int) -> go.
 
 
 def blast_chart(counts: pd.DataFrame) -> go.Figure:
-    """Per mesh and control plane: included / dropped by cascade / excluded for its own failure."""
+    """Per mesh and control plane: included / dropped by cascade / excluded for its own failure.
+
+    Bars are labelled `<mesh> · <short control plane>` (`demo · 2.9.x`), long mesh names shortened: plotly
+    caps how far `automargin` may push the margin, so long labels on a narrow chart lost their start
+    (`egacy-apps — Kuma 2.9 (target)`). The hover text has the full names.
+    """
     fig = go.Figure()
     if counts.empty:
         return fig
     df = counts.copy()
-    df["bar"] = [chart(f"{m} — {cp}") for m, cp in zip(df["mesh"], df["control_plane"])]
+    df["bar"] = [chart(f"{shorten(m, MAX_LABEL - len(cp) - 3)} · {cp}") for m, cp in zip(df["mesh"], df["short"])]
+    df["full"] = [chart(f"{m} on {cp}") for m, cp in zip(df["mesh"], df["control_plane"])]
     order = list(dict.fromkeys(df["bar"]))
     for category in CATEGORY_ORDER:
         part = df[df["category"] == category]
         if part.empty:
             continue
         fig.add_trace(go.Bar(
-            x=part["count"], y=part["bar"], orientation="h", name=category,
+            x=part["count"], y=part["bar"], orientation="h", name=category, customdata=part[["full"]].to_numpy(),
             marker={"color": CATEGORY_COLOURS[category]}, text=part["count"], textposition="inside",
-            hovertemplate="%{y}<br>" + category + ": %{x}<extra></extra>",
+            hovertemplate="%{customdata[0]}<br>" + category + ": %{x}<extra></extra>",
         ))
     fig.update_layout(
         barmode="stack",
         legend_traceorder="normal",
-        height=min(700, 110 + 46 * len(order)),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=min(700, 110 + 40 * len(order)),
+        margin={"l": _label_margin(order), "r": 10, "t": 30, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         xaxis={"title": "MeshExternalServices"},
         yaxis={"title": None, "categoryorder": "array", "categoryarray": order[::-1], "automargin": True},
@@ -129,17 +135,35 @@ def blast_chart(counts: pd.DataFrame) -> go.Figure:
 def culprit_chart(radius: BlastRadius, limit: int = 25) -> go.Figure:
     """Culprit → how many MES it drops on a 2.9.x control plane (largest first)."""
     items = sorted(radius.culprits.items(), key=lambda kv: len(kv[1]), reverse=True)[:limit]
-    labels = [chart(f"{c.mesh}/{c.name}") for c, _ in items]
+    names = [f"{c.mesh}/{c.name}" for c, _ in items]
+    labels = [chart(shorten(n, MAX_LABEL)) for n in names]
+    labels = [label + "·" * labels[:i].count(label) for i, label in enumerate(labels)]  # shortened alike: unique
     counts = [len(v) for _, v in items]
     fig = go.Figure(go.Bar(
         x=counts, y=labels, orientation="h", marker={"color": look("broken").hex},
-        text=counts, textposition="outside", cliponaxis=False,
-        hovertemplate="%{y} drops %{x} MES<extra></extra>",
+        text=counts, textposition="outside", cliponaxis=False, customdata=[[chart(n)] for n in names],
+        hovertemplate="%{customdata[0]} drops %{x} MES<extra></extra>",
     ))
     fig.update_layout(
         height=min(600, 100 + 34 * len(items)),
-        margin={"l": 10, "r": 30, "t": 10, "b": 10},
+        margin={"l": _label_margin(labels), "r": 30, "t": 10, "b": 10},
         xaxis={"title": "MES dropped on Kuma 2.9.x", "range": [0, max(counts, default=1) * 1.18 + 0.5]},
         yaxis={"title": None, "autorange": "reversed", "automargin": True},
     )
     return fig
+
+
+MAX_LABEL = 40  # characters of a bar label
+_CHAR_PX = 6  # about the average width of a 12 px label character (automargin adds what is missing)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text`, or its first `limit - 1` characters and an ellipsis."""
+    limit = max(limit, 8)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label_margin(labels: list[str]) -> int:
+    """A left margin the longest label fits in, set outright (automargin only adds to it, and only so far)."""
+    longest = max((len(label) for label in labels), default=0)
+    return 10 + _CHAR_PX * longest

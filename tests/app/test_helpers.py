@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -82,7 +83,8 @@ def test_frames_from_the_incident(reports):
     services = services_frame(report)
     assert list(services["name"]) == [case.broken, case.healthy], "broken first"
     assert list(services["look"]) == ["🔴 broken", "🟢 healthy"]
-    assert list(services["service"]) == [f"default/{case.broken}", f"default/{case.healthy}"]
+    # ids are `<mesh>/<core name>` (Kubernetes: `name.namespace`), unique even when names repeat
+    assert list(services["service"]) == [f"default/{case.broken}.kuma-system", f"default/{case.healthy}.kuma-system"]
     refs = references_frame(report)
     assert list(refs["status"][:2]) == ["not-found", "not-found"], "failing references first"
     assert set(refs["secret"]) == {"kuma-cert", "kuma-key", "kuma-cert-1", "kuma-key-1"}
@@ -94,14 +96,13 @@ def test_frames_from_the_incident(reports):
 
 
 def test_map_comparison_marks_the_cascade(reports):
-    case, report, report29 = reports
+    case, report, _ = reports
     comparison = maps.comparison_frame(report)
     row = comparison.set_index("name").loc[case.healthy]
-    assert (row["target"], row["kuma29"], row["culprit"], row["differs"]) == (
+    assert (row["isolated"], row["kuma29"], row["culprit"], row["differs"]) == (
         maps.INCLUDED, "⛔ dropped by the 2.9 cascade", case.broken, True)
     broken = comparison.set_index("name").loc[case.broken]
     assert not broken["differs"]
-    assert not maps.comparison_frame(report29)["differs"].any(), "2.9 against itself"
     counts = maps.outcome_counts(report)
     as_dict = {(r.control_plane, r.category): r.count for r in counts.itertuples()}
     assert as_dict == {
@@ -110,10 +111,39 @@ def test_map_comparison_marks_the_cascade(reports):
         ("Kuma 2.9.x", "dropped by cascade"): 1,
         ("Kuma 2.9.x", "excluded: own failure"): 1,
     }
-    assert set(maps.outcome_counts(report29)["control_plane"]) == {"Kuma 2.9 (target)"}
     target = maps.destinations_frame(report.endpoint_map, report.services)
     assert list(target["state"]) == [maps.INCLUDED, "⛔ own TLS material fails to load"]
     assert target["cluster"][0].startswith("default_" + case.healthy)
+    assert list(target["service"]) == [f"default/{case.healthy}.kuma-system", f"default/{case.broken}.kuma-system"]
+
+
+def test_a_2_9_target_is_compared_with_the_isolated_builder(reports):
+    """On a 2.9 target the other side is the 2.14 map core built (`Report.isolated_map`), not 2.9 itself."""
+    case, _, report29 = reports
+    assert report29.isolated_map is not None and report29.isolated_map.version == "2.14"
+    assert (maps.isolated_side(report29).title, maps.legacy_side(report29).title) == (
+        "Kuma 2.14 (isolated per MES)", "Kuma 2.9.x (target)")
+    comparison = maps.comparison_frame(report29).set_index("name")
+    assert comparison.loc[case.healthy, ["isolated", "kuma29", "differs"]].tolist() == [
+        maps.INCLUDED, "⛔ dropped by the 2.9 cascade", True]
+    assert not comparison.loc[case.broken, "differs"]
+    counts = {(r.control_plane, r.category): r.count for r in maps.outcome_counts(report29).itertuples()}
+    assert counts == {
+        ("Kuma 2.14 (isolated per MES)", "included"): 1,
+        ("Kuma 2.14 (isolated per MES)", "excluded: own failure"): 1,
+        ("Kuma 2.9.x (target)", "dropped by cascade"): 1,
+        ("Kuma 2.9.x (target)", "excluded: own failure"): 1,
+    }
+    assert list(maps.outcome_counts(report29)["control_plane"].unique()) == [
+        "Kuma 2.14 (isolated per MES)", "Kuma 2.9.x (target)"], "the isolated builder first, as on other targets"
+
+
+def test_without_an_isolated_map_nothing_differs(reports):
+    _, _, report29 = reports
+    bare = dataclasses.replace(report29, isolated_map=None)
+    assert maps.isolated_side(bare) is None
+    assert not maps.comparison_frame(bare)["differs"].any(), "2.9 against itself"
+    assert set(maps.outcome_counts(bare)["control_plane"]) == {"Kuma 2.9.x (target)"}
 
 
 def test_charts_build(reports):
@@ -128,6 +158,26 @@ def test_charts_build(reports):
     assert {t.name for t in blast.data} == {"included", "dropped by cascade", "excluded: own failure"}
     culprits = charts.culprit_chart(blast_radius(report))
     assert list(culprits.data[0].x) == [1]
+
+
+def test_bar_labels_are_short_and_fit_their_margin(reports):
+    """Long mesh and culprit names are shortened (the hover keeps them whole) and the left margin is set for the
+    longest label: plotly's automargin alone stops short on a narrow chart and cut labels' beginnings."""
+    _, _, report29 = reports
+    long_mesh = "a-very-long-mesh-name-" * 4
+    counts = maps.outcome_counts(report29).assign(mesh=long_mesh)
+    fig = charts.blast_chart(counts)
+    labels = {y for trace in fig.data for y in trace.y}
+    assert labels == {f"{long_mesh[:23]}… · 2.14 isolated", f"{long_mesh[:24]}… · 2.9.x target"}
+    assert all(len(label) <= charts.MAX_LABEL for label in labels)
+    assert fig.layout.margin.l >= 6 * max(len(label) for label in labels)
+    assert {trace.customdata[0][0] for trace in fig.data} <= {f"{long_mesh} on Kuma 2.14 (isolated per MES)",
+                                                              f"{long_mesh} on Kuma 2.9.x (target)"}
+    radius = blast_radius(report29)
+    culprit = next(iter(radius.culprits))
+    renamed = type(radius)(culprits={dataclasses.replace(culprit, name="x" * 80): radius.culprits[culprit]})
+    bars = charts.culprit_chart(renamed)
+    assert list(bars.data[0].y) == [f"default/{'x' * 31}…"] and bars.data[0].customdata[0][0] == f"default/{'x' * 80}"
 
 
 def test_timeline_escapes_labels(reports):

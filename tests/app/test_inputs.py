@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import tarfile
 import zipfile
 from types import SimpleNamespace
@@ -234,10 +235,38 @@ def test_endpoint_map_page_shows_what_differs(case):
     assert dict(zip(target["name"], target["Δ"])) == {case.healthy: "⚠️", case.broken: ""}
     assert set(legacy["state"]) == {"⛔ own TLS material fails to load", "⛔ dropped by the 2.9 cascade"}
     assert len(at.get("plotly_chart")) == 2  # per-mesh outcome and culprit → victims
+
+
+def test_endpoint_map_on_a_2_9_target_compares_with_the_isolated_builder(case):
+    """Target 2.9: the 2.14 map (isolated per MES) next to the 2.9.x one, differences marked, the chart has both."""
+    at = _paste(new_app(), case.yaml)
+    at.switch_page("pages/4_Endpoint_map.py").run()
     at.selectbox(key=page.SIDEBAR_VERSION_KEY).set_value("2.9").run()
     assert_clean(at)
-    assert not any("What differs" in str(s.value) for s in at.subheader), "2.9 against itself: nothing to compare"
-    assert len(at.dataframe) == 1
+    assert any("What differs between Kuma 2.14 (isolated per MES) and Kuma 2.9.x (target) · 1 MES" in str(s.value)
+               for s in at.subheader)
+    differs, isolated, target = (df.value for df in at.dataframe)
+    assert list(differs["name"]) == [case.healthy]
+    assert list(differs["isolated"]) == ["✅ included"] and list(differs["kuma29"]) == ["⛔ dropped by the 2.9 cascade"]
+    shown = texts(at).replace("**", "")
+    assert "Kuma 2.14 (isolated per MES) · 1 of 2 in the map" in shown
+    assert "Kuma 2.9.x (target) · 0 of 2 in the map" in shown
+    for table in (isolated, target):
+        assert dict(zip(table["name"], table["Δ"])) == {case.healthy: "⚠️", case.broken: ""}
+    assert set(isolated["state"]) == {"✅ included", "⛔ own TLS material fails to load"}
+    assert set(target["state"]) == {"⛔ own TLS material fails to load", "⛔ dropped by the 2.9 cascade"}
+    blast = at.get("plotly_chart")[0]
+    bars = {y for trace in json.loads(blast.proto.spec)["data"] for y in trace["y"]}
+    assert bars == {"default · 2.14 isolated", "default · 2.9.x target"}
+
+
+def test_endpoint_map_hides_the_delta_column_when_nothing_differs(case):
+    healthy_only = "---\n".join(d for d in case.yaml.split("---\n") if f"name: {case.broken}\n" not in d)
+    at = _paste(new_app(), healthy_only)
+    at.switch_page("pages/4_Endpoint_map.py").run()
+    assert_clean(at)
+    assert any("Both control planes build the same endpoint map" in str(s.value) for s in at.success)
+    assert all("Δ" not in df.value.columns for df in at.dataframe)
 
 
 def test_secrets_page_lists_failing_references_first(case):
