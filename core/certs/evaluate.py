@@ -186,8 +186,8 @@ def _client_chain(certs: tuple[CertInfo, ...], states: dict[int, tuple[Certifica
             add("MES312", f"{_cert(c)} expires on {_date(c.not_after)} (in {days} days).")
     if leaf.key_type not in ("RSA", "EC") or (leaf.key_type == "EC" and leaf.curve not in (
             "secp256r1", "secp384r1", "secp521r1")):
-        add("MES309", f"{_cert(leaf)} has a {_key_label(leaf)} key; Envoy accepts RSA and ECDSA (P-256, P-384, "
-                      "P-521) client certificates.")
+        add("MES309", f"{_cert(leaf)} has {_with_article(_key_label(leaf))} key; Envoy accepts RSA and ECDSA "
+                      "(P-256, P-384, P-521) client certificates.")
     eku = leaf.extended_key_usage
     if eku and "clientAuth" not in eku and "anyExtendedKeyUsage" not in eku:
         add("MES316", f"{_cert(leaf)} has extended key usage {', '.join(eku)} without clientAuth.")
@@ -213,6 +213,10 @@ def _date(moment: datetime) -> str:
 
 def _count(items: tuple[object, ...], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def _with_article(word: str) -> str:
+    return f"{'an' if word[:1].upper() in 'AEIOU' or word.startswith('RSA') else 'a'} {word}"
 
 
 def _blocks(labels: tuple[str, ...]) -> str:
@@ -248,6 +252,10 @@ def _advice(code: str, ref: SecretReference, file: str, store: Store, host: str 
     if code == "MES308":
         return ("Store the key unencrypted (Envoy has no passphrase for Kuma Secrets); openssl asks for the "
                 "passphrase.", f"openssl pkey -in encrypted-key.pem -out {file}\n{put}")
+    if code == "MES309" and ref.field == "caCert":
+        return ("A CA bundle holds `-----BEGIN CERTIFICATE-----` blocks only (not a certificate request or a key): "
+                "store the CA certificate itself.",
+                f"openssl x509 -noout -subject -in {file}   # must print the CA\n{put}")
     if code == "MES309":
         return ("Envoy accepts RSA (2048+ bits) and ECDSA P-256/P-384/P-521 keys as PEM (PKCS#8 or traditional).",
                 f"openssl pkey -in key.pem -out {file}   # converts a readable key to PKCS#8 PEM\n{put}")

@@ -247,7 +247,8 @@ def _unsupported(key_type: str, curve: str | None) -> str | None:
         return None
     if key_type == "EC":
         return None if curve in ENVOY_CURVES else f"an EC key on curve {curve}; Envoy accepts P-256, P-384 and P-521."
-    return f"a {key_type} key; Envoy accepts RSA and ECDSA (P-256, P-384, P-521) keys."
+    article = "an" if key_type[:1].upper() in "AEIOU" else "a"
+    return f"{article} {key_type} key; Envoy accepts RSA and ECDSA (P-256, P-384, P-521) keys."
 
 
 def describe_key(key: Any) -> tuple[str, int | None, str | None]:
