@@ -22,6 +22,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -94,11 +95,11 @@ def kube_contexts(kubeconfig: str | None = None) -> KubeContexts:
 
 def fetch_kube(spec: KubeSpec, limits: Limits, now: datetime, default_namespace: str) -> LiveResult:
     client, config = _modules(spec.label)
-    credentials = _credentials_dir()
+    credentials = _CredentialFiles()
     try:
         api_client, label = _connect(spec, client, config, credentials)
     except BaseException:
-        shutil.rmtree(credentials, ignore_errors=True)
+        credentials.remove()
         raise
     if not api_client.configuration.verify_ssl:  # the kubeconfig says insecure-skip-tls-verify: the user chose it
         import urllib3
@@ -110,7 +111,7 @@ def fetch_kube(spec: KubeSpec, limits: Limits, now: datetime, default_namespace:
     finally:
         with contextlib.suppress(Exception):
             api_client.close()
-        shutil.rmtree(credentials, ignore_errors=True)
+        credentials.remove()
     return collector.result(default_namespace)
 
 
@@ -139,13 +140,89 @@ def _contexts(config: Any, path: str) -> tuple[list[Any], Any]:
 _LOAD_LOCK = threading.Lock()  # the kubernetes client caches credential files process-wide (see _forget_files)
 
 
-def _credentials_dir() -> str:
-    """A private (0700) directory for the files the kubernetes client writes a kubeconfig's embedded client
-    certificate, key and CA to (Python's ssl loads them from paths): RAM-backed /dev/shm when the system has
-    one, and removed as soon as the read is over, instead of files in /tmp kept until the process exits."""
-    shm = "/dev/shm"
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-    return tempfile.mkdtemp(prefix="mesdoctor-kube-", dir=base)
+MEMORY_DIRS = ("/dev/shm",)  # RAM-backed (tmpfs) on Linux; $XDG_RUNTIME_DIR too when it is a tmpfs
+MEMORY_FILESYSTEMS = frozenset({"tmpfs", "ramfs"})
+
+
+def no_memory_dir_message() -> str:
+    return ("no memory-backed directory for the kubeconfig's client certificate, key and CA (Python's TLS "
+            "library reads them from files, which MES Doctor writes to memory only, never to disk): make /dev/shm a "
+            "writable tmpfs (containers: --shm-size), run in-cluster, or read the Kuma control plane API instead")
+
+
+def _credentials_dir(label: str) -> str:
+    """A private (0700) directory in memory for the files the kubernetes client writes a kubeconfig's embedded
+    client certificate, key and CA to (Python's ssl loads them from paths), removed as soon as the read is
+    over. Without a memory-backed directory this refuses (LiveSourceError) rather than use the disk."""
+    base = _memory_dir()
+    if base is None:
+        raise LiveSourceError(label, no_memory_dir_message())
+    try:
+        return tempfile.mkdtemp(prefix="mesdoctor-kube-", dir=base)
+    except OSError as exc:
+        raise LiveSourceError(label, f"{no_memory_dir_message()} ({base}: {exc.strerror or exc})") from None
+
+
+def _memory_dir() -> str | None:
+    """A writable directory on a memory filesystem, or None."""
+    mounts = _mounts()
+    candidates = [*MEMORY_DIRS, os.environ.get("XDG_RUNTIME_DIR") or ""]
+    for path in candidates:
+        if not path or not os.path.isdir(path) or not os.access(path, os.W_OK | os.X_OK):
+            continue
+        fstype = _filesystem_of(path, mounts)
+        # no mount table to ask (not Linux): trust only the conventional shared-memory directory
+        if fstype in MEMORY_FILESYSTEMS or (fstype is None and not mounts and path in MEMORY_DIRS):
+            return path
+    return None
+
+
+def _mounts() -> list[tuple[str, str]]:
+    """(mount point, filesystem type) of /proc/self/mounts; [] when it cannot be read."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as f:
+            return parse_mounts(f.read())
+    except OSError:
+        return []
+
+
+def parse_mounts(text: str) -> list[tuple[str, str]]:
+    """(mount point, filesystem type) per line of a Linux mount table (`\\040` escapes a space)."""
+    out = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 3:
+            out.append((re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[1]), fields[2]))
+    return out
+
+
+def _filesystem_of(path: str, mounts: list[tuple[str, str]]) -> str | None:
+    """The filesystem type of the longest mount point containing `path` (the last mount wins a tie)."""
+    real = os.path.realpath(path)
+    best: tuple[int, str] | None = None
+    for point, fstype in mounts:
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and (best is None or len(point) >= best[0]):
+            best = (len(point), fstype)
+    return best[1] if best else None
+
+
+class _CredentialFiles:
+    """The private in-memory directory of one read's credential files: made when a kubeconfig is loaded
+    (an in-cluster configuration needs none), removed afterwards."""
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+
+    def directory(self, label: str) -> str:
+        if self.path is None:
+            self.path = _credentials_dir(label)
+        return self.path
+
+    def remove(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
 
 
 def _forget_files(config: Any, directory: str) -> None:
@@ -157,7 +234,7 @@ def _forget_files(config: Any, directory: str) -> None:
                 cached.pop(key, None)
 
 
-def _connect(spec: KubeSpec, client: Any, config: Any, credentials: str) -> tuple[Any, str]:
+def _connect(spec: KubeSpec, client: Any, config: Any, credentials: _CredentialFiles) -> tuple[Any, str]:
     cfg = client.Configuration()
     if spec.in_cluster:
         label = "kube:in-cluster"
@@ -179,13 +256,14 @@ def _connect(spec: KubeSpec, client: Any, config: Any, credentials: str) -> tupl
             raise LiveSourceError(label, f"no context {name!r} in {path} (contexts: "
                                          + (", ".join(str(n) for n in names) or "none") + ")")
         existing = os.pathsep.join(p for p in path.split(os.pathsep) if os.path.exists(p))
+        directory = credentials.directory(label)
         try:
             with _LOAD_LOCK:
                 try:
                     config.load_kube_config(config_file=existing, context=name, client_configuration=cfg,
-                                            persist_config=False, temp_file_path=credentials)
+                                            persist_config=False, temp_file_path=directory)
                 finally:
-                    _forget_files(config, credentials)
+                    _forget_files(config, directory)
         except Exception as exc:
             raise LiveSourceError(label, f"cannot use this context: {short(exc)}") from None
     cfg.retries = False  # one attempt: a diagnosis tool reports, it does not hammer

@@ -16,7 +16,7 @@ import yaml
 from core.live import LiveSourceError
 from core.model import ReferenceStatus, ServiceStatus
 from core.report.json_report import report_dict
-from tests.app.conftest import PAGES, assert_clean, count_analyses, new_app, report_of, texts
+from tests.app.conftest import PAGES, assert_clean, count_analyses, new_app, report_of, texts, unescape
 from tests.core.live.conftest import fill_kube, fill_kuma, write_kubeconfig
 from tests.core.live.servers import KubeApi, KumaApi, LoopbackServer, Reply
 from ui import live, state
@@ -79,7 +79,8 @@ def readable(at: Any) -> str:
 
 
 def errors(at: Any) -> list[str]:
-    return [str(e.value) for e in at.error]
+    """The error boxes as read (their Markdown escapes removed)."""
+    return [unescape(str(e.value)) for e in at.error]
 
 
 def universal_secrets(names: dict[str, str], api: KumaApi) -> list[dict[str, Any]]:
@@ -490,3 +491,20 @@ def test_a_connection_error_with_markup_is_shown_as_text(kuma):
     assert server.url + path in shown and "[click me](http://evil.example) <img src=x onerror=alert(1)>" in shown
     for live_syntax in ("**bold**", "$x$", ":red["):  # emphasis, LaTeX and colour directives are escaped too
         assert live_syntax not in source and live_syntax in shown
+
+
+def test_a_machine_without_memory_for_kubeconfig_credentials_gets_a_one_line_error(kube, tmp_path: Path, monkeypatch):
+    """No /dev/shm: the cluster is not read (credentials would have to go to disk), and the Live tab says why."""
+    from core.live import kube as kube_source
+
+    _, server, _ = kube
+    monkeypatch.setattr(kube_source, "MEMORY_DIRS", (str(tmp_path / "no-shm"),))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    at = open_live(new_app(), "kube")
+    at.text_input(key="w.live.kube.kubeconfig").input(str(write_kubeconfig(tmp_path / "kc", server.url))).run()
+    at.button(key="w.live.fetch.kube").click().run()
+    assert_clean(at)
+    (error,) = errors(at)
+    assert error.startswith("kube:fake:") and "\n" not in error
+    assert "never to disk" in error and "/dev/shm" in error
+    assert current(at).is_sample and server.requests == []
