@@ -26,6 +26,7 @@ from core.options import (
     DEFAULT_SYSTEM_NAMESPACE,
     DEFAULT_ZONE,
     AnalysisOptions,
+    Limits,
 )
 from core.sources import Source, inputs_digest
 
@@ -141,7 +142,34 @@ def current_options() -> AnalysisOptions:
             zone=DEFAULT_ZONE,
             system_namespace=DEFAULT_SYSTEM_NAMESPACE,
             expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS,
+            limits=dashboard_limits(),
         ),
+    )
+
+
+MIB = 1024 * 1024
+
+
+def dashboard_limits() -> Limits:
+    """The loader's limits, agreeing with Streamlit's upload limit (`server.maxUploadSize`, MiB per file).
+
+    Whatever the uploader admits, the loader reads: a file as large as the upload limit is never an MES003
+    finding. The total input and an archive's expanded size grow with it when it exceeds their defaults
+    (one upload of the maximum size must fit); the other limits stay the CLI's.
+    """
+    default = Limits()
+    try:
+        mib = float(st.get_option("server.maxUploadSize"))
+    except (TypeError, ValueError):
+        return default
+    if not 0 < mib < float("inf"):  # not a usable upload limit (Streamlit would not start): the CLI's defaults
+        return default
+    file_bytes = int(mib * MIB)
+    return replace(
+        default,
+        max_file_bytes=file_bytes,
+        max_total_bytes=max(default.max_total_bytes, file_bytes),
+        max_archive_total_bytes=max(default.max_archive_total_bytes, file_bytes),
     )
 
 
