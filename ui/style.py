@@ -66,6 +66,10 @@ CSS = """
 [data-testid="stMetricValue"] { font-size: 2.1rem; }
 [data-testid="stMetricLabel"] p { font-size: 1rem; }
 div[data-testid="stDataFrame"] { font-size: 1rem; }
+/* chart labels carry the names: the theme's text colour (dark on light, light on dark) instead of the
+   faded grey, which is too faint on a white background (3.7:1) */
+[data-testid="stPlotlyChart"] .xtick text, [data-testid="stPlotlyChart"] .ytick text,
+[data-testid="stPlotlyChart"] .legendtext { fill: currentColor !important; }
 </style>
 """
 

@@ -6,6 +6,8 @@ import re
 import time
 from urllib.parse import quote
 
+NAMESPACE = r"\.[a-z0-9-]+"  # the `.namespace` of a Kubernetes MES' core name
+
 
 def settle(page, quiet_checks: int = 4) -> None:
     """Wait until the app has a title and has stopped running for a moment."""
@@ -36,7 +38,8 @@ def nav(page, label: str) -> None:
 
 def open_service(page, name: str, *, mesh: str = "default", exact: bool = True) -> None:
     """On the Services page: search for one MES and select its row (a click on the grid's canvas); the URL
-    becomes the deep link `?service=<mesh>/<name>` (with `exact`, exactly that name, plain or URL-encoded)."""
+    becomes its deep link `?service=<mesh>/<core name>` (with `exact`, that name, plain or URL-encoded, and
+    on Kubernetes its `.namespace`)."""
     page.get_by_role("tab", name="All services").click()
     search = page.get_by_placeholder("name, host, endpoint, finding, file…")
     search.fill(name)
@@ -50,7 +53,7 @@ def open_service(page, name: str, *, mesh: str = "default", exact: bool = True) 
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)  # the first row's selection checkbox
     if exact:
         encoded = "|".join(re.escape(n) for n in {name, quote(name, safe="")})
-        page.wait_for_url(re.compile(rf"service={re.escape(mesh)}(%2F|/)({encoded})$"))
+        page.wait_for_url(re.compile(rf"service={re.escape(mesh)}(%2F|/)({encoded})({NAMESPACE})?$"))
     else:
         page.wait_for_url(re.compile(rf"service={re.escape(mesh)}(%2F|/)"))
     settle(page)

@@ -60,7 +60,7 @@ def test_the_incident_end_to_end(page, server, case):
     box = grid.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
-    page.wait_for_url(re.compile(rf"/Services\?service=default(%2F|/){case.broken}$"))
+    page.wait_for_url(re.compile(rf"/Services\?service=default(%2F|/){case.broken}(\.|%2E)kuma-system$"))
     settle(page)
     assert f"default / {case.broken}" in main_text(page)
 
