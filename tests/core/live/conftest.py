@@ -109,3 +109,23 @@ class Tls:
 @pytest.fixture
 def tls(tmp_path: Path) -> Tls:
     return Tls(tmp_path)
+
+
+def fetch_in_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Read a loopback API server over TLS as a pod would: service-account token and CA files,
+    KUBERNETES_SERVICE_HOST/PORT in the environment."""
+    from kubernetes.config import incluster_config
+
+    from core.live import KubeSpec, fetch
+
+    tls = Tls(tmp_path)
+    api = KubeApi(token="sa-token-Mm3")
+    fill_kube(api)
+    token = tmp_path / "token"
+    token.write_text("sa-token-Mm3")
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(tls.ca_file))
+    with LoopbackServer(api, tls.context) as server:
+        monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+        monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.port))
+        return fetch(KubeSpec(in_cluster=True, timeout=FAST), now=NOW)

@@ -9,7 +9,7 @@ import pytest
 
 from core.live import KubeSpec, LiveSourceError, fetch, kube_contexts, kubeconfig_path
 from core.model import Flavour, Kind, SecretsCoverage
-from tests.core.live.conftest import FAST, Tls, fill_kube, write_kubeconfig
+from tests.core.live.conftest import FAST, Tls, fetch_in_cluster, fill_kube, write_kubeconfig
 from tests.core.live.servers import KubeApi, LoopbackServer, Reply, json_reply, k8s_status
 from tests.factories import NOW
 
@@ -250,19 +250,7 @@ def test_insecure_skip_tls_verify_in_the_kubeconfig_is_honoured(tmp_path, recwar
 
 
 def test_in_cluster_configuration_uses_the_service_account(tmp_path, monkeypatch):
-    from kubernetes.config import incluster_config
-
-    tls = Tls(tmp_path)
-    api = KubeApi(token="sa-token-Mm3")
-    fill_kube(api)
-    token = tmp_path / "token"
-    token.write_text("sa-token-Mm3")
-    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
-    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(tls.ca_file))
-    with LoopbackServer(api, tls.context) as server:
-        monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
-        monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.port))
-        result = fetch(KubeSpec(in_cluster=True, timeout=FAST), now=NOW)
+    result = fetch_in_cluster(tmp_path, monkeypatch)
     assert result.label == "kube:in-cluster" and result.counts["MeshExternalService"] == 2
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.live import KubeSpec, LiveSourceError, fetch, kube
-from tests.core.live.conftest import FAST, Tls, fill_kube, write_kubeconfig
+from tests.core.live.conftest import FAST, Tls, fetch_in_cluster, fill_kube, write_kubeconfig
 from tests.core.live.servers import KubeApi, LoopbackServer
 from tests.factories import NOW
 
@@ -58,19 +58,7 @@ def test_without_a_memory_directory_the_read_is_refused(tmp_path, no_memory_dir,
 
 
 def test_in_cluster_needs_no_memory_directory(tmp_path, monkeypatch, no_memory_dir, file_writes):
-    from kubernetes.config import incluster_config
-
-    tls = Tls(tmp_path)
-    api = KubeApi(token="sa-token-Mm3")
-    fill_kube(api)
-    token = tmp_path / "token"
-    token.write_text("sa-token-Mm3")
-    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
-    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(tls.ca_file))
-    with LoopbackServer(api, tls.context) as server:
-        monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
-        monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.port))
-        result = fetch(KubeSpec(in_cluster=True, timeout=FAST), now=NOW)
+    result = fetch_in_cluster(tmp_path, monkeypatch)
     assert result.counts["MeshExternalService"] == 2
     assert file_writes == []
 
