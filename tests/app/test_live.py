@@ -18,7 +18,7 @@ from core.model import ReferenceStatus, ServiceStatus
 from core.report.json_report import report_dict
 from tests.app.conftest import PAGES, assert_clean, count_analyses, new_app, report_of, texts, unescape
 from tests.core.live.conftest import fill_kube, fill_kuma, write_kubeconfig
-from tests.core.live.servers import KubeApi, KumaApi, LoopbackServer, Reply
+from tests.core.live.servers import KubeApi, KumaApi, LoopbackServer, Reply, clear_proxies
 from ui import live, state
 
 ADMIN = "admin-token-Zq9"  # KumaApi's admin token
@@ -29,9 +29,7 @@ SERVICES = "pages/2_Services.py"
 
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    clear_proxies(monkeypatch)
 
 
 @pytest.fixture

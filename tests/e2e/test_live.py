@@ -24,14 +24,7 @@ TOKEN = "e2e-admin-token-Vb7"
 def control_plane() -> Iterator[tuple[LoopbackServer, Any]]:
     api = KumaApi(admin_token=TOKEN)
     case = motivating_case(datetime.now(UTC), flavour="universal")  # the browser judges against the wall clock
-    api.meshes = []
-    for doc in (d for d in yaml.safe_load_all(case.yaml) if d):
-        if doc["type"] == "Mesh":
-            api.meshes.append(doc)
-        elif doc["type"] == "Secret":
-            api.add(doc["mesh"], "secrets", doc)
-        else:
-            api.add(doc["mesh"], "meshexternalservices", doc)
+    api.load([d for d in yaml.safe_load_all(case.yaml) if d])
     with LoopbackServer(api) as cp:
         yield cp, case
 

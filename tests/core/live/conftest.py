@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from core import pki
-from tests.core.live.servers import KubeApi, KumaApi, LoopbackServer, kubeconfig
+from tests.core.live.servers import KubeApi, KumaApi, LoopbackServer, clear_proxies, kubeconfig
 from tests.factories import NOW
 from tests.scenarios import motivating_case
 
@@ -23,9 +23,7 @@ FAST = 0.5  # seconds: every timeout in these tests
 
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    clear_proxies(monkeypatch)
 
 
 @functools.cache
@@ -58,14 +56,7 @@ def fill_kube(api: KubeApi) -> Any:
 
 def fill_kuma(api: KumaApi) -> Any:
     docs, case = motivating_objects("universal")
-    api.meshes = []
-    for doc in docs:
-        if doc["type"] == "Mesh":
-            api.meshes.append(doc)
-        elif doc["type"] == "Secret":
-            api.add(doc["mesh"], "secrets", doc)
-        else:
-            api.add(doc["mesh"], "meshexternalservices", doc)
+    api.load(docs)
     return case
 
 

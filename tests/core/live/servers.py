@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 
 @dataclass
 class Request:
@@ -259,6 +261,17 @@ class KumaApi:
     def add(self, mesh: str, collection: str, item: dict[str, Any]) -> None:
         self.by_mesh.setdefault(mesh, {}).setdefault(collection, []).append(item)
 
+    def load(self, docs: list[dict[str, Any]]) -> None:
+        """Universal documents as the control plane's state: the Meshes replace the default one."""
+        self.meshes = []
+        for doc in docs:
+            if doc["type"] == "Mesh":
+                self.meshes.append(doc)
+            elif doc["type"] == "Secret":
+                self.add(doc["mesh"], "secrets", doc)
+            else:
+                self.add(doc["mesh"], "meshexternalservices", doc)
+
     def __call__(self, request: Request) -> Reply:
         auth = request.headers.get("authorization")
         user = "anonymous"
@@ -316,3 +329,10 @@ class KumaApi:
             base = self.public_url or f"http://{request.headers.get('host')}"
             following = f"{base}{request.path}?offset={offset + size}&size={size}"
         return json_reply({"total": len(items), "items": page, "next": following})
+
+
+def clear_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loopback servers must be reached directly, whatever proxy the environment sets."""
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
