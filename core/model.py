@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.records import record
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -63,7 +65,7 @@ class Redaction(StrEnum):
     DEEP = "deep"  # anywhere, or unknown
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Origin:
     """Where a resource (or a problem) came from.
 
@@ -87,7 +89,7 @@ class Origin:
         return Origin(self.source, self.file, self.document, line, self.fetched_at)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecretPayload:
     """The bytes-bearing part of a Secret, kept apart so nothing prints it by accident.
 
@@ -234,7 +236,7 @@ class Resource:
 _MESHLESS = frozenset({Kind.MESH, Kind.GLOBAL_SECRET, Kind.ZONE_EGRESS})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResourceRef:
     """A light, printable reference to a resource (what findings and exports carry)."""
 
@@ -255,7 +257,7 @@ class ResourceRef:
         return f"{self.kind.value} {where}{self.name}{mesh}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     """One problem (or note), with a stable catalogue code.
 
@@ -402,7 +404,7 @@ class ReferenceStatus(StrEnum):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecretReference:
     """One TLS data source of one MES (`caCert`, `clientCert` or `clientKey`) and how it resolves.
 
@@ -434,7 +436,7 @@ class CertificateStatus(StrEnum):
     NOT_YET_VALID = "not-yet-valid"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CertificateRecord:
     """One X.509 certificate reached through an MES data source. No key material, ever."""
 
@@ -461,7 +463,7 @@ class CertificateRecord:
     extended_key_usage: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Endpoint:
     address: str
     port: int
@@ -472,7 +474,7 @@ class Endpoint:
     sub_zone: str | None = None  # 2.14+: locality sub-zone `priority-<N>`
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UpstreamTls:
     """The upstream TLS context the egress gets for an MES, after the verification mode."""
 
@@ -491,7 +493,7 @@ class UpstreamTls:
     allow_renegotiation: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Destination:
     """What kuma-cp computes for one MES on the zone egress."""
 
@@ -512,7 +514,7 @@ class Destination:
     tls: UpstreamTls | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Exclusion:
     """Why an MES is not in an endpoint map: its own failure, a culprit's (2.9), or zone."""
 
@@ -544,7 +546,7 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"  # could not be parsed or read as its kind (a finding says why)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DocumentRecord:
     """What happened to one document (or list item) of the input: the Sources page's inventory."""
 

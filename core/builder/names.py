@@ -7,10 +7,10 @@ Inputs are always the *effective* labels (see `labels.py`): `name` is the displa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from core.builder.labels import NAMESPACE, ZONE, display_name
 from core.model import Resource
+from core.records import record
 
 SHORT_NAME = "extsvc"
 HOSTNAME_SUFFIX = "extsvc.mesh.local"
@@ -63,7 +63,7 @@ def _truncate(value: str) -> str:
     return raw[: _DNS_LABEL_LIMIT - 1].decode(errors="ignore") + "x"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Identifiers:
     """Every identifier of one MES (reference section 10 item 21), for logs and config dumps."""
 

@@ -10,11 +10,11 @@ mode Secured, SAN type Exact, versions TLSAuto.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from core.context import Context
 from core.model import Resource
+from core.records import record
 
 MODES = ("Secured", "SkipSAN", "SkipCA", "SkipAll")
 DATA_SOURCE_FIELDS = ("caCert", "clientCert", "clientKey")  # kuma-cp's load order
@@ -22,7 +22,7 @@ _LEGACY_MEMBERS = ("secret", "inline", "inlineString")
 _MAX_PORT = 2**32
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EndpointSpec:
     index: int  # position in `spec.endpoints`
     address: str
@@ -30,7 +30,7 @@ class EndpointSpec:
     priority: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VerificationSpec:
     mode: str  # effective mode: unset / "" / unknown read as Secured
     mode_written: str | None  # as written (None when absent)
@@ -40,7 +40,7 @@ class VerificationSpec:
     with_member: frozenset[str]  # ...of which name something to load (not a bare `{}` in legacy shape)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TlsSpec:
     enabled: bool
     allow_renegotiation: bool
@@ -54,7 +54,7 @@ class TlsSpec:
         return any(v not in (None, "", "TLSAuto") for v in (self.min_version, self.max_version))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MesView:
     port: int  # 0 when missing or unusable
     protocol: str

@@ -11,10 +11,10 @@ that knows its system CA path, which 2.9 never does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from core.builder.spec import DATA_SOURCE_FIELDS, MesView
 from core.model import ReferenceStatus, SecretReference, UpstreamTls
+from core.records import record
 from core.validation.names import is_dns_name
 from core.versions import KumaVersion
 
@@ -25,7 +25,7 @@ SNI_FROM_FIRST_ENDPOINT = "first-endpoint"
 _LOADS = frozenset(s for s in ReferenceStatus if s.loads)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Material:
     """What loading one data source gives kuma-cp."""
 

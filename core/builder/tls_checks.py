@@ -7,7 +7,6 @@ TLS material loaded (the behaviour it will have once the reference is fixed).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from core.builder import paths
 from core.builder.spec import MesView, view_of
@@ -15,10 +14,11 @@ from core.builder.tls import SNI_FROM_SERVER_NAME, materials, upstream_tls
 from core.catalogue import finding
 from core.context import Context
 from core.model import Finding, Resource, UpstreamTls
+from core.records import record
 from core.validation.names import is_dns_name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Tls:
     view: MesView
     tls: UpstreamTls

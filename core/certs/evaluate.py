@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
 from core.certs.material import CertInfo, ParsedMaterial
 from core.model import CertificateRecord, CertificateStatus, ResourceRef, SecretReference
+from core.records import record
 
 FILES = {"caCert": "ca.pem", "clientCert": "client.pem", "clientKey": "client-key.pem"}
 _MATERIAL_CODES = frozenset({"MES301", "MES302", "MES315", "MES317"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     code: str
     field: str  # the data source the finding is about

@@ -8,11 +8,12 @@ to read those facts and are dropped at once; no bytes, no PEM text and no except
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from core.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class CertInfo:
     position: int  # 0-based among the certificates of the material
     subject: str
@@ -47,7 +48,7 @@ class CertInfo:
         return self.subject if len(self.subject) <= 120 else self.subject[:117] + "..."
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeyInfo:
     position: int  # 0-based among the private keys of the material
     label: str  # the PEM label (`PRIVATE KEY`, `RSA PRIVATE KEY`, ...) or `DER`
@@ -59,7 +60,7 @@ class KeyInfo:
     usable: bool  # parsed, unencrypted and of a type Envoy accepts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Issue:
     """A problem of the material itself. `about` says which uses it matters for: `cert`
     (caCert/clientCert), `key` (clientKey) or `any`."""
@@ -69,7 +70,7 @@ class Issue:
     about: str = "any"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedMaterial:
     encoding: str  # pem, der, base64-pem, base64-base64-pem, base64-der, unknown
     certificates: tuple[CertInfo, ...]

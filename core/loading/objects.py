@@ -25,6 +25,7 @@ from core.model import (
     Resource,
     SecretPayload,
 )
+from core.records import record
 
 KUMA_API_VERSION = "kuma.io/v1alpha1"
 GLOBAL_SECRET_TYPE = "system.kuma.io/global-secret"
@@ -46,7 +47,7 @@ class ShapeError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileRef:
     source: str
     file: str

@@ -13,7 +13,6 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -24,13 +23,14 @@ from core.loading.composer import Loader
 from core.loading.splitting import split_text
 from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, is_list_wrapper
 from core.options import Limits
+from core.records import record
 
 # an anchor (`&name` after a space, a bracket, a comma or at a line start); only documents with one
 # need alias bookkeeping. False positives (`a &b` in a plain scalar) only cost a little speed.
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s]", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """A document that could not be read: `code` is the finding code, `line` 1-based in the file."""
 

@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from core.loading import paths
 from core.model import REDACTED_KEYS, Redaction
+from core.records import record
 
 _P = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = _P + "str", _P + "int", _P + "float", _P + "bool", _P + "null"
@@ -49,7 +50,7 @@ class TreeError(Exception):
         self.path = path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dup:
     path: str
     line: int | None

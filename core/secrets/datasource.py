@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from core.model import ReferenceStatus, Resource
+from core.records import record
 from core.versions import Generation
 
 FIELDS = ("caCert", "clientCert", "clientKey")
@@ -26,7 +27,7 @@ CURRENT_KEYS = ("type", "secretRef", "insecureInline", "file", "envVar")
 BASE_PATH = "spec.tls.verification"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Plan:
     """What loading one data source means, before any Secret is looked up.
 

@@ -9,11 +9,12 @@ GlobalSecrets never match. When nothing is visible, the closest Secret of the sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from core.context import Context
 from core.model import Flavour, Kind, ReferenceStatus, Resource
+from core.records import record
 from core.secrets.datasource import DECODER, Decoder
 from core.secrets.similar import CloseNames
 
@@ -33,7 +34,7 @@ _PRECEDENCE = (
 _TIE_ORDER = tuple(reversed(_PRECEDENCE))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Lookup:
     status: ReferenceStatus
     message: str

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from core.model import Flavour, Resource
+from core.records import record
 
 DISPLAY_NAME = "kuma.io/display-name"
 ORIGIN_LABEL = "kuma.io/origin"
@@ -189,7 +189,7 @@ def origin_label(mes: Resource) -> str | None:
     return _labels(mes).get(ORIGIN_LABEL)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SniIdentity:
     """The KRI fields the 2.14+ SNI deprecation check reads."""
 

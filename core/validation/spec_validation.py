@@ -9,10 +9,10 @@ that the object is missing). On 3.0, unknown legacy members (`secret`, `inline`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from core.model import Resource
+from core.records import record
 from core.validation.defaults import apply_defaults
 from core.validation.kuma_validator import kuma_violations
 from core.validation.schema import LEGACY_DATA_SOURCE_KEYS
@@ -21,7 +21,7 @@ from core.validation.violation import Violation, is_under
 from core.versions import KumaVersion
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SpecValidation:
     spec: dict[str, Any]  # the defaulted spec both layers validated
     schema: tuple[Violation, ...]

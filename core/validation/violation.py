@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from core.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Violation:
     """`rule` is the reference rule id (N1, M2, D6...) or the schema keyword
     (`required`, `type`, `minimum`, `maximum`, `minLength`, `enum`, `byte`, `unknown`).
