@@ -205,7 +205,15 @@ class Resource:
         return redact_document(self.raw, self.kind)
 
     def redacted(self) -> Resource:
-        """A copy safe to keep in reports and caches: no payload, manifest and spec redacted."""
+        """A copy safe to keep in reports and caches: no payload, manifest and spec redacted.
+
+        A resource the loader saw no redactable key in (most MES, every Mesh) is already safe:
+        it is returned as it is (resources are never modified once loaded).
+        """
+        if (self.raw_redaction is Redaction.NONE and self.payload is None and self.kind is not Kind.SECRET
+                and self.kind is not Kind.GLOBAL_SECRET
+                and not (isinstance(self.annotations, dict) and LAST_APPLIED in self.annotations)):
+            return self
         raw = self.redacted_manifest()
         if self.kind is Kind.SECRET:
             spec: Any = {}

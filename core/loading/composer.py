@@ -5,10 +5,12 @@ resolver: `descend_resolver` and `ascend_resolver` (path resolvers, which the sa
 none of) and `resolve`, which for a plain scalar runs the implicit-tag regular expressions (int,
 float, bool, null, timestamp...) on the value. Here:
 
-* `resolve` remembers the tag per plain value: manifests repeat the same plain scalars in every
-  resource (keys, kinds, `true`, ports), and the answer for a plain scalar depends on nothing but
-  its text. Without path resolvers, every other node gets its kind's default tag (quoted scalars
-  `str`, sequences `seq`, mappings `map`), which is returned at once.
+* `resolve` answers `str` at once for a plain scalar whose first character starts no implicit
+  resolver (most names, hosts, keys and base64 payloads: the base resolver picks its regular
+  expressions by that character), and remembers the tag of every other plain value: manifests
+  repeat the same plain scalars in every resource (`true`, ports, versions), and the answer for a
+  plain scalar depends on nothing but its text. Without path resolvers, every other node gets its
+  kind's default tag (quoted scalars `str`, sequences `seq`, mappings `map`), returned at once.
 * The two path-resolver hooks, no-ops without path resolvers, are C callables that accept the
   same arguments (`slice(parent, index)` / `tuple()`, results ignored by the composer): a Python
   no-op is a Python call per hook and node, millions of them in a large input.
@@ -32,12 +34,17 @@ _DEFAULT_TAGS = {
     SequenceNode: _Base.DEFAULT_SEQUENCE_TAG,
     MappingNode: _Base.DEFAULT_MAPPING_TAG,
 }
+_STR = _Base.DEFAULT_SCALAR_TAG
+# first characters the base resolver has implicit resolvers for ('' is the empty value's entry)
+_RESOLVED_FIRST = frozenset(first for first in _Base.yaml_implicit_resolvers if first)
 
 
 class Loader(_Base):  # type: ignore[misc,valid-type]
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is not ScalarNode or not implicit[0]:
             return _DEFAULT_TAGS[kind]  # what the base resolver answers when there are no path resolvers
+        if value and value[0] not in _RESOLVED_FIRST:
+            return _STR  # no implicit resolver applies: the base resolver would try none
         if len(value) > _MAX_LENGTH:
             return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
         tag = _plain_tags.get(value)
@@ -53,3 +60,4 @@ class Loader(_Base):  # type: ignore[misc,valid-type]
 
 
 assert not Loader.yaml_path_resolvers, "the safe loader has no path resolvers (the hooks above rely on it)"
+assert None not in Loader.yaml_implicit_resolvers, "no wildcard resolver (the first-character test relies on it)"
