@@ -20,6 +20,7 @@ from yaml.nodes import Node, ScalarNode
 
 from core.loading import text as textmod
 from core.loading.composer import Loader
+from core.loading.simple import read_simple
 from core.loading.splitting import split_text
 from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, is_list_wrapper
 from core.options import Limits
@@ -71,7 +72,82 @@ def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> It
     if _looks_like_json(text):
         yield from parse_json(text, offset, limits, counter)
     else:
+        yield from _parse_yaml_documents(text, offset, limits, counter)
+
+
+_SKIPPABLE = re.compile(r"(?: *(?:#[^\n]*)?\n)* *(?:#[^\n]*)?")  # blank lines and full-line comments only
+
+
+def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+    """A YAML stream: the plainest documents read by `simple.read_simple`, the others by libyaml.
+
+    Consecutive documents the simple reader declines go to libyaml together, as one stream with
+    its line offset, so they are parsed (and recovered from errors) as in a whole-stream parse.
+    A stream with directives, `...` markers, markers followed by content, a BOM or carriage
+    returns goes to libyaml whole.
+    """
+    markers = _marker_lines(text)
+    if markers is None:
         yield from _parse_yaml(text, offset, limits, counter)
+        return
+    lines = text.split("\n")
+    total = len(lines)
+    # (first line handed to libyaml, first content line, end) of each document
+    documents: list[tuple[int, int, int]] = []
+    first_marker = markers[0] if markers else total
+    if first_marker > 0 and _SKIPPABLE.fullmatch("\n".join(lines[:first_marker])) is None:
+        documents.append((0, 0, first_marker))  # content before the first marker: an implicit document
+    for i, marker in enumerate(markers):
+        documents.append((marker, marker + 1, markers[i + 1] if i + 1 < len(markers) else total))
+    run_start: int | None = None  # first line of the documents waiting for libyaml
+    for begin, content, end in documents:
+        parsed = read_simple(lines, content, end, offset, limits.max_depth)
+        if parsed is None:
+            if run_start is None:
+                run_start = begin
+            continue
+        if run_start is not None:
+            yield from _parse_yaml(_lines_text(lines, run_start, begin), offset + run_start, limits, counter)
+            run_start = None
+        parsed.document = counter.take()
+        yield parsed
+    if run_start is not None:
+        yield from _parse_yaml(_lines_text(lines, run_start, total), offset + run_start, limits, counter)
+
+
+def _marker_lines(text: str) -> list[int] | None:
+    """0-based lines of the `---` lines, or None when the stream is not for `read_simple` at all.
+
+    Marker lines are those `splitting` splits at (`---` then a blank or the end of the line, at
+    column 0); `str.find` looks for them at C speed. Any line starting with `...` (a document end
+    marker, or text that looks like one) sends the stream to libyaml whole.
+    """
+    if "\r" in text or text.startswith(("\ufeff", "%", "...")) or "\n%" in text or "\n..." in text:
+        return None
+    found: list[int] = []
+    line = previous = 0
+    at = 0 if text.startswith("---") else _next_dashes(text, 0)
+    while at >= 0:
+        after = text[at + 3:at + 4]
+        if after in ("", "\n"):
+            line += text.count("\n", previous, at)
+            previous = at
+            found.append(line)
+        elif after in (" ", "\t"):
+            return None  # a marker line with more on it
+        at = _next_dashes(text, at + 3)
+    return found
+
+
+def _next_dashes(text: str, start: int) -> int:
+    """Where the next line starting with `---` starts, or -1."""
+    found = text.find("\n---", start)
+    return found + 1 if found >= 0 else -1
+
+
+def _lines_text(lines: list[str], start: int, end: int) -> str:
+    """The text of `lines[start:end]` as it was in the stream (`lines` = the stream split at newlines)."""
+    return "\n".join(lines[start:end]) + ("\n" if end < len(lines) else "")
 
 
 def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
