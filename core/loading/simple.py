@@ -65,6 +65,18 @@ def _tag(text: str) -> str:
     return _resolve(ScalarNode, text, _PLAIN)  # type: ignore[no-any-return]
 
 
+_STRING_KEYS: dict[str, bool] = {}  # key -> whether it resolves to a string (keys repeat in every document)
+
+
+def _string_key(key: str) -> bool:
+    known = _STRING_KEYS.get(key)
+    if known is None:
+        known = _tag(key) == STR
+        if len(_STRING_KEYS) < 10_000:
+            _STRING_KEYS[key] = known
+    return known
+
+
 def _scalar(plain: str | None, single: str | None, double: str | None) -> Any:
     """A value as `Builder.scalar` constructs it, or `_DECLINE`."""
     if plain is None:
@@ -148,7 +160,7 @@ class _Reader:
 
     def entry(self, frame: _Frame, key: str, value: Any, has_value: bool, line: int) -> bool:
         mapping: dict[str, Any] = frame.obj  # type: ignore[assignment]
-        if key in mapping or _tag(key) != STR:
+        if key in mapping or not _string_key(key):
             return False
         path = frame.children.get(key)
         if path is None:
@@ -186,6 +198,10 @@ class _Reader:
         indent = len(indent_text)
         dash = dash_text is not None
         stack = self.stack
+        if not dash and self.pending is None and stack:
+            top = stack[-1]
+            if top.indent == indent and type(top.obj) is dict:
+                return self.entry(top, key, value, has_value, line)  # the next key of the open mapping
         if not stack:
             if indent or dash:
                 return False  # a document that is not a block mapping at column 0

@@ -86,11 +86,11 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
     A stream with directives, `...` markers, markers followed by content, a BOM or carriage
     returns goes to libyaml whole.
     """
-    markers = _marker_lines(text)
-    if markers is None:
+    if not _for_simple(text):
         yield from _parse_yaml(text, offset, limits, counter)
         return
     lines = text.split("\n")
+    markers = _marker_lines(lines)
     total = len(lines)
     # (first line handed to libyaml, first content line, end) of each document
     documents: list[tuple[int, int, int]] = []
@@ -115,34 +115,25 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
         yield from _parse_yaml(_lines_text(lines, run_start, total), offset + run_start, limits, counter)
 
 
-def _marker_lines(text: str) -> list[int] | None:
-    """0-based lines of the `---` lines, or None when the stream is not for `read_simple` at all.
+def _for_simple(text: str) -> bool:
+    """Whether `read_simple` may read documents of this stream: no directive, no `...` line, no
+    marker line with more on it (`--- x`), no BOM, no carriage return."""
+    return not (
+        "\r" in text or text.startswith(("\ufeff", "%", "...", "--- ", "---\t")) or "\n%" in text
+        or "\n..." in text or "\n--- " in text or "\n---\t" in text
+    )
 
-    Marker lines are those `splitting` splits at (`---` then a blank or the end of the line, at
-    column 0); `str.find` looks for them at C speed. Any line starting with `...` (a document end
-    marker, or text that looks like one) sends the stream to libyaml whole.
-    """
-    if "\r" in text or text.startswith(("\ufeff", "%", "...")) or "\n%" in text or "\n..." in text:
-        return None
+
+def _marker_lines(lines: list[str]) -> list[int]:
+    """Indexes of the `---` lines (of a stream `_for_simple` accepts, where they are exactly `---`)."""
     found: list[int] = []
-    line = previous = 0
-    at = 0 if text.startswith("---") else _next_dashes(text, 0)
-    while at >= 0:
-        after = text[at + 3:at + 4]
-        if after in ("", "\n"):
-            line += text.count("\n", previous, at)
-            previous = at
-            found.append(line)
-        elif after in (" ", "\t"):
-            return None  # a marker line with more on it
-        at = _next_dashes(text, at + 3)
-    return found
-
-
-def _next_dashes(text: str, start: int) -> int:
-    """Where the next line starting with `---` starts, or -1."""
-    found = text.find("\n---", start)
-    return found + 1 if found >= 0 else -1
+    at = -1
+    try:
+        while True:
+            at = lines.index("---", at + 1)  # a C search: marker lines are few and far between
+            found.append(at)
+    except ValueError:
+        return found
 
 
 def _lines_text(lines: list[str], start: int, end: int) -> str:
