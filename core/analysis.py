@@ -100,11 +100,14 @@ def _run(ctx: Context, phase: Phase) -> list[Finding]:
             out.extend(check.func(ctx))
             continue
         func = check.func
-        for i, mes in enumerate(services):
+        if per_service is None:
+            for mes in services:
+                out.extend(func(ctx, mes))
+            continue
+        for mes, own in zip(services, per_service, strict=True):
             produced = list(func(ctx, mes))
             if produced:
-                if per_service is not None:
-                    per_service[i].extend(produced)
+                own.extend(produced)
                 out.extend(produced)
     return out
 

@@ -18,7 +18,6 @@ from core.records import record
 
 MODES = ("Secured", "SkipSAN", "SkipCA", "SkipAll")
 DATA_SOURCE_FIELDS = ("caCert", "clientCert", "clientKey")  # kuma-cp's load order
-_LEGACY_MEMBERS = ("secret", "inline", "inlineString")
 _MAX_PORT = 2**32
 
 
@@ -129,22 +128,28 @@ def _verification(value: Any) -> VerificationSpec | None:
             continue
         san_type = san.get("type")
         sans.append((san_type if san_type in ("Exact", "Prefix") else "Exact", san["value"]))
-    present = frozenset(f for f in DATA_SOURCE_FIELDS if isinstance(value.get(f), dict))
+    present: list[str] = []
+    with_member: list[str] = []
+    for name in DATA_SOURCE_FIELDS:
+        source = value.get(name)
+        if isinstance(source, dict):
+            present.append(name)
+            if _has_member(source):
+                with_member.append(name)
     return VerificationSpec(
         mode=mode_written if mode_written in MODES else "Secured",
         mode_written=mode_written,
         server_name=server_name if isinstance(server_name, str) else "",
         sans=tuple(sans),
-        present=present,
-        with_member=frozenset(f for f in present if _has_member(value[f])),
+        present=frozenset(present),
+        with_member=frozenset(with_member),
     )
 
 
 def _has_member(source: Mapping[str, Any]) -> bool:
     """Legacy `{}` (no secret/inline/inlineString) is "not configured"; a typed (3.0) source always loads."""
-    if "type" in source:
-        return True
-    return any(source.get(m) is not None for m in _LEGACY_MEMBERS)
+    return ("type" in source or source.get("secret") is not None or source.get("inline") is not None
+            or source.get("inlineString") is not None)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -53,8 +53,9 @@ def materials(view: MesView, references: Iterable[SecretReference]) -> dict[str,
     if tls is None or not tls.enabled or tls.verification is None:
         return {}
     verification = tls.verification
-    fields = [f for f in ("caCert",) if f in verification.present]
-    if {"clientCert", "clientKey"} <= verification.present:
+    present = verification.present
+    fields = ["caCert"] if "caCert" in present else []
+    if "clientCert" in present and "clientKey" in present:
         fields += ["clientCert", "clientKey"]
     refs = references_by_field(references)
     out: dict[str, Material] = {}
