@@ -7,7 +7,7 @@ the place where "2.10 fixed X" is written down is here and nowhere else.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import total_ordering
 
@@ -26,6 +26,11 @@ class Generation(StrEnum):
 class KumaVersion:
     major: int
     minor: int
+    # asked hundreds of thousands of times per large analysis: computed once, not a property
+    generation: Generation = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "generation", Generation.CURRENT if self.major >= 3 else Generation.LEGACY)
 
     @classmethod
     def parse(cls, text: str) -> KumaVersion:
@@ -60,10 +65,6 @@ class KumaVersion:
 
     def below(self, text: str) -> bool:
         return self < KumaVersion.parse(text)
-
-    @property
-    def generation(self) -> Generation:
-        return Generation.CURRENT if self.major >= 3 else Generation.LEGACY
 
     # --- behaviour switches (reference section in brackets) -------------------------------
     # (compared as (major, minor) tuples: building a KumaVersion per call showed in profiles, the
