@@ -230,8 +230,8 @@ class Resource:
             origin=self.origin,
             mesh=self.mesh,
             namespace=self.namespace,
-            labels=dict(self.labels),
-            annotations=redact_annotations(dict(self.annotations)),
+            labels=self.labels,  # plain strings, never changed after loading: shared, not copied
+            annotations=redact_annotations(self.annotations),
             spec=spec,
             status=self.status,
             payload=SecretPayload(self.payload.secret_type) if self.payload else None,
@@ -362,8 +362,11 @@ def _redact_payload(value: Any) -> Any:
 
 
 def redaction_marker(value: Any) -> str:
-    text = value if isinstance(value, str | bytes) else repr(value)
-    data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    if type(value) is str:
+        data = value.encode("utf-8", "surrogateescape")
+    else:
+        text = value if isinstance(value, str | bytes) else repr(value)
+        data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
     digest = hashlib.sha256(data).hexdigest()[:12]
     return f"<redacted: {len(data)} bytes, sha256 {digest}…>"
 
