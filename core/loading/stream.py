@@ -86,11 +86,11 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
     A stream with directives, `...` markers, markers followed by content, a BOM or carriage
     returns goes to libyaml whole.
     """
-    if not _for_simple(text):
+    lines = text.split("\n")
+    markers = _marker_lines(text, lines)
+    if markers is None:
         yield from _parse_yaml(text, offset, limits, counter)
         return
-    lines = text.split("\n")
-    markers = _marker_lines(lines)
     total = len(lines)
     # (first line handed to libyaml, first content line, end) of each document
     documents: list[tuple[int, int, int]] = []
@@ -115,25 +115,24 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
         yield from _parse_yaml(_lines_text(lines, run_start, total), offset + run_start, limits, counter)
 
 
-def _for_simple(text: str) -> bool:
-    """Whether `read_simple` may read documents of this stream: no directive, no `...` line, no
-    marker line with more on it (`--- x`), no BOM, no carriage return."""
-    return not (
-        "\r" in text or text.startswith(("\ufeff", "%", "...", "--- ", "---\t")) or "\n%" in text
-        or "\n..." in text or "\n--- " in text or "\n---\t" in text
-    )
-
-
-def _marker_lines(lines: list[str]) -> list[int]:
-    """Indexes of the `---` lines (of a stream `_for_simple` accepts, where they are exactly `---`)."""
+def _marker_lines(text: str, lines: list[str]) -> list[int] | None:
+    """Indexes of the `---` lines, or None when `read_simple` must not read this stream at all:
+    a directive, a `...` document end, a marker line with more on it (`--- x`), a BOM or a
+    carriage return (libyaml then reads the whole stream, as before)."""
+    if "\r" in text or text.startswith("\ufeff"):
+        return None
     found: list[int] = []
-    at = -1
-    try:
-        while True:
-            at = lines.index("---", at + 1)  # a C search: marker lines are few and far between
-            found.append(at)
-    except ValueError:
-        return found
+    for i, line in enumerate(lines):
+        if line[:1] not in _LINE_STARTS:
+            continue  # almost every line: one slice and one lookup
+        if line == "---":
+            found.append(i)
+        elif line[0] == "%" or (line[:3] in ("---", "...") and line[3:4] in ("", " ", "\t")):
+            return None
+    return found
+
+
+_LINE_STARTS = frozenset("-.%")
 
 
 def _lines_text(lines: list[str], start: int, end: int) -> str:

@@ -53,10 +53,10 @@ def _both(text: str, limits: Limits = LIMITS) -> tuple[list[Any], list[Any]]:
 
 def _simple_count(text: str) -> int:
     """How many documents of `text` the simple reader accepts."""
-    if not stream._for_simple(text):
-        return 0
     lines = text.split("\n")
-    markers = stream._marker_lines(lines)
+    markers = stream._marker_lines(text, lines)
+    if markers is None:
+        return 0
     bounds = [0, *markers, len(lines)] if not markers or markers[0] else [*markers, len(lines)]
     count = 0
     for start, end in itertools.pairwise(bounds):
