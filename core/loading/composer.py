@@ -36,14 +36,14 @@ _DEFAULT_TAGS = {
 }
 _STR = _Base.DEFAULT_SCALAR_TAG
 # first characters the base resolver has implicit resolvers for ('' is the empty value's entry)
-_RESOLVED_FIRST = frozenset(first for first in _Base.yaml_implicit_resolvers if first)
+RESOLVED_FIRST = frozenset(first for first in _Base.yaml_implicit_resolvers if first)
 
 
 class Loader(_Base):  # type: ignore[misc,valid-type]
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is not ScalarNode or not implicit[0]:
             return _DEFAULT_TAGS[kind]  # what the base resolver answers when there are no path resolvers
-        if value and value[0] not in _RESOLVED_FIRST:
+        if value and value[0] not in RESOLVED_FIRST:
             return _STR  # no implicit resolver applies: the base resolver would try none
         if len(value) > _MAX_LENGTH:
             return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]

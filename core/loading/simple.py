@@ -29,7 +29,7 @@ from typing import Any
 from yaml.nodes import ScalarNode
 
 from core.loading import paths
-from core.loading.composer import Loader
+from core.loading.composer import RESOLVED_FIRST, Loader
 from core.loading.tree import (
     _MAX_CHILDREN,
     _MAX_KEY,
@@ -81,6 +81,8 @@ def _scalar(plain: str | None, single: str | None, double: str | None) -> Any:
     """A value as `Builder.scalar` constructs it, or `_DECLINE`."""
     if plain is None:
         return single if single is not None else double
+    if plain[0] not in RESOLVED_FIRST:
+        return plain  # no implicit resolver starts with this character: a string (see core.loading.composer)
     tag = _tag(plain)
     if tag in (STR, TIMESTAMP):
         return plain
@@ -96,165 +98,132 @@ def _scalar(plain: str | None, single: str | None, double: str | None) -> Any:
     return _DECLINE
 
 
-class _Frame:
-    """An open collection: a mapping (`indent` = its keys' column) or a sequence (its dashes' column)."""
-
-    __slots__ = ("children", "depth", "indent", "keyed", "obj", "path")
-
-    def __init__(self, indent: int, obj: dict[str, Any] | list[Any], path: str, depth: int) -> None:
-        self.indent = indent
-        self.obj = obj
-        self.path = path
-        self.depth = depth
-        is_map = type(obj) is dict
-        self.keyed = is_map and bool(path) and paths.is_keyed_map(path)
-        self.children = _child_paths(path) if is_map else {}
+# An open collection while reading, as a tuple (read by index: this loop runs once per line of
+# most of the input): a mapping's column is its keys', a sequence's its dashes'.
+_INDENT, _OBJ, _PATH, _DEPTH, _KEYED, _CHILDREN, _IS_LIST = range(7)
+Frame = tuple[int, Any, str, int, bool, dict[str, str], bool]
 
 
-class _Reader:
-    __slots__ = ("deep_paths", "field_lines", "max_depth", "off", "pending", "redacted_depth", "stack")
-
-    def __init__(self, off: int, max_depth: int) -> None:
-        self.off = off
-        self.max_depth = max_depth
-        self.stack: list[_Frame] = []
-        self.field_lines: dict[str, int] = {}
-        self.deep_paths: list[str] = []  # kept only for the kinds whose every field line is recorded
-        self.redacted_depth = _NO_REDACTED_KEY
-        self.pending: tuple[_Frame, str, str] | None = None  # a `key:` whose value is on the next lines
-
-    def record(self, path: str, depth: int, line: int) -> None:
-        self.field_lines[path] = line + self.off
-        if depth >= _SHALLOW:
-            self.deep_paths.append(path)
-
-    def open(self, indent: int, dash: bool) -> bool:
-        """Give the pending key its value: a collection starting on this line, else null."""
-        parent, key, path = self.pending  # type: ignore[misc]
-        self.pending = None
-        if indent > parent.indent or (dash and indent == parent.indent):
-            depth = parent.depth + 1
-            if depth >= self.max_depth:
-                return False
-            child: dict[str, Any] | list[Any] = [] if dash else {}
-            parent.obj[key] = child  # type: ignore[call-overload]
-            self.stack.append(_Frame(indent, child, path, depth))
-        else:
-            parent.obj[key] = None  # type: ignore[call-overload]
-        return True
-
-    def close(self, indent: int, dash: bool) -> _Frame:
-        """Close the collections this line is not part of; the innermost open one remains."""
-        stack = self.stack
-        while len(stack) > 1:
-            top = stack[-1]
-            if type(top.obj) is list:
-                if indent < top.indent or (indent == top.indent and not dash):
-                    stack.pop()  # a key at the dashes' column ends an unindented sequence
-                    continue
-            elif indent < top.indent:
-                stack.pop()
-                continue
-            break
-        return stack[-1]
-
-    def entry(self, frame: _Frame, key: str, value: Any, has_value: bool, line: int) -> bool:
-        mapping: dict[str, Any] = frame.obj  # type: ignore[assignment]
-        if key in mapping or not _string_key(key):
-            return False
-        path = frame.children.get(key)
-        if path is None:
-            path = _intern(paths.join(frame.path, key, frame.keyed))
-            if len(key) <= _MAX_KEY and len(frame.children) < _MAX_CHILDREN:
-                frame.children[key] = path
-        depth = frame.depth
-        if key in REDACTED_KEYS and depth > self.redacted_depth:
-            self.redacted_depth = depth
-        self.record(path, depth, line)
-        if has_value:
-            mapping[key] = value
-        else:
-            self.pending = (frame, key, path)
-        return True
-
-    def line(self, text: str, line: int) -> bool:
-        """Read one line; False when the document is not one `read_simple` reads."""
-        m = _ENTRY.fullmatch(text)
-        if m is not None:
-            indent_text, dash_text, key, plain, single, double = m.groups()
-            has_value = plain is not None or single is not None or double is not None
-            value = _scalar(plain, single, double) if has_value else None
-            if value is _DECLINE:
-                return False
-        else:
-            m = _ITEM.fullmatch(text)
-            if m is None:
-                return _SKIPPED.fullmatch(text) is not None
-            indent_text, plain, single, double = m.groups()
-            dash_text, key, has_value = "-", None, True
-            value = _scalar(plain, single, double)
-            if value is _DECLINE:
-                return False
-        indent = len(indent_text)
-        dash = dash_text is not None
-        stack = self.stack
-        if not dash and self.pending is None and stack:
-            top = stack[-1]
-            if top.indent == indent and type(top.obj) is dict:
-                return self.entry(top, key, value, has_value, line)  # the next key of the open mapping
-        if not stack:
-            if indent or dash:
-                return False  # a document that is not a block mapping at column 0
-            stack.append(_Frame(0, {}, "", 0))
-        if self.pending is not None and not self.open(indent, dash):
-            return False
-        frame = self.close(indent, dash)
-        if frame.indent != indent or (type(frame.obj) is list) != dash:
-            return False
-        if not dash:
-            return self.entry(frame, key, value, has_value, line)  # type: ignore[arg-type]
-        items: list[Any] = frame.obj  # type: ignore[assignment]
-        item_path = _intern(f"{frame.path}[{len(items)}]")
-        self.record(item_path, frame.depth, line)
-        if key is None:
-            items.append(value)
-            return True
-        depth = frame.depth + 1
-        if depth >= self.max_depth:
-            return False
-        mapping: dict[str, Any] = {}
-        items.append(mapping)
-        item = _Frame(indent + len(dash_text), mapping, item_path, depth)
-        stack.append(item)
-        return self.entry(item, key, value, has_value, line)
+def _mapping_frame(indent: int, path: str, depth: int) -> Frame:
+    return (indent, {}, path, depth, bool(path) and paths.is_keyed_map(path), _child_paths(path), False)
 
 
 def read_simple(lines: list[str], start: int, end: int, line_offset: int, max_depth: int) -> Parsed | None:
     """`lines[start:end]` (one document, no marker line) as the Builder reads it, or None.
 
     `line_offset` is the 0-based file line of `lines[0]`; the caller numbers the document.
+    One function with local state, on purpose: it is the loader's inner loop.
     """
     if max_depth <= 0:
         return None
-    reader = _Reader(line_offset + 1, max_depth)
+    off = line_offset + 1
+    entry_match, item_match = _ENTRY.fullmatch, _ITEM.fullmatch
+    stack: list[Frame] = []
+    field_lines: dict[str, int] = {}
+    deep_paths: list[str] = []  # kept only for the kinds whose every field line is recorded
+    redacted_depth = _NO_REDACTED_KEY
+    pending: tuple[Frame, str, str] | None = None  # a `key:` whose value starts on a later line
     first_line = -1
     for i in range(start, end):
-        if not reader.line(lines[i], i):
-            return None
-        if first_line < 0 and reader.stack:
+        text = lines[i]
+        m = entry_match(text)
+        if m is not None:
+            indent_text, dash_text, key, plain, single, double = m.groups()
+            if plain is not None:
+                value = plain if plain[0] not in RESOLVED_FIRST else _scalar(plain, None, None)
+                if value is _DECLINE:
+                    return None
+                has_value = True
+            elif single is not None or double is not None:
+                value, has_value = single if single is not None else double, True
+            else:
+                value, has_value = None, False
+        else:
+            m = item_match(text)
+            if m is None:
+                if _SKIPPED.fullmatch(text) is not None:
+                    continue
+                return None
+            indent_text, plain, single, double = m.groups()
+            dash_text, key, has_value = "-", None, True
+            value = _scalar(plain, single, double)
+            if value is _DECLINE:
+                return None
+        indent = len(indent_text)
+        dash = dash_text is not None
+        if not stack:
+            if indent or dash:
+                return None  # a document that is not a block mapping at column 0
+            stack.append(_mapping_frame(0, "", 0))
             first_line = i
-    if not reader.stack:
+        if pending is not None:  # the pending key's value: a collection starting here, else null
+            parent, pending_key, pending_path = pending
+            pending = None
+            if indent > parent[_INDENT] or (dash and indent == parent[_INDENT]):
+                depth = parent[_DEPTH] + 1
+                if depth >= max_depth:
+                    return None
+                child = (indent, [], pending_path, depth, False, {}, True) if dash else (
+                    _mapping_frame(indent, pending_path, depth))
+                parent[_OBJ][pending_key] = child[_OBJ]
+                stack.append(child)
+            else:
+                parent[_OBJ][pending_key] = None
+        top = stack[-1]
+        while len(stack) > 1:  # close the collections this line is not part of
+            if top[_IS_LIST]:
+                if not (indent < top[_INDENT] or (indent == top[_INDENT] and not dash)):
+                    break  # (a key at the dashes' column ends an unindented sequence)
+            elif indent >= top[_INDENT]:
+                break
+            stack.pop()
+            top = stack[-1]
+        if top[_INDENT] != indent or top[_IS_LIST] != dash:
+            return None
+        if dash:
+            items = top[_OBJ]
+            item_path = _intern(f"{top[_PATH]}[{len(items)}]")
+            field_lines[item_path] = i + off
+            if top[_DEPTH] >= _SHALLOW:
+                deep_paths.append(item_path)
+            if key is None:
+                items.append(value)
+                continue
+            depth = top[_DEPTH] + 1
+            if depth >= max_depth:
+                return None
+            top = _mapping_frame(indent + len(dash_text), item_path, depth)
+            items.append(top[_OBJ])
+            stack.append(top)
+        mapping = top[_OBJ]
+        if key in mapping or not (_STRING_KEYS.get(key) or _string_key(key)):
+            return None
+        children = top[_CHILDREN]
+        path = children.get(key)
+        if path is None:
+            path = _intern(paths.join(top[_PATH], key, top[_KEYED]))
+            if len(key) <= _MAX_KEY and len(children) < _MAX_CHILDREN:
+                children[key] = path
+        depth = top[_DEPTH]
+        if depth > redacted_depth and key in REDACTED_KEYS:
+            redacted_depth = depth
+        field_lines[path] = i + off
+        if depth >= _SHALLOW:
+            deep_paths.append(path)
+        if has_value:
+            mapping[key] = value
+        else:
+            pending = (top, key, path)
+    if not stack:
         return None  # no content: an empty document is libyaml's to report
-    if reader.pending is not None:
-        frame, key, _path = reader.pending
-        frame.obj[key] = None  # type: ignore[call-overload]
-    root: dict[str, Any] = reader.stack[0].obj  # type: ignore[assignment]
+    if pending is not None:
+        pending[0][_OBJ][pending[1]] = None
+    root: dict[str, Any] = stack[0][_OBJ]
     if isinstance(root.get("items"), list):
         return None  # possibly a list wrapper: the Builder reads its items as documents
-    field_lines = reader.field_lines
-    if reader.deep_paths and root.get("kind") not in LINED_KINDS and root.get("type") not in LINED_KINDS:
-        for path in reader.deep_paths:  # other kinds keep the lines of their first two levels only
+    if deep_paths and root.get("kind") not in LINED_KINDS and root.get("type") not in LINED_KINDS:
+        for path in deep_paths:  # other kinds keep the lines of their first two levels only
             del field_lines[path]
-    depth = reader.redacted_depth
-    redaction = Redaction.NONE if depth == _NO_REDACTED_KEY else Redaction.TOP if depth == 0 else Redaction.DEEP
-    return Parsed(root, first_line + reader.off, 0, field_lines, [], redaction=redaction)
+    redaction = (Redaction.NONE if redacted_depth == _NO_REDACTED_KEY
+                 else Redaction.TOP if redacted_depth == 0 else Redaction.DEEP)
+    return Parsed(root, first_line + off, 0, field_lines, [], redaction=redaction)
