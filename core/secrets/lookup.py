@@ -42,11 +42,18 @@ class Lookup:
     data: bytes | None = field(default=None, repr=False)
 
 
+_KIND_NAMES = {kind: kind.value for kind in Kind}
+_NOTHING: dict[str, Resource] = {}
+
+
 def secret_type(secret: Resource) -> str:
-    declared = secret.payload.secret_type if secret.payload else None
-    if secret.kind is Kind.GLOBAL_SECRET and secret.flavour is Flavour.KUBERNETES:
-        return declared or GLOBAL_SECRET_TYPE
-    return declared or ("Opaque" if secret.flavour is Flavour.KUBERNETES else secret.kind.value)
+    payload = secret.payload
+    declared = payload.secret_type if payload else None
+    if declared:
+        return declared
+    if secret.flavour is Flavour.KUBERNETES:
+        return GLOBAL_SECRET_TYPE if secret.kind is Kind.GLOBAL_SECRET else "Opaque"
+    return _KIND_NAMES[secret.kind]
 
 
 def is_global(secret: Resource) -> bool:
@@ -55,26 +62,54 @@ def is_global(secret: Resource) -> bool:
 
 def visible(secret: Resource, mesh: str, flavour: Flavour, system_namespace: str) -> bool:
     """Whether kuma-cp's mesh Secret list for `mesh` contains this Secret."""
-    if secret.flavour is not flavour or is_global(secret) or secret.kind is not Kind.SECRET:
+    # a GlobalSecret kind is not Kind.SECRET: only the declared type is left to check
+    if secret.flavour is not flavour or secret.kind is not Kind.SECRET:
+        return False
+    kind = secret_type(secret)
+    if kind == GLOBAL_SECRET_TYPE:
         return False
     if flavour is Flavour.UNIVERSAL:
         return secret.mesh == mesh
     return (
         secret.namespace == system_namespace
-        and secret_type(secret) == KUMA_SECRET_TYPE
+        and kind == KUMA_SECRET_TYPE
         and secret.labels.get(MESH_LABEL) == mesh
     )
 
 
+def visible_secrets(ctx: Context) -> dict[tuple[Flavour, str], dict[str, Resource]]:
+    """For each (flavour, mesh): the Secrets it sees by name, the first in input order for a name
+    given twice — the one `look_up` finds. Made once per analysis.
+
+    A Secret is visible to at most one mesh: its label (Kubernetes) or its `mesh` (Universal).
+    """
+    def by_mesh() -> dict[tuple[Flavour, str], dict[str, Resource]]:
+        namespace = ctx.options.system_namespace
+        groups: dict[tuple[Flavour, str], dict[str, Resource]] = {}
+        for secret in ctx.index.secrets:
+            flavour = secret.flavour
+            owner = secret.labels.get(MESH_LABEL) if flavour is Flavour.KUBERNETES else secret.mesh
+            if isinstance(owner, str) and visible(secret, owner, flavour, namespace):
+                groups.setdefault((flavour, owner), {}).setdefault(secret.name, secret)
+        return groups
+
+    return ctx.cached("secrets-visible-by-mesh", None, by_mesh)
+
+
 def look_up(ctx: Context, mes: Resource, name: str, decoder: Decoder = DECODER) -> Lookup:
     """Resolve a Secret name for an MES (Secrets must be PRESENT in the context)."""
+    return look_up_in(ctx, visible_secrets(ctx).get((mes.flavour, mes.mesh), _NOTHING), mes, name, decoder)
+
+
+def look_up_in(ctx: Context, seen: dict[str, Resource], mes: Resource, name: str, decoder: Decoder) -> Lookup:
+    """`look_up` with `seen`, the Secrets the MES's mesh sees by name (from `visible_secrets`)."""
+    secret = seen.get(name)
+    if secret is not None:
+        status, data, detail = read_value(secret, decoder)
+        return Lookup(status, detail.replace("{name}", name), secret, data)
     namespace = ctx.options.system_namespace
     candidates = ctx.index.secrets_by_name.get(name, [])
-    same_flavour = [c for c in candidates if c.flavour is mes.flavour]
-    for secret in same_flavour:
-        if visible(secret, mes.mesh, mes.flavour, namespace):
-            status, data, detail = read_value(secret, decoder)
-            return Lookup(status, detail.replace("{name}", name), secret, data)
+    same_flavour = [c for c in candidates if c.flavour is mes.flavour]  # none of them is visible
     best: tuple[int, int, ReferenceStatus, Resource, list[str]] | None = None
     for secret in same_flavour:
         status, problems = _near_miss(secret, mes.mesh, namespace)
@@ -140,17 +175,7 @@ def _not_found_message(ctx: Context, mes: Resource, name: str, candidates: list[
 
 def _visible_names(ctx: Context, flavour: Flavour, mesh: str) -> CloseNames:
     """The names of the Secrets `mesh` sees, indexed once per analysis for near-miss suggestions."""
-    def by_mesh() -> dict[tuple[Flavour, str], list[str]]:
-        namespace = ctx.options.system_namespace
-        groups: dict[tuple[Flavour, str], list[str]] = {}
-        for secret in ctx.index.secrets:
-            # a Secret is visible to at most one mesh: its label (Kubernetes) or its `mesh` (Universal)
-            owner = secret.labels.get(MESH_LABEL) if secret.flavour is Flavour.KUBERNETES else secret.mesh
-            if isinstance(owner, str) and visible(secret, owner, secret.flavour, namespace):
-                groups.setdefault((secret.flavour, owner), []).append(secret.name)
-        return groups
-
-    groups = ctx.cached("secrets-visible-by-mesh", None, by_mesh)
+    groups = visible_secrets(ctx)
     return ctx.cached("secret-close-names", (flavour, mesh), lambda: CloseNames(groups.get((flavour, mesh), ())))
 
 
