@@ -77,20 +77,27 @@ def visible(secret: Resource, mesh: str, flavour: Flavour, system_namespace: str
     )
 
 
-def visible_secrets(ctx: Context) -> dict[tuple[Flavour, str], dict[str, Resource]]:
-    """For each (flavour, mesh): the Secrets it sees by name, the first in input order for a name
+def visible_secrets(ctx: Context) -> dict[Flavour, dict[str, dict[str, Resource]]]:
+    """By flavour and mesh: the Secrets the mesh sees by name, the first in input order for a name
     given twice — the one `look_up` finds. Made once per analysis.
 
     A Secret is visible to at most one mesh: its label (Kubernetes) or its `mesh` (Universal).
     """
-    def by_mesh() -> dict[tuple[Flavour, str], dict[str, Resource]]:
+    def by_mesh() -> dict[Flavour, dict[str, dict[str, Resource]]]:
         namespace = ctx.options.system_namespace
-        groups: dict[tuple[Flavour, str], dict[str, Resource]] = {}
+        groups: dict[Flavour, dict[str, dict[str, Resource]]] = {}
         for secret in ctx.index.secrets:
             flavour = secret.flavour
             owner = secret.labels.get(MESH_LABEL) if flavour is Flavour.KUBERNETES else secret.mesh
             if isinstance(owner, str) and visible(secret, owner, flavour, namespace):
-                groups.setdefault((flavour, owner), {}).setdefault(secret.name, secret)
+                meshes = groups.get(flavour)
+                if meshes is None:
+                    meshes = groups[flavour] = {}
+                names = meshes.get(owner)
+                if names is None:
+                    names = meshes[owner] = {}
+                if secret.name not in names:
+                    names[secret.name] = secret
         return groups
 
     return ctx.cached("secrets-visible-by-mesh", None, by_mesh)
@@ -98,7 +105,8 @@ def visible_secrets(ctx: Context) -> dict[tuple[Flavour, str], dict[str, Resourc
 
 def look_up(ctx: Context, mes: Resource, name: str, decoder: Decoder = DECODER) -> Lookup:
     """Resolve a Secret name for an MES (Secrets must be PRESENT in the context)."""
-    return look_up_in(ctx, visible_secrets(ctx).get((mes.flavour, mes.mesh), _NOTHING), mes, name, decoder)
+    seen = visible_secrets(ctx).get(mes.flavour, {}).get(mes.mesh, _NOTHING)
+    return look_up_in(ctx, seen, mes, name, decoder)
 
 
 def look_up_in(ctx: Context, seen: dict[str, Resource], mes: Resource, name: str, decoder: Decoder) -> Lookup:
@@ -175,8 +183,8 @@ def _not_found_message(ctx: Context, mes: Resource, name: str, candidates: list[
 
 def _visible_names(ctx: Context, flavour: Flavour, mesh: str) -> CloseNames:
     """The names of the Secrets `mesh` sees, indexed once per analysis for near-miss suggestions."""
-    groups = visible_secrets(ctx)
-    return ctx.cached("secret-close-names", (flavour, mesh), lambda: CloseNames(groups.get((flavour, mesh), ())))
+    seen = visible_secrets(ctx).get(flavour, {}).get(mesh, _NOTHING)
+    return ctx.cached("secret-close-names", (flavour, mesh), lambda: CloseNames(seen))
 
 
 def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceStatus, bytes | None, str]:

@@ -137,7 +137,8 @@ class _Resolver:
                 message = f"{plan.field} is an empty inline value: {_EMPTY_EFFECT[plan.field]}."
             return self.record(mes, plan, service, ReferenceStatus.OK, message, data=data), data or None
 
-        lookup = look_up_in(ctx, self.visible.get((mes.flavour, mes.mesh), _NOTHING), mes, name, self.payloads)
+        meshes = self.visible.get(mes.flavour)
+        lookup = look_up_in(ctx, meshes.get(mes.mesh, _NOTHING) if meshes else _NOTHING, mes, name, self.payloads)
         status = lookup.status
         # Without a full view of the Secrets, only "not found" is in doubt: a Secret that is in the input
         # (e.g. a local what-if overlay on top of a live source that refused to list Secrets) still resolves.
@@ -150,8 +151,8 @@ class _Resolver:
             if status is ReferenceStatus.NO_VALUE_KEY or status is ReferenceStatus.EMPTY_VALUE:
                 message += f" As {plan.field}, {_EMPTY_EFFECT[plan.field]}."
             data = lookup.data
-            return self.record(mes, plan, service, status, message, CODES.get(status), matched=lookup.secret,
-                               data=data), data or None
+            return self.record(mes, plan, service, status, message, CODES.get(status), None, lookup.secret,
+                               data), data or None
         # Every other status means kuma-cp's mesh snapshot has no such Secret (an invalid Secret is
         # never stored), so the loader reports it as not found.
         chain = logs.error_chain(plan.field, logs.not_found_error(ctx.version, name, mes.mesh))
@@ -160,18 +161,11 @@ class _Resolver:
     def record(self, mes: Resource, plan: Plan, service: ResourceRef, status: ReferenceStatus, message: str,
                code: str | None = None, chain: str | None = None, matched: Resource | None = None,
                data: bytes | None = None) -> SecretReference:
+        # positional: keyword arguments make this constructor, called for every data source, twice as slow
         return SecretReference(
-            service=service,
-            field=plan.field,
-            path=plan.path,
-            source=plan.source,
-            secret=plan.secret,
-            mesh=mes.mesh,
-            status=status,
-            message=message,
-            code=code,
-            matched=matched.ref if matched is not None else None,
-            log_line=logs.log_line(mes.core_name, mes.mesh, chain) if chain else None,
-            error_chain=chain,
-            material_sha256=self.payloads.digest(data) if data else None,
+            service, plan.field, plan.path, plan.source, plan.secret, mes.mesh, status, message, code,
+            matched.ref if matched is not None else None,  # matched
+            logs.log_line(mes.core_name, mes.mesh, chain) if chain else None,  # log_line
+            chain,  # error_chain
+            self.payloads.digest(data) if data else None,  # material_sha256
         )
