@@ -11,14 +11,14 @@ from core.catalogue import finding
 from core.certs import cache, evaluate
 from core.certs.material import ParsedMaterial
 from core.context import Context
-from core.model import CertificateRecord, Finding, Resource, SecretReference
+from core.model import CertificateRecord, Finding, Kind, Resource, SecretReference
 from core.secrets.remedies import store_command
 
 
 def inspect(ctx: Context, materials: dict[str, bytes]) -> None:
     window = ctx.options.expiry_warning_days
     now = ctx.now
-    by_key = {mes.key: mes for mes in ctx.index.services}
+    by_key = ctx.index.by_key  # references are keyed by their MES's key
     # Whether material has problems depends only on the material, the role it plays (the field) and
     # the clock, never on the MES or Secret that references it (they only appear in the messages):
     # material found clean once in a role is not judged again (most references are clean, and a
@@ -30,7 +30,7 @@ def inspect(ctx: Context, materials: dict[str, bytes]) -> None:
     reused = 0
     for service_key, references in ctx.references.items():
         mes = by_key.get(service_key)
-        if mes is None:
+        if mes is None or mes.kind is not Kind.MESH_EXTERNAL_SERVICE:
             continue
         parsed: dict[str, tuple[SecretReference, ParsedMaterial, str]] = {}
         records: list[CertificateRecord] = []

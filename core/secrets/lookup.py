@@ -44,6 +44,11 @@ class Lookup:
 
 _KIND_NAMES = {kind: kind.value for kind in Kind}
 _NOTHING: dict[str, Resource] = {}
+# Enum members as module constants for the per-reference paths: reading `Flavour.UNIVERSAL` goes
+# through the enum class, several times slower than a global.
+_KUBERNETES, _UNIVERSAL = Flavour.KUBERNETES, Flavour.UNIVERSAL
+_SECRET, _GLOBAL_SECRET = Kind.SECRET, Kind.GLOBAL_SECRET
+_OK = ReferenceStatus.OK
 
 
 def secret_type(secret: Resource) -> str:
@@ -51,8 +56,8 @@ def secret_type(secret: Resource) -> str:
     declared = payload.secret_type if payload else None
     if declared:
         return declared
-    if secret.flavour is Flavour.KUBERNETES:
-        return GLOBAL_SECRET_TYPE if secret.kind is Kind.GLOBAL_SECRET else "Opaque"
+    if secret.flavour is _KUBERNETES:
+        return GLOBAL_SECRET_TYPE if secret.kind is _GLOBAL_SECRET else "Opaque"
     return _KIND_NAMES[secret.kind]
 
 
@@ -63,12 +68,12 @@ def is_global(secret: Resource) -> bool:
 def visible(secret: Resource, mesh: str, flavour: Flavour, system_namespace: str) -> bool:
     """Whether kuma-cp's mesh Secret list for `mesh` contains this Secret."""
     # a GlobalSecret kind is not Kind.SECRET: only the declared type is left to check
-    if secret.flavour is not flavour or secret.kind is not Kind.SECRET:
+    if secret.flavour is not flavour or secret.kind is not _SECRET:
         return False
     kind = secret_type(secret)
     if kind == GLOBAL_SECRET_TYPE:
         return False
-    if flavour is Flavour.UNIVERSAL:
+    if flavour is _UNIVERSAL:
         return secret.mesh == mesh
     return (
         secret.namespace == system_namespace
@@ -88,7 +93,7 @@ def visible_secrets(ctx: Context) -> dict[Flavour, dict[str, dict[str, Resource]
         groups: dict[Flavour, dict[str, dict[str, Resource]]] = {}
         for secret in ctx.index.secrets:
             flavour = secret.flavour
-            owner = secret.labels.get(MESH_LABEL) if flavour is Flavour.KUBERNETES else secret.mesh
+            owner = secret.labels.get(MESH_LABEL) if flavour is _KUBERNETES else secret.mesh
             if isinstance(owner, str) and visible(secret, owner, flavour, namespace):
                 meshes = groups.get(flavour)
                 if meshes is None:
@@ -193,7 +198,7 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
     `{name}` in the explanation stands for the Secret's name.
     """
     payload = secret.payload
-    if secret.flavour is Flavour.UNIVERSAL:
+    if secret.flavour is _UNIVERSAL:
         raw = payload.data if payload else None
         if raw is None or raw == "":
             return ReferenceStatus.EMPTY_VALUE, None, 'Secret "{name}" has no `data`: Kuma loads empty bytes.'
@@ -205,7 +210,7 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
                     'Secret "{name}": `data` is not valid base64, so the Kuma API rejects the Secret.')
         if not decoded:
             return ReferenceStatus.EMPTY_VALUE, None, 'Secret "{name}" has empty `data`: Kuma loads empty bytes.'
-        return ReferenceStatus.OK, decoded, f'Secret "{{name}}" in mesh {secret.mesh} ({len(decoded)} bytes).'
+        return _OK, decoded, f'Secret "{{name}}" in mesh {secret.mesh} ({len(decoded)} bytes).'
     data = payload.data if payload and isinstance(payload.data, dict) else {}
     string_data = payload.string_data if payload and isinstance(payload.string_data, dict) else {}
     decoded: dict[Any, bytes] = {}  # each value is decoded once (they are often kilobytes)
@@ -236,4 +241,4 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
     if not loaded:
         return (ReferenceStatus.EMPTY_VALUE, None,
                 f'Secret "{{name}}" ({where}) has an empty {origin}: Kuma loads empty bytes.')
-    return ReferenceStatus.OK, loaded, f'Secret "{{name}}" ({where}, {origin}, {len(loaded)} bytes).'
+    return _OK, loaded, f'Secret "{{name}}" ({where}, {origin}, {len(loaded)} bytes).'

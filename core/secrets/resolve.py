@@ -37,6 +37,7 @@ CODES: dict[ReferenceStatus, str] = {
 }
 
 _LOADS = frozenset(status for status in ReferenceStatus if status.loads)
+_LOADS_EMPTY = frozenset({ReferenceStatus.NO_VALUE_KEY, ReferenceStatus.EMPTY_VALUE})
 _NOTHING: dict[str, Resource] = {}
 
 _EMPTY_EFFECT = {
@@ -116,6 +117,7 @@ class _Resolver:
         self.ctx = ctx
         self.payloads = _Payloads()
         self.coverage = ctx.secrets_coverage
+        self.partial = ctx.secrets_coverage is not SecretsCoverage.PRESENT
         self.visible = visible_secrets(ctx)
 
     def resolve(self, mes: Resource, plan: Plan, service: ResourceRef) -> tuple[SecretReference, bytes | None]:
@@ -142,13 +144,13 @@ class _Resolver:
         status = lookup.status
         # Without a full view of the Secrets, only "not found" is in doubt: a Secret that is in the input
         # (e.g. a local what-if overlay on top of a live source that refused to list Secrets) still resolves.
-        if self.coverage is not SecretsCoverage.PRESENT and status is ReferenceStatus.NOT_FOUND:
+        if self.partial and status is ReferenceStatus.NOT_FOUND:
             why = "could not be read" if self.coverage is SecretsCoverage.DENIED else "are not in the input"
             return self.record(mes, plan, service, ReferenceStatus.NOT_CHECKED,
                                f'{plan.field} references Secret "{name}"; not checked because Secrets {why}.'), None
         message = f"{plan.field}: {lookup.message}"
         if status in _LOADS:
-            if status is ReferenceStatus.NO_VALUE_KEY or status is ReferenceStatus.EMPTY_VALUE:
+            if status in _LOADS_EMPTY:
                 message += f" As {plan.field}, {_EMPTY_EFFECT[plan.field]}."
             data = lookup.data
             return self.record(mes, plan, service, status, message, CODES.get(status), None, lookup.secret,

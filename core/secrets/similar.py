@@ -20,6 +20,11 @@ the name. Adding those sets up as a binary counter kept one bit per name in each
 XOR / AND on the integers) and comparing the counter with the threshold (bitwise again) gives the
 set of names whose `quick_ratio` reaches the cutoff, in a few hundred integer operations per
 query instead of a Python step per name.
+
+Of those, names whose longest common subsequence with the query (computed bit-parallel, a few
+integer operations per character) gives a ratio below the cutoff are dropped as well: difflib's
+matching blocks form a common subsequence, so its `ratio` cannot be higher. Only the rest reach
+`difflib.get_close_matches`, whose `ratio` is the costly step.
 """
 
 from __future__ import annotations
@@ -99,6 +104,25 @@ def _at_least(addends: list[int], need: int, everyone: int) -> int:
     return greater | equal
 
 
+def _positions(word: str) -> dict[str, int]:
+    """Where each character occurs in `word`, as bits (bit j: `word[j]`)."""
+    positions: dict[str, int] = {}
+    for j, char in enumerate(word):
+        positions[char] = positions.get(char, 0) | 1 << j
+    return positions
+
+
+def _common_subsequence(name: str, positions: dict[str, int], size: int) -> int:
+    """The length of the longest common subsequence of `name` and the `size`-character word whose
+    `_positions` are given (Hyyrö's bit-parallel LCS: one row of the dynamic programme per character of
+    `name`, held as the bits of an integer)."""
+    row = (1 << size) - 1
+    for char in name:
+        matched = row & positions.get(char, 0)
+        row = (row + matched) | (row - matched)
+    return size - (row & ((1 << size) - 1)).bit_count()
+
+
 class CloseNames:
     """The candidate names of one lookup scope (e.g. the Secrets one mesh can see)."""
 
@@ -144,4 +168,10 @@ class CloseNames:
                 lowest = passing & -passing
                 survivors.append(names[lowest.bit_length() - 1])
                 passing ^= lowest
+        if survivors:
+            # difflib's matching blocks are a common subsequence, so its ratio never exceeds the one of the
+            # longest common subsequence: a name whose LCS ratio misses the cutoff cannot make it.
+            positions = _positions(word)
+            survivors = [name for name in survivors
+                         if _ratio(_common_subsequence(name, positions, size), size + len(name)) >= cutoff]
         return difflib.get_close_matches(word, survivors, n=n, cutoff=cutoff)

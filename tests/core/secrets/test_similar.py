@@ -8,7 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.secrets.similar import CloseNames, _at_least, _occurrences
+from core.secrets.similar import CloseNames, _at_least, _common_subsequence, _occurrences, _positions
 
 NAMES = st.text(alphabet="abc-.01é", max_size=12)
 
@@ -102,3 +102,32 @@ def test_character_counts_per_name():
         for need in range(1, len(addends) + 2):
             expected = sum(1 << i for i in range(len(names)) if sum(a >> i & 1 for a in addends) >= need)
             assert _at_least(addends, need, everyone) == expected
+
+
+def _plain_lcs(a: str, b: str) -> int:
+    row = [0] * (len(b) + 1)
+    for char in a:
+        previous, row = row, [0]
+        for j, other in enumerate(b):
+            row.append(previous[j] + 1 if char == other else max(previous[j + 1], row[j]))
+    return row[-1]
+
+
+def test_common_subsequence_is_the_longest_common_subsequence():
+    rng = random.Random(5)
+    for _ in range(3000):
+        alphabet = rng.choice(["ab", "abc-", "svc-0123", "aé.-ü"])
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        b = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
+        assert _common_subsequence(a, _positions(b), len(b)) == _plain_lcs(a, b)
+
+
+def test_difflib_ratio_never_exceeds_the_common_subsequence_ratio():
+    """What dropping names by their LCS ratio relies on (autojunk included: words of 200+ characters)."""
+    rng = random.Random(6)
+    for _ in range(1500):
+        a = "".join(rng.choice("ab-c") for _ in range(rng.randint(0, 30)))
+        b = "".join(rng.choice("ab-c") for _ in range(rng.choice([rng.randint(0, 30), rng.randint(200, 260)])))
+        matcher = difflib.SequenceMatcher(None, a, b)
+        blocks = sum(block.size for block in matcher.get_matching_blocks())
+        assert blocks <= _common_subsequence(a, _positions(b), len(b))
