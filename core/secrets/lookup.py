@@ -10,7 +10,6 @@ GlobalSecrets never match. When nothing is visible, the closest Secret of the sa
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Any
 
 from core.context import Context
 from core.model import Flavour, Kind, ReferenceStatus, Resource
@@ -213,15 +212,15 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
         return _OK, decoded, f'Secret "{{name}}" in mesh {secret.mesh} ({len(decoded)} bytes).'
     data = payload.data if payload and isinstance(payload.data, dict) else {}
     string_data = payload.string_data if payload and isinstance(payload.string_data, dict) else {}
-    decoded: dict[Any, bytes] = {}  # each value is decoded once (they are often kilobytes)
+    value_bytes = b""  # data.value decoded: every value is decoded once (they are often kilobytes)
     for key, value in data.items():
         raw = decoder.go(value) if isinstance(value, str) else None
         if value is not None and raw is None:
             return (ReferenceStatus.INVALID_BASE64, None,
                     f'Secret "{{name}}": data.{key} is not valid base64, so the API server rejects the Secret '
                     "(it never exists in the cluster).")
-        if raw is not None:
-            decoded[key] = raw
+        if raw is not None and key == "value":
+            value_bytes = raw
     for key, value in string_data.items():
         if value is not None and not isinstance(value, str):
             return (ReferenceStatus.INVALID_BASE64, None,
@@ -231,7 +230,7 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
         loaded = (string_data["value"] or "").encode("utf-8")
         origin = "stringData.value"
     elif "value" in data:
-        loaded = decoded.get("value", b"")  # null or "" decode to nothing
+        loaded = value_bytes  # null or "" decode to nothing
         origin = "data.value"
     else:
         keys = ", ".join(sorted({str(k) for k in [*data, *string_data]})) or "none"
