@@ -43,6 +43,10 @@ def _threshold(total: int, cutoff: float) -> int:
     return next((m for m in range(total + 1) if _ratio(m, total) >= cutoff), total + 1)
 
 
+# _ONE_HOT[k] translates byte k to "1" and every other byte to "0"
+_ONE_HOT = [b"0" * k + b"1" + b"0" * (255 - k) for k in range(256)]
+
+
 def _occurrences(names: list[str], length: int) -> dict[str, list[int]]:
     """For each character `c` of the names (all of `length` characters): `[names holding c at least
     once, at least twice, ...]`, each a set of names as an integer (bit `i` for `names[i]`), none empty."""
@@ -51,16 +55,20 @@ def _occurrences(names: list[str], length: int) -> dict[str, list[int]]:
     levels: dict[str, list[int]] = {}
     for position in range(length):
         column = joined[position::length]  # the character at `position` of every name, in name order
-        chars = set(column)
+        chars = list(set(column))
         if len(chars) == 1:
-            _count_in(levels, column[0], everyone)
+            _count_in(levels, chars[0], everyone)
             continue
-        table = dict.fromkeys(map(ord, chars), "0")
-        for char in chars:
-            table[ord(char)] = "1"
-            # "1" where a name has `char` here; reversed so that name i is bit i
-            _count_in(levels, char, int(column.translate(table)[::-1], 2))
-            table[ord(char)] = "0"
+        # The column as one byte per name (byte k: the k-th character of a page of up to 255 of them,
+        # 255: another character), reversed so that name i becomes bit i; then per character, "1"
+        # where a name has it here and "0" elsewhere, read as a binary number. All of it in C.
+        for start in range(0, len(chars), 255):
+            page = chars[start:start + 255]
+            codes = dict.fromkeys(map(ord, chars), 255)
+            codes.update((ord(char), k) for k, char in enumerate(page))
+            encoded = column.translate(codes).encode("latin-1")[::-1]
+            for k, char in enumerate(page):
+                _count_in(levels, char, int(encoded.translate(_ONE_HOT[k]), 2))
     return levels
 
 

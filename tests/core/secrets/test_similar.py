@@ -131,3 +131,19 @@ def test_difflib_ratio_never_exceeds_the_common_subsequence_ratio():
         matcher = difflib.SequenceMatcher(None, a, b)
         blocks = sum(block.size for block in matcher.get_matching_blocks())
         assert blocks <= _common_subsequence(a, _positions(b), len(b))
+
+
+def test_more_than_255_characters_at_one_position():
+    """A column with more distinct characters than one byte can number is read in pages."""
+    rng = random.Random(8)
+    alphabet = [chr(c) for c in range(0x100, 0x100 + 600)]
+    names = list(dict.fromkeys("".join(rng.choice(alphabet) for _ in range(3)) + "-ab" for _ in range(900)))
+    levels = _occurrences(names, 6)
+    for char in {c for name in names for c in name}:
+        for k in (1, 2):
+            expected = sum(1 << i for i, name in enumerate(names) if name.count(char) >= k)
+            held = levels.get(char, [])
+            assert (held[k - 1] if k <= len(held) else 0) == expected
+    index = CloseNames(names)
+    for word in [*rng.sample(names, 5), names[0][:3] + "-ax", "x-ab"]:
+        assert index.close_matches(word, n=3, cutoff=0.6) == difflib.get_close_matches(word, names, n=3, cutoff=0.6)
