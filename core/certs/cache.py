@@ -46,6 +46,17 @@ def parsed(digest: str, data: bytes) -> ParsedMaterial:
     return result
 
 
+def used_again(digests: list[str], hits: int) -> None:
+    """Account for material a caller parsed through `parsed` once and then used `hits` more times
+    itself: count the hits and move `digests` (in order of last use) to the recent end, as that
+    many calls to `parsed` would have."""
+    with _lock:
+        stats.hits += hits
+        for digest in digests:
+            if digest in _entries:
+                _entries.move_to_end(digest)
+
+
 def clear() -> None:
     with _lock:
         _entries.clear()

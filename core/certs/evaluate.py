@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import NamedTuple
 
 from core.certs.material import CertInfo, ParsedMaterial
 from core.model import CertificateRecord, CertificateStatus, ResourceRef, SecretReference
@@ -33,6 +34,30 @@ class Problem:
 Store = Callable[[SecretReference, str], str]  # how to write corrected material (from a file) back
 
 
+class Row(NamedTuple):
+    """The fields of a `CertificateRecord` after `service, field, secret, source`, in its order (a test
+    compares the two lists of names)."""
+
+    position: int
+    subject: str
+    issuer: str
+    sans: tuple[str, ...]
+    serial: str
+    sha256: str
+    not_before: datetime
+    not_after: datetime
+    days_left: int
+    status: CertificateStatus
+    key_type: str
+    key_size: int | None
+    is_ca: bool
+    self_signed: bool
+    signature_algorithm: str
+    key_usage: tuple[str, ...]
+    extended_key_usage: tuple[str, ...]
+
+
+
 def certificate_status(info: CertInfo, now: datetime, window_days: int) -> tuple[CertificateStatus, int]:
     days_left = math.floor((info.not_after - now).total_seconds() / 86400)
     if now < info.not_before:
@@ -47,20 +72,31 @@ def certificate_status(info: CertInfo, now: datetime, window_days: int) -> tuple
 def records(service: ResourceRef, ref: SecretReference, parsed: ParsedMaterial, now: datetime,
             window_days: int) -> list[CertificateRecord]:
     """One record per certificate of a `caCert` / `clientCert` source (a key source has none)."""
-    if ref.field == "clientKey":
-        return []
-    out: list[CertificateRecord] = []
+    return records_from(service, ref, rows(parsed, now, window_days))
+
+
+def rows(parsed: ParsedMaterial, now: datetime, window_days: int) -> tuple[Row, ...]:
+    """What the records of `parsed` hold whatever references it, one row per certificate: made once
+    per material and clock, then turned into records per reference by `records_from`."""
+    out: list[Row] = []
     for info in parsed.certificates:
         status, days_left = certificate_status(info, now, window_days)
-        out.append(CertificateRecord(
-            service=service, field=ref.field, secret=ref.secret, source=ref.source, position=info.position,
-            subject=info.subject, issuer=info.issuer, sans=info.sans, serial=info.serial, sha256=info.sha256,
-            not_before=info.not_before, not_after=info.not_after, days_left=days_left, status=status,
-            key_type=_key_label(info), key_size=info.key_size, is_ca=info.is_ca, self_signed=info.self_signed,
-            signature_algorithm=info.signature_algorithm, key_usage=info.key_usage,
+        out.append(Row(
+            position=info.position, subject=info.subject, issuer=info.issuer, sans=info.sans, serial=info.serial,
+            sha256=info.sha256, not_before=info.not_before, not_after=info.not_after, days_left=days_left,
+            status=status, key_type=_key_label(info), key_size=info.key_size, is_ca=info.is_ca,
+            self_signed=info.self_signed, signature_algorithm=info.signature_algorithm, key_usage=info.key_usage,
             extended_key_usage=info.extended_key_usage,
         ))
-    return out
+    return tuple(out)
+
+
+def records_from(service: ResourceRef, ref: SecretReference, rows: tuple[Row, ...]) -> list[CertificateRecord]:
+    """`records` for a reference whose material's `rows` are made."""
+    if ref.field == "clientKey" or not rows:
+        return []
+    field, secret, source = ref.field, ref.secret, ref.source
+    return [CertificateRecord(service, field, secret, source, *row) for row in rows]
 
 
 def problems(ref: SecretReference, parsed: ParsedMaterial, now: datetime, window_days: int, store: Store,

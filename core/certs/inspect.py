@@ -11,49 +11,66 @@ from core.catalogue import finding
 from core.certs import cache, evaluate
 from core.certs.material import ParsedMaterial
 from core.context import Context
-from core.model import CertificateRecord, Finding, Resource, SecretReference
+from core.model import CertificateRecord, Finding, Kind, Resource, SecretReference
 from core.secrets.remedies import store_command
 
 
 def inspect(ctx: Context, materials: dict[str, bytes]) -> None:
     window = ctx.options.expiry_warning_days
-    by_key = {mes.key: mes for mes in ctx.index.services}
+    now = ctx.now
+    by_key = ctx.index.by_key  # references are keyed by their MES's key
     # Whether material has problems depends only on the material, the role it plays (the field) and
     # the clock, never on the MES or Secret that references it (they only appear in the messages):
     # material found clean once in a role is not judged again (most references are clean, and a
     # CA bundle or client pair is often shared by many MES).
     clean: set[tuple[str, str]] = set()  # (field, digest), and (clientCert digest, clientKey digest)
+    # Each distinct material once per analysis: its parsed facts and its certificates' record rows
+    # (they depend on the material and the clock only). In order of last use, for the cache.
+    known: dict[str, tuple[ParsedMaterial, tuple[evaluate.Row, ...]]] = {}
+    reused = 0
     for service_key, references in ctx.references.items():
         mes = by_key.get(service_key)
-        if mes is None:
+        if mes is None or mes.kind is not Kind.MESH_EXTERNAL_SERVICE:
             continue
         parsed: dict[str, tuple[SecretReference, ParsedMaterial, str]] = {}
         records: list[CertificateRecord] = []
         problems: list[evaluate.Problem] = []
-
-        def store(ref: SecretReference, file: str, mes: Resource = mes) -> str:
-            return store_command(ctx, mes, ref, file)
-
+        store: evaluate.Store | None = None
         service = None
         for ref in references:
             digest = ref.material_sha256
-            if not digest or digest not in materials:
+            if not digest:
                 continue
+            held = known.pop(digest, None)
+            if held is not None:
+                reused += 1
+            elif digest in materials:
+                material = cache.parsed(digest, materials[digest])
+                held = (material, evaluate.rows(material, now, window))
+            else:
+                continue
+            known[digest] = held
             if service is None:
                 service = mes.ref
-            material = cache.parsed(digest, materials[digest])
-            parsed[ref.field] = (ref, material, digest)
-            records += evaluate.records(service, ref, material, ctx.now, window)
-            if (ref.field, digest) not in clean:
-                found = evaluate.problems(ref, material, ctx.now, window, store, _first_endpoint(mes))
+            material, rows = held
+            field = ref.field
+            parsed[field] = (ref, material, digest)
+            if rows:
+                records += evaluate.records_from(service, ref, rows)
+            if (field, digest) not in clean:
+                if store is None:
+                    store = _store(ctx, mes)
+                found = evaluate.problems(ref, material, now, window, store, _first_endpoint(mes))
                 if found:
                     problems += found
                 else:
-                    clean.add((ref.field, digest))
+                    clean.add((field, digest))
         if "clientCert" in parsed and "clientKey" in parsed:
             (cert_ref, cert, cert_digest), (key_ref, key_material, key_digest) = (parsed["clientCert"],
                                                                                   parsed["clientKey"])
             if (cert_digest, key_digest) not in clean:
+                if store is None:
+                    store = _store(ctx, mes)
                 found = evaluate.pair_problems(cert_ref, cert, key_ref, key_material, store)
                 if found:
                     problems += found
@@ -63,6 +80,14 @@ def inspect(ctx: Context, materials: dict[str, bytes]) -> None:
             ctx.certificates[service_key] = records
         if problems:
             ctx.material_findings[service_key] = _findings(mes, references, _dedupe(problems))
+    cache.used_again(list(known), reused)
+
+
+def _store(ctx: Context, mes: Resource) -> evaluate.Store:
+    def store(ref: SecretReference, file: str) -> str:
+        return store_command(ctx, mes, ref, file)
+
+    return store
 
 
 def _dedupe(problems: list[evaluate.Problem]) -> list[evaluate.Problem]:

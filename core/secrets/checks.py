@@ -42,15 +42,24 @@ def reference_findings(ctx: Context, mes: Resource) -> Iterator[Finding]:
 def secret_admission_findings(ctx: Context) -> Iterator[Finding]:
     """Kubernetes Kuma Secrets in the system namespace that the Secret webhook would refuse."""
     namespace = ctx.options.system_namespace
-    candidates = [s for s in ctx.index.secrets + ctx.index.global_secrets
-                  if s.flavour is Flavour.KUBERNETES and s.namespace == namespace]  # filtered before the sort
-    for secret in sorted(candidates, key=lambda s: s.key):
+    kubernetes = Flavour.KUBERNETES
+    # only the Secrets with something to report are sorted (by key, the order of the findings)
+    rejected: list[tuple[Resource, str, bool, bool, bool]] = []  # secret, type, global, labelled, empty
+    for secret in ctx.index.secrets + ctx.index.global_secrets:
+        if secret.flavour is not kubernetes or secret.namespace != namespace:
+            continue
         kind = secret_type(secret)
         if kind not in (KUMA_SECRET_TYPE, GLOBAL_SECRET_TYPE):
             continue
         is_global = kind == GLOBAL_SECRET_TYPE or secret.kind is Kind.GLOBAL_SECRET
+        labelled = is_global and MESH_LABEL in secret.labels
+        empty = not _has_value(secret)
+        if labelled or empty:
+            rejected.append((secret, kind, is_global, labelled, empty))
+    rejected.sort(key=lambda r: r[0].key)
+    for secret, kind, is_global, labelled, empty in rejected:
         label = "GlobalSecret" if is_global else "Kuma Secret"
-        if is_global and MESH_LABEL in secret.labels:
+        if labelled:
             path = f'metadata.labels["{MESH_LABEL}"]'
             yield finding(
                 "MES214",
@@ -63,7 +72,7 @@ def secret_admission_findings(ctx: Context) -> Iterator[Finding]:
                 if shell_safe(secret.name, namespace) else NOT_GENERATED,
                 origin=secret.origin.at_line(secret.line_of("metadata.labels")),
             )
-        if not _has_value(secret):
+        if empty:
             yield finding(
                 "MES214",
                 f'{label} "{secret.name}" has no or an empty `data.value`: the Kuma webhook rejects it with '

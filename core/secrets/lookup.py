@@ -10,7 +10,6 @@ GlobalSecrets never match. When nothing is visible, the closest Secret of the sa
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Any
 
 from core.context import Context
 from core.model import Flavour, Kind, ReferenceStatus, Resource
@@ -42,11 +41,23 @@ class Lookup:
     data: bytes | None = field(default=None, repr=False)
 
 
+_KIND_NAMES = {kind: kind.value for kind in Kind}
+_NOTHING: dict[str, Resource] = {}
+# Enum members as module constants for the per-reference paths: reading `Flavour.UNIVERSAL` goes
+# through the enum class, several times slower than a global.
+_KUBERNETES, _UNIVERSAL = Flavour.KUBERNETES, Flavour.UNIVERSAL
+_SECRET, _GLOBAL_SECRET = Kind.SECRET, Kind.GLOBAL_SECRET
+_OK = ReferenceStatus.OK
+
+
 def secret_type(secret: Resource) -> str:
-    declared = secret.payload.secret_type if secret.payload else None
-    if secret.kind is Kind.GLOBAL_SECRET and secret.flavour is Flavour.KUBERNETES:
-        return declared or GLOBAL_SECRET_TYPE
-    return declared or ("Opaque" if secret.flavour is Flavour.KUBERNETES else secret.kind.value)
+    payload = secret.payload
+    declared = payload.secret_type if payload else None
+    if declared:
+        return declared
+    if secret.flavour is _KUBERNETES:
+        return GLOBAL_SECRET_TYPE if secret.kind is _GLOBAL_SECRET else "Opaque"
+    return _KIND_NAMES[secret.kind]
 
 
 def is_global(secret: Resource) -> bool:
@@ -55,26 +66,62 @@ def is_global(secret: Resource) -> bool:
 
 def visible(secret: Resource, mesh: str, flavour: Flavour, system_namespace: str) -> bool:
     """Whether kuma-cp's mesh Secret list for `mesh` contains this Secret."""
-    if secret.flavour is not flavour or is_global(secret) or secret.kind is not Kind.SECRET:
+    # a GlobalSecret kind is not Kind.SECRET: only the declared type is left to check
+    if secret.flavour is not flavour or secret.kind is not _SECRET:
         return False
-    if flavour is Flavour.UNIVERSAL:
+    kind = secret_type(secret)
+    if kind == GLOBAL_SECRET_TYPE:
+        return False
+    if flavour is _UNIVERSAL:
         return secret.mesh == mesh
     return (
         secret.namespace == system_namespace
-        and secret_type(secret) == KUMA_SECRET_TYPE
+        and kind == KUMA_SECRET_TYPE
         and secret.labels.get(MESH_LABEL) == mesh
     )
 
 
+def visible_secrets(ctx: Context) -> dict[Flavour, dict[str, dict[str, Resource]]]:
+    """By flavour and mesh: the Secrets the mesh sees by name, the first in input order for a name
+    given twice — the one `look_up` finds. Made once per analysis.
+
+    A Secret is visible to at most one mesh: its label (Kubernetes) or its `mesh` (Universal).
+    """
+    def by_mesh() -> dict[Flavour, dict[str, dict[str, Resource]]]:
+        namespace = ctx.options.system_namespace
+        groups: dict[Flavour, dict[str, dict[str, Resource]]] = {}
+        for secret in ctx.index.secrets:
+            flavour = secret.flavour
+            owner = secret.labels.get(MESH_LABEL) if flavour is _KUBERNETES else secret.mesh
+            if isinstance(owner, str) and visible(secret, owner, flavour, namespace):
+                meshes = groups.get(flavour)
+                if meshes is None:
+                    meshes = groups[flavour] = {}
+                names = meshes.get(owner)
+                if names is None:
+                    names = meshes[owner] = {}
+                if secret.name not in names:
+                    names[secret.name] = secret
+        return groups
+
+    return ctx.cached("secrets-visible-by-mesh", None, by_mesh)
+
+
 def look_up(ctx: Context, mes: Resource, name: str, decoder: Decoder = DECODER) -> Lookup:
     """Resolve a Secret name for an MES (Secrets must be PRESENT in the context)."""
+    seen = visible_secrets(ctx).get(mes.flavour, {}).get(mes.mesh, _NOTHING)
+    return look_up_in(ctx, seen, mes, name, decoder)
+
+
+def look_up_in(ctx: Context, seen: dict[str, Resource], mes: Resource, name: str, decoder: Decoder) -> Lookup:
+    """`look_up` with `seen`, the Secrets the MES's mesh sees by name (from `visible_secrets`)."""
+    secret = seen.get(name)
+    if secret is not None:
+        status, data, detail = read_value(secret, decoder)
+        return Lookup(status, detail.replace("{name}", name), secret, data)
     namespace = ctx.options.system_namespace
     candidates = ctx.index.secrets_by_name.get(name, [])
-    same_flavour = [c for c in candidates if c.flavour is mes.flavour]
-    for secret in same_flavour:
-        if visible(secret, mes.mesh, mes.flavour, namespace):
-            status, data, detail = read_value(secret, decoder)
-            return Lookup(status, detail.replace("{name}", name), secret, data)
+    same_flavour = [c for c in candidates if c.flavour is mes.flavour]  # none of them is visible
     best: tuple[int, int, ReferenceStatus, Resource, list[str]] | None = None
     for secret in same_flavour:
         status, problems = _near_miss(secret, mes.mesh, namespace)
@@ -140,18 +187,8 @@ def _not_found_message(ctx: Context, mes: Resource, name: str, candidates: list[
 
 def _visible_names(ctx: Context, flavour: Flavour, mesh: str) -> CloseNames:
     """The names of the Secrets `mesh` sees, indexed once per analysis for near-miss suggestions."""
-    def by_mesh() -> dict[tuple[Flavour, str], list[str]]:
-        namespace = ctx.options.system_namespace
-        groups: dict[tuple[Flavour, str], list[str]] = {}
-        for secret in ctx.index.secrets:
-            # a Secret is visible to at most one mesh: its label (Kubernetes) or its `mesh` (Universal)
-            owner = secret.labels.get(MESH_LABEL) if secret.flavour is Flavour.KUBERNETES else secret.mesh
-            if isinstance(owner, str) and visible(secret, owner, secret.flavour, namespace):
-                groups.setdefault((secret.flavour, owner), []).append(secret.name)
-        return groups
-
-    groups = ctx.cached("secrets-visible-by-mesh", None, by_mesh)
-    return ctx.cached("secret-close-names", (flavour, mesh), lambda: CloseNames(groups.get((flavour, mesh), ())))
+    seen = visible_secrets(ctx).get(flavour, {}).get(mesh, _NOTHING)
+    return ctx.cached("secret-close-names", (flavour, mesh), lambda: CloseNames(seen))
 
 
 def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceStatus, bytes | None, str]:
@@ -160,7 +197,7 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
     `{name}` in the explanation stands for the Secret's name.
     """
     payload = secret.payload
-    if secret.flavour is Flavour.UNIVERSAL:
+    if secret.flavour is _UNIVERSAL:
         raw = payload.data if payload else None
         if raw is None or raw == "":
             return ReferenceStatus.EMPTY_VALUE, None, 'Secret "{name}" has no `data`: Kuma loads empty bytes.'
@@ -172,18 +209,18 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
                     'Secret "{name}": `data` is not valid base64, so the Kuma API rejects the Secret.')
         if not decoded:
             return ReferenceStatus.EMPTY_VALUE, None, 'Secret "{name}" has empty `data`: Kuma loads empty bytes.'
-        return ReferenceStatus.OK, decoded, f'Secret "{{name}}" in mesh {secret.mesh} ({len(decoded)} bytes).'
+        return _OK, decoded, f'Secret "{{name}}" in mesh {secret.mesh} ({len(decoded)} bytes).'
     data = payload.data if payload and isinstance(payload.data, dict) else {}
     string_data = payload.string_data if payload and isinstance(payload.string_data, dict) else {}
-    decoded: dict[Any, bytes] = {}  # each value is decoded once (they are often kilobytes)
+    value_bytes = b""  # data.value decoded: every value is decoded once (they are often kilobytes)
     for key, value in data.items():
         raw = decoder.go(value) if isinstance(value, str) else None
         if value is not None and raw is None:
             return (ReferenceStatus.INVALID_BASE64, None,
                     f'Secret "{{name}}": data.{key} is not valid base64, so the API server rejects the Secret '
                     "(it never exists in the cluster).")
-        if raw is not None:
-            decoded[key] = raw
+        if raw is not None and key == "value":
+            value_bytes = raw
     for key, value in string_data.items():
         if value is not None and not isinstance(value, str):
             return (ReferenceStatus.INVALID_BASE64, None,
@@ -193,7 +230,7 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
         loaded = (string_data["value"] or "").encode("utf-8")
         origin = "stringData.value"
     elif "value" in data:
-        loaded = decoded.get("value", b"")  # null or "" decode to nothing
+        loaded = value_bytes  # null or "" decode to nothing
         origin = "data.value"
     else:
         keys = ", ".join(sorted({str(k) for k in [*data, *string_data]})) or "none"
@@ -203,4 +240,4 @@ def read_value(secret: Resource, decoder: Decoder = DECODER) -> tuple[ReferenceS
     if not loaded:
         return (ReferenceStatus.EMPTY_VALUE, None,
                 f'Secret "{{name}}" ({where}) has an empty {origin}: Kuma loads empty bytes.')
-    return ReferenceStatus.OK, loaded, f'Secret "{{name}}" ({where}, {origin}, {len(loaded)} bytes).'
+    return _OK, loaded, f'Secret "{{name}}" ({where}, {origin}, {len(loaded)} bytes).'

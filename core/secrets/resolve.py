@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from core.context import Context
 from core.model import ReferenceStatus, Resource, ResourceRef, SecretReference, SecretsCoverage
 from core.secrets import logs
-from core.secrets.datasource import Decoder, Plan, plans_for, verification_of
-from core.secrets.lookup import look_up
+from core.secrets.datasource import Decoder, Plan, plans_in, verification_of
+from core.secrets.lookup import look_up_in, visible_secrets
 
 CODES: dict[ReferenceStatus, str] = {
     ReferenceStatus.NOT_FOUND: "MES201",
@@ -36,6 +36,10 @@ CODES: dict[ReferenceStatus, str] = {
     ReferenceStatus.INCOMPLETE: "MES213",
 }
 
+_LOADS = frozenset(status for status in ReferenceStatus if status.loads)
+_LOADS_EMPTY = frozenset({ReferenceStatus.NO_VALUE_KEY, ReferenceStatus.EMPTY_VALUE})
+_NOTHING: dict[str, Resource] = {}
+
 _EMPTY_EFFECT = {
     "caCert": "no CA bytes reach Envoy, so the egress falls back to its system CA bundle",
     "clientCert": "the client certificate is empty, so Envoy rejects the cluster or no client certificate is sent",
@@ -46,19 +50,21 @@ _EMPTY_EFFECT = {
 def resolve(ctx: Context) -> dict[str, bytes]:
     """Fill `ctx.references` (by MES key, in load order) and return the loaded bytes by sha256."""
     materials: dict[str, bytes] = {}
-    payloads = _Payloads()
+    resolver = _Resolver(ctx)
     generation = ctx.version.generation
+    by_service = ctx.references
     for mes in ctx.index.services:
-        if verification_of(mes) is None:
+        verification = verification_of(mes)
+        if verification is None:
             continue
         references: list[SecretReference] = []
         service = mes.ref
-        for plan in plans_for(mes, generation):
-            reference, data = _resolve_plan(ctx, mes, plan, service, payloads)
+        for plan in plans_in(verification, generation):
+            reference, data = resolver.resolve(mes, plan, service)
             if data:
                 materials[reference.material_sha256 or ""] = data
             references.append(reference)
-        ctx.references[mes.key] = references
+        by_service[mes.key] = references
     return materials
 
 
@@ -104,59 +110,64 @@ def first_failing_reference(ctx: Context, mes: Resource) -> SecretReference | No
     return first_failing(ctx.references.get(mes.key, ()))
 
 
-def _resolve_plan(
-    ctx: Context, mes: Resource, plan: Plan, service: ResourceRef, payloads: _Payloads
-) -> tuple[SecretReference, bytes | None]:
-    def record(status: ReferenceStatus, message: str, *, code: str | None = None, chain: str | None = None,
-               matched: Resource | None = None, data: bytes | None = None) -> SecretReference:
+class _Resolver:
+    """What resolving one data source needs from the analysis, looked up once for all of them."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.payloads = _Payloads()
+        self.coverage = ctx.secrets_coverage
+        self.partial = ctx.secrets_coverage is not SecretsCoverage.PRESENT
+        self.visible = visible_secrets(ctx)
+
+    def resolve(self, mes: Resource, plan: Plan, service: ResourceRef) -> tuple[SecretReference, bytes | None]:
+        ctx = self.ctx
+        name = plan.secret
+        if plan.status is not None:
+            chain = None
+            if name == "" and plan.status in (ReferenceStatus.EMPTY_NAME, ReferenceStatus.INCOMPLETE):
+                chain = logs.error_chain(plan.field, logs.not_found_error(ctx.version, "", mes.mesh))
+            elif plan.error:
+                chain = logs.error_chain(plan.field, plan.error)
+            return self.record(mes, plan, service, plan.status, plan.message, plan.code, chain), None
+
+        if name is None:  # inline source: never fails to load, whatever the bytes
+            data = plan.inline or b""
+            if data:
+                message = f"{plan.field} is inline ({plan.source}, {len(data)} bytes)."
+            else:
+                message = f"{plan.field} is an empty inline value: {_EMPTY_EFFECT[plan.field]}."
+            return self.record(mes, plan, service, ReferenceStatus.OK, message, data=data), data or None
+
+        meshes = self.visible.get(mes.flavour)
+        lookup = look_up_in(ctx, meshes.get(mes.mesh, _NOTHING) if meshes else _NOTHING, mes, name, self.payloads)
+        status = lookup.status
+        # Without a full view of the Secrets, only "not found" is in doubt: a Secret that is in the input
+        # (e.g. a local what-if overlay on top of a live source that refused to list Secrets) still resolves.
+        if self.partial and status is ReferenceStatus.NOT_FOUND:
+            why = "could not be read" if self.coverage is SecretsCoverage.DENIED else "are not in the input"
+            return self.record(mes, plan, service, ReferenceStatus.NOT_CHECKED,
+                               f'{plan.field} references Secret "{name}"; not checked because Secrets {why}.'), None
+        message = f"{plan.field}: {lookup.message}"
+        if status in _LOADS:
+            if status in _LOADS_EMPTY:
+                message += f" As {plan.field}, {_EMPTY_EFFECT[plan.field]}."
+            data = lookup.data
+            return self.record(mes, plan, service, status, message, CODES.get(status), None, lookup.secret,
+                               data), data or None
+        # Every other status means kuma-cp's mesh snapshot has no such Secret (an invalid Secret is
+        # never stored), so the loader reports it as not found.
+        chain = logs.error_chain(plan.field, logs.not_found_error(ctx.version, name, mes.mesh))
+        return self.record(mes, plan, service, status, message, CODES[status], chain, lookup.secret), None
+
+    def record(self, mes: Resource, plan: Plan, service: ResourceRef, status: ReferenceStatus, message: str,
+               code: str | None = None, chain: str | None = None, matched: Resource | None = None,
+               data: bytes | None = None) -> SecretReference:
+        # positional: keyword arguments make this constructor, called for every data source, twice as slow
         return SecretReference(
-            service=service,
-            field=plan.field,
-            path=plan.path,
-            source=plan.source,
-            secret=plan.secret,
-            mesh=mes.mesh,
-            status=status,
-            message=message,
-            code=code,
-            matched=matched.ref if matched is not None else None,
-            log_line=logs.log_line(mes.core_name, mes.mesh, chain) if chain else None,
-            error_chain=chain,
-            material_sha256=payloads.digest(data) if data else None,
+            service, plan.field, plan.path, plan.source, plan.secret, mes.mesh, status, message, code,
+            matched.ref if matched is not None else None,  # matched
+            logs.log_line(mes.core_name, mes.mesh, chain) if chain else None,  # log_line
+            chain,  # error_chain
+            self.payloads.digest(data) if data else None,  # material_sha256
         )
-
-    if plan.status is not None:
-        chain = None
-        if plan.secret == "" and plan.status in (ReferenceStatus.EMPTY_NAME, ReferenceStatus.INCOMPLETE):
-            chain = logs.error_chain(plan.field, logs.not_found_error(ctx.version, "", mes.mesh))
-        elif plan.error:
-            chain = logs.error_chain(plan.field, plan.error)
-        return record(plan.status, plan.message, code=plan.code, chain=chain), None
-
-    if plan.secret is None:  # inline source: never fails to load, whatever the bytes
-        data = plan.inline or b""
-        if data:
-            message = f"{plan.field} is inline ({plan.source}, {len(data)} bytes)."
-        else:
-            message = f"{plan.field} is an empty inline value: {_EMPTY_EFFECT[plan.field]}."
-        ref = record(ReferenceStatus.OK, message, data=data)
-        return ref, data or None
-
-    lookup = look_up(ctx, mes, plan.secret, payloads)
-    status = lookup.status
-    # Without a full view of the Secrets, only "not found" is in doubt: a Secret that is in the input
-    # (e.g. a local what-if overlay on top of a live source that refused to list Secrets) still resolves.
-    if ctx.secrets_coverage is not SecretsCoverage.PRESENT and status is ReferenceStatus.NOT_FOUND:
-        why = "could not be read" if ctx.secrets_coverage is SecretsCoverage.DENIED else "are not in the input"
-        return record(ReferenceStatus.NOT_CHECKED,
-                      f'{plan.field} references Secret "{plan.secret}"; not checked because Secrets {why}.'), None
-    message = f"{plan.field}: {lookup.message}"
-    if status in (ReferenceStatus.NO_VALUE_KEY, ReferenceStatus.EMPTY_VALUE):
-        message += f" As {plan.field}, {_EMPTY_EFFECT[plan.field]}."
-    if status.loads:
-        code = CODES.get(status)
-        return record(status, message, code=code, matched=lookup.secret, data=lookup.data), lookup.data or None
-    # Every other status means kuma-cp's mesh snapshot has no such Secret (an invalid Secret is
-    # never stored), so the loader reports it as not found.
-    chain = logs.error_chain(plan.field, logs.not_found_error(ctx.version, plan.secret, mes.mesh))
-    return record(status, message, code=CODES[status], chain=chain, matched=lookup.secret), None

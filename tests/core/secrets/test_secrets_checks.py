@@ -150,6 +150,21 @@ def test_global_secret_with_mesh_label_is_rejected():
     assert finding.fix == "kubectl label secret g -n kuma-system kuma.io/mesh-"
 
 
+def test_rejected_secrets_are_reported_in_key_order_label_first():
+    """Only the rejected Secrets are sorted: the findings still come by Secret key (GlobalSecret/-/...,
+    then Secret/<mesh>/...), and for a labelled GlobalSecret without a value the label finding comes first."""
+    both = k8s_secret("b-both", b"", mesh="demo", secret_type="system.kuma.io/global-secret")
+    secrets = [k8s_secret("z-empty", b"", mesh="demo"), both, k8s_secret("fine", PAYLOAD, mesh="demo"),
+               k8s_secret("a-empty", b"", mesh="other"), k8s_secret("c-label", PAYLOAD, mesh="demo",
+                                                                 secret_type="system.kuma.io/global-secret")]
+    found = list(secret_admission_findings(context(*secrets)))
+    assert [(f.resource.key, f.path) for f in found] == sorted(
+        [(f.resource.key, f.path) for f in found], key=lambda pair: pair[0])
+    assert [(f.resource.name, f.path) for f in found] == [
+        ("b-both", 'metadata.labels["kuma.io/mesh"]'), ("b-both", "data.value"),
+        ("c-label", 'metadata.labels["kuma.io/mesh"]'), ("z-empty", "data.value"), ("a-empty", "data.value")]
+
+
 def test_universal_secrets_have_no_webhook():
     assert list(secret_admission_findings(context(universal_secret("u", b"", mesh="demo")))) == []
 

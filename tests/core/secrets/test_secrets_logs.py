@@ -120,3 +120,14 @@ def test_sidecar_log_line_only_from_2_10():
     assert sidecar_log_line(KumaVersion.parse("2.9"), "a.ns", "m", chain) is None
     line = sidecar_log_line(KumaVersion.parse("2.10"), "a.ns", "m", chain)
     assert line.startswith("ERROR\txds.outbound\tunable to create MeshExternalService endpoint for egress. ")
+
+
+def test_reference_fields_in_the_order_the_resolver_passes_them():
+    """`resolve` builds SecretReference positionally (keyword arguments make it twice as slow)."""
+    from dataclasses import fields
+
+    from core.model import SecretReference
+
+    assert [f.name for f in fields(SecretReference)] == [
+        "service", "field", "path", "source", "secret", "mesh", "status", "message", "code", "matched", "log_line",
+        "error_chain", "material_sha256"]

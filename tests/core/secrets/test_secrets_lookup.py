@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import random
 
 import pytest
 
-from core.model import Flavour, ReferenceStatus, SecretPayload, SecretsCoverage
+from core.model import Flavour, Kind, ReferenceStatus, SecretPayload, SecretsCoverage
 from core.secrets import resolve
+from core.secrets.lookup import look_up, read_value, secret_type, visible
 from tests.factories import context, k8s_secret, tls_mes, universal_secret
 
 PEM = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
@@ -233,3 +235,63 @@ def test_denied_listing_still_resolves_secrets_present_in_the_input(flavour):
     assert missing.status is ReferenceStatus.NOT_CHECKED
     misplaced, _ = ref_for(k8s_secret("ca", PEM, mesh="demo", secret_type="Opaque"), coverage=SecretsCoverage.DENIED)
     assert misplaced.status is ReferenceStatus.WRONG_TYPE
+
+
+# --- the per-analysis index of visible Secrets answers as a scan of every candidate would ----------
+
+
+def _plain_secret_type(secret):
+    declared = secret.payload.secret_type if secret.payload else None
+    if secret.kind is Kind.GLOBAL_SECRET and secret.flavour is Flavour.KUBERNETES:
+        return declared or "system.kuma.io/global-secret"
+    return declared or ("Opaque" if secret.flavour is Flavour.KUBERNETES else secret.kind.value)
+
+
+def _plain_visible(secret, mesh, flavour, namespace):
+    is_global = secret.kind is Kind.GLOBAL_SECRET or _plain_secret_type(secret) == "system.kuma.io/global-secret"
+    if secret.flavour is not flavour or is_global or secret.kind is not Kind.SECRET:
+        return False
+    if flavour is UNI:
+        return secret.mesh == mesh
+    return (secret.namespace == namespace and _plain_secret_type(secret) == "system.kuma.io/secret"
+            and secret.labels.get("kuma.io/mesh") == mesh)
+
+
+def _random_secret(rng):
+    name = rng.choice(["ca", "cert", "key", "ca.kuma-system"])
+    if rng.random() < 0.5:
+        secret = universal_secret(name, PEM, mesh=rng.choice(["demo", "other", "default"]),
+                                  global_=rng.random() < 0.15)
+        if rng.random() < 0.15:
+            secret.payload = SecretPayload(rng.choice(["", "system.kuma.io/global-secret", "Opaque"]), data="")
+        return secret
+    secret_type = rng.choice(["system.kuma.io/secret"] * 4 + ["Opaque", "system.kuma.io/global-secret", ""])
+    secret = k8s_secret(name, PEM, mesh=rng.choice(["demo", "other", "default", None]),
+                        namespace=rng.choice(["kuma-system", "kuma-system", "apps"]), secret_type=secret_type)
+    if rng.random() < 0.1:
+        secret.payload = None
+    return secret
+
+
+def test_visible_index_matches_a_scan_of_the_candidates():
+    rng = random.Random(11)
+    for _ in range(400):
+        secrets = [_random_secret(rng) for _ in range(rng.randint(0, 12))]
+        ctx = context(*secrets, secrets=SecretsCoverage.PRESENT)
+        for secret in ctx.index.secrets + ctx.index.global_secrets:
+            assert secret_type(secret) == _plain_secret_type(secret)
+            for flavour in (K8S, UNI):
+                for mesh in ("demo", "other", "default"):
+                    assert visible(secret, mesh, flavour, "kuma-system") == _plain_visible(
+                        secret, mesh, flavour, "kuma-system")
+        for flavour in (K8S, UNI):
+            for mesh in ("demo", "other", "default"):
+                service = tls_mes("svc", {"caCert": {"secret": "ca"}}, mesh=mesh, flavour=flavour)
+                for name in ("ca", "cert", "key", "ca.kuma-system", "missing"):
+                    expected = next((s for s in ctx.index.secrets_by_name.get(name, [])
+                                     if _plain_visible(s, mesh, flavour, "kuma-system")), None)
+                    found = look_up(ctx, service, name)
+                    if expected is not None:
+                        assert found.secret is expected and found.status is read_value(expected)[0]
+                    else:
+                        assert found.secret is None or not _plain_visible(found.secret, mesh, flavour, "kuma-system")
