@@ -3,9 +3,11 @@ manifest built from that is exactly the full walk's (`redact_document`), payload
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from core.model import LAST_APPLIED, Redaction, redact_document
+from core.model import LAST_APPLIED, Redaction, Resource, SecretPayload, redact_document
 from tests.core.loading.helpers import DATA, load_bytes
 
 PLAIN_MES = b"""\
@@ -109,3 +111,17 @@ def test_every_fixture_redacts_like_the_full_walk():
             assert resource.redacted_manifest() == redact_document(resource.raw, resource.kind), path
             checked += 1
     assert checked > 100
+
+
+def test_redacted_copy_keeps_every_field_but_the_payload():
+    """`Resource.redacted` builds its copy positionally: every field must land where it belongs."""
+    data = SECRET.replace(b"labels:", b"annotations: {note: kept}\n  labels:") + b"status: {observed: 1}\n"
+    (secret,) = load_bytes("x.yaml", data).resources
+    assert secret.status == {"observed": 1} and secret.field_lines and secret.api_version == "v1"
+    copy = secret.redacted()
+    expected = {f.name: getattr(secret, f.name) for f in dataclasses.fields(Resource) if f.init}
+    expected.update(raw=redact_document(secret.raw, secret.kind), spec={},
+                    payload=SecretPayload(secret.payload.secret_type), raw_redaction=Redaction.DEEP)
+    assert {name: getattr(copy, name) for name in expected} == expected
+    assert copy.annotations == {"note": "kept"} and copy.labels == {"kuma.io/mesh": "default"}
+    assert copy.payload is not None and copy.payload.data is None
