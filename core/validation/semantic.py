@@ -1,14 +1,16 @@
 """Warnings about MES specs that Kuma accepts but that are likely wrong (reference section 10).
 
-Each function reads the defaulted spec (`apply_defaults`) and returns violations with our own
-messages (Kuma says nothing in these cases). Members of the wrong type are skipped: the
-schema check reports them.
+Each function reads the defaulted spec (`apply_defaults`), through the `SpecFacts` several of them
+share, and returns violations with our own messages (Kuma says nothing in these cases). Members
+of the wrong type are skipped: the schema check reports them. `warnings` computes them all at
+once; `validate_spec` keeps the result with the spec it validated.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.records import record
 from core.validation import values as v
 from core.validation.schema import DATA_SOURCE_FIELDS, LEGACY_DATA_SOURCE_KEYS
 from core.validation.violation import Violation
@@ -28,67 +30,113 @@ HTTP_FAMILY = ("http", "http2", "grpc")
 _CURRENT_SHAPE_KEYS = ("type", "secretRef", "insecureInline", "file", "envVar")
 
 
-def tls_enabled(spec: dict[str, Any]) -> bool:
-    return v.boolean(v.get(spec, "tls"), "enabled") is True
+@record
+class SpecFacts:
+    """The members of a defaulted spec that several warnings read, looked up once per spec."""
+
+    extension: Any  # `spec.extension` (None when absent or null)
+    endpoints: Any  # `spec.endpoints`: a sequence, None, or `INVALID`
+    tls: Any  # `spec.tls` (None when absent or null)
+    tls_enabled: bool  # `tls.enabled` is `true`
+    protocol: str | None  # `match.protocol` when a string
 
 
-def protocol(spec: dict[str, Any]) -> str | None:
-    value = v.string(v.get(spec, "match"), "protocol")
-    return value if isinstance(value, str) else None
+@record
+class Warnings:
+    """The semantic warnings of one defaulted spec, by check (each in the order it reports them)."""
+
+    no_endpoints: tuple[Violation, ...] = ()
+    extension: tuple[Violation, ...] = ()
+    verification_without_tls: tuple[Violation, ...] = ()
+    plaintext_to_tls_port: tuple[Violation, ...] = ()
+    priority_gaps: tuple[Violation, ...] = ()
+    data_sources: tuple[Violation, ...] = ()
+    double_tls: tuple[Violation, ...] = ()
 
 
-def no_endpoints(spec: dict[str, Any], version: KumaVersion) -> list[Violation]:
-    if v.get(spec, "extension") is not None:
-        return []
-    endpoints = v.sequence(spec, "endpoints")
+NO_WARNINGS = Warnings()
+
+
+def warnings(spec: dict[str, Any], version: KumaVersion) -> Warnings:
+    """Every semantic warning of a defaulted spec, computed together so the members they share
+    (`tls`, `tls.enabled`, `match.protocol`, `endpoints`) are read once."""
+    facts = spec_facts(spec)
+    found = (
+        no_endpoints(facts, version),
+        extension_unhandled(facts),
+        verification_without_tls(facts),
+        plaintext_to_tls_port(facts),
+        priority_gaps(facts, version),
+        legacy_data_source_warnings(facts, version),
+        double_tls(spec, facts),
+    )
+    return Warnings(*found) if any(found) else NO_WARNINGS
+
+
+def spec_facts(spec: dict[str, Any]) -> SpecFacts:
+    tls = spec.get("tls")
+    protocol = v.string(spec.get("match"), "protocol")
+    return SpecFacts(
+        extension=spec.get("extension"),
+        endpoints=v.sequence(spec, "endpoints"),
+        tls=tls,
+        tls_enabled=v.boolean(tls, "enabled") is True,
+        protocol=protocol if isinstance(protocol, str) else None,
+    )
+
+
+def no_endpoints(facts: SpecFacts, version: KumaVersion) -> tuple[Violation, ...]:
+    if facts.extension is not None:
+        return ()
+    endpoints = facts.endpoints
     if endpoints is v.INVALID or endpoints:
-        return []
+        return ()
     message = "no `endpoints` and no `extension`: the MeshExternalService is accepted but routes nowhere"
     if version.egress_filter_chain_early_return:
         message += f"; on Kuma {version} it also cuts the egress filter chains of every MES sorted after it"
-    return [Violation(NO_ENDPOINTS, "spec.endpoints", message, "semantic")]
+    return (Violation(NO_ENDPOINTS, "spec.endpoints", message, "semantic"),)
 
 
-def extension_unhandled(spec: dict[str, Any]) -> list[Violation]:
-    extension = v.get(spec, "extension")
+def extension_unhandled(facts: SpecFacts) -> tuple[Violation, ...]:
+    extension = facts.extension
     if extension is None:
-        return []
+        return ()
     ext_type = v.string(extension, "type")
     named = f" (type {ext_type!r})" if isinstance(ext_type, str) and ext_type else ""
     message = (f"`spec.extension`{named} is set, but Kuma OSS has no handler for it; Kuma also skips validating "
                "`endpoints` and `tls`, which xDS still uses as written")
-    return [Violation(EXTENSION_UNHANDLED, "spec.extension", message, "semantic", ext_type)]
+    return (Violation(EXTENSION_UNHANDLED, "spec.extension", message, "semantic", ext_type),)
 
 
-def verification_without_tls(spec: dict[str, Any]) -> list[Violation]:
-    tls = v.get(spec, "tls")
-    if not v.present(tls, "verification") or tls_enabled(spec):
-        return []
+def verification_without_tls(facts: SpecFacts) -> tuple[Violation, ...]:
+    tls = facts.tls
+    if not v.present(tls, "verification") or facts.tls_enabled:
+        return ()
     enabled = v.boolean(tls, "enabled")
     state = "false" if enabled is False else "not set" if enabled is None else "not a boolean"
     message = (f"`tls.verification` is configured but `tls.enabled` is {state}: the egress originates no TLS and "
                "loads no CA or client certificate")
-    return [Violation(VERIFICATION_WITHOUT_TLS, "spec.tls.enabled", message, "semantic", enabled)]
+    return (Violation(VERIFICATION_WITHOUT_TLS, "spec.tls.enabled", message, "semantic", enabled),)
 
 
-def plaintext_to_tls_port(spec: dict[str, Any]) -> list[Violation]:
-    proto = protocol(spec)
-    if proto not in HTTP_FAMILY or tls_enabled(spec):
-        return []
+def plaintext_to_tls_port(facts: SpecFacts) -> tuple[Violation, ...]:
+    proto = facts.protocol
+    if proto not in HTTP_FAMILY or facts.tls_enabled:
+        return ()
     out: list[Violation] = []
-    for index, endpoint in enumerate(_endpoint_list(spec)):
+    for index, endpoint in enumerate(_endpoint_list(facts)):
         if isinstance(endpoint, dict) and v.integer(endpoint, "port") == 443:
             message = (f"endpoint port 443 with protocol `{proto}` and TLS disabled: the egress sends plaintext "
                        "to a port that almost certainly expects TLS")
             out.append(Violation(PLAINTEXT_TO_TLS_PORT, f"spec.endpoints[{index}].port", message, "semantic", 443))
-    return out
+    return tuple(out)
 
 
-def priority_gaps(spec: dict[str, Any], version: KumaVersion) -> list[Violation]:
+def priority_gaps(facts: SpecFacts, version: KumaVersion) -> tuple[Violation, ...]:
     if not version.supports_priority:
-        return []
+        return ()
     priorities: set[int] = set()
-    for endpoint in _endpoint_list(spec):
+    for endpoint in _endpoint_list(facts):
         if not isinstance(endpoint, dict):
             continue
         priority = v.integer(endpoint, "priority")
@@ -96,30 +144,30 @@ def priority_gaps(spec: dict[str, Any], version: KumaVersion) -> list[Violation]
             priorities.add(0)
         elif isinstance(priority, int) and 0 <= priority <= 128:
             priorities.add(priority)
-    if not priorities:
-        return []
+    if not priorities or len(priorities) == max(priorities) + 1:
+        return ()  # none, or exactly 0..N
     missing = sorted(set(range(max(priorities) + 1)) - priorities)
-    if not missing:
-        return []
     used = ", ".join(str(p) for p in sorted(priorities))
     gap = ", ".join(str(p) for p in missing)
     message = f"endpoint priorities {used} leave a gap (no endpoint with priority {gap})"
-    return [Violation(PRIORITY_GAPS, "spec.endpoints", message, "semantic", tuple(sorted(priorities)))]
+    return (Violation(PRIORITY_GAPS, "spec.endpoints", message, "semantic", tuple(sorted(priorities))),)
 
 
-def legacy_data_source_warnings(spec: dict[str, Any], version: KumaVersion) -> list[Violation]:
+def legacy_data_source_warnings(facts: SpecFacts, version: KumaVersion) -> tuple[Violation, ...]:
     """MES156, MES157, MES158 on 2.9-2.14 data sources (only when TLS is enabled: otherwise
     nothing is loaded at all and MES152 says so)."""
-    if version.uses_secure_datasource or not tls_enabled(spec):
-        return []
-    verification = v.get(v.get(spec, "tls"), "verification")
+    if version.uses_secure_datasource or not facts.tls_enabled:
+        return ()
+    verification = v.get(facts.tls, "verification")
     out: list[Violation] = []
     for field in DATA_SOURCE_FIELDS:
         source = v.get(verification, field)
-        if not isinstance(source, dict):
-            continue
-        path = f"spec.tls.verification.{field}"
+        if not isinstance(source, dict) or (len(source) == 1 and source.get("secret") is not None):
+            continue  # not a data source, or the usual one: `secret: <name>` alone
         members = [key for key in LEGACY_DATA_SOURCE_KEYS if source.get(key) is not None]
+        if len(members) == 1 and (members[0] == "secret" or source[members[0]] != ""):
+            continue  # the usual data source: one member, not empty
+        path = f"spec.tls.verification.{field}"
         if len(members) > 1:
             ignored = ", ".join(f"`{m}`" for m in members[1:])
             message = (f"`{field}` sets {', '.join(f'`{m}`' for m in members)}: Kuma uses only `{members[0]}` "
@@ -131,7 +179,7 @@ def legacy_data_source_warnings(spec: dict[str, Any], version: KumaVersion) -> l
         elif members[0] in ("inline", "inlineString") and source.get(members[0]) == "":
             message = f"`{field}.{members[0]}` is empty: Kuma hands empty bytes to Envoy"
             out.append(Violation(EMPTY_INLINE, f"{path}.{members[0]}", message, "semantic"))
-    return out
+    return tuple(out)
 
 
 def _empty_message(field: str, source: dict[str, Any]) -> str:
@@ -143,16 +191,15 @@ def _empty_message(field: str, source: dict[str, Any]) -> str:
     return f"`{field}` sets none of `secret`, `inline`, `inlineString`: {effect}"
 
 
-def double_tls(spec: dict[str, Any]) -> list[Violation]:
-    port = v.integer(v.get(spec, "match"), "port")
-    proto = protocol(spec)
-    if port != 443 or proto not in ("http", "http2") or not tls_enabled(spec):
-        return []
+def double_tls(spec: dict[str, Any], facts: SpecFacts) -> tuple[Violation, ...]:
+    proto = facts.protocol
+    if proto not in ("http", "http2") or not facts.tls_enabled or v.integer(v.get(spec, "match"), "port") != 443:
+        return ()
     message = (f"`match.port` is 443 with protocol `{proto}` and TLS origination: clients calling "
                "`https://<mes hostname>` already speak TLS and get wrapped twice")
-    return [Violation(DOUBLE_TLS, "spec.match.port", message, "semantic", 443)]
+    return (Violation(DOUBLE_TLS, "spec.match.port", message, "semantic", 443),)
 
 
-def _endpoint_list(spec: dict[str, Any]) -> list[Any]:
-    endpoints = v.sequence(spec, "endpoints")
-    return list(endpoints) if isinstance(endpoints, list | tuple) else []
+def _endpoint_list(facts: SpecFacts) -> list[Any] | tuple[Any, ...]:
+    endpoints = facts.endpoints
+    return endpoints if isinstance(endpoints, list | tuple) else ()

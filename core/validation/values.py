@@ -96,6 +96,8 @@ def string(container: Any, key: str) -> Any:
     value = get(container, key)
     if value is None:
         return None
+    if type(value) is str:
+        return value  # the common case, without the type dispatch below
     if json_type(value) == "string":
         return string_value(value)
     return INVALID
@@ -104,8 +106,8 @@ def string(container: Any, key: str) -> Any:
 def integer(container: Any, key: str) -> Any:
     """An integer member: `None` if absent/null, `INVALID` if not a JSON integer."""
     value = get(container, key)
-    if value is None:
-        return None
+    if value is None or type(value) is int:
+        return value  # absent, or the common case
     if isinstance(value, bool):
         return INVALID
     if isinstance(value, int):
