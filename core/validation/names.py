@@ -168,7 +168,9 @@ def suggest_dns1035_label(name: str) -> str:
 
 
 def _labels(mes: Resource) -> dict[str, str]:
-    labels = mes.labels if isinstance(mes.labels, dict) else {}
+    labels = mes.labels
+    if not labels or not isinstance(labels, dict):
+        return {}  # at once for the usual empty labels
     return {str(k): v if isinstance(v, str) else str(v) for k, v in labels.items()}
 
 

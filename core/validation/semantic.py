@@ -1,13 +1,15 @@
 """Warnings about MES specs that Kuma accepts but that are likely wrong (reference section 10).
 
-Each function reads the defaulted spec (`apply_defaults`), through the `SpecFacts` several of them
-share, and returns violations with our own messages (Kuma says nothing in these cases). Members
-of the wrong type are skipped: the schema check reports them. `warnings` computes them all at
-once; `validate_spec` keeps the result with the spec it validated.
+Each function reads members of the defaulted spec (`apply_defaults`) and returns violations with
+our own messages (Kuma says nothing in these cases). Members of the wrong type are skipped: the
+schema check reports them. `warnings` computes them all at once, reading the members several of
+them share (`tls`, `tls.enabled`, `match.protocol`, `endpoints`) once; `validate_spec` keeps the
+result with the spec it validated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from core.records import record
@@ -31,17 +33,6 @@ _CURRENT_SHAPE_KEYS = ("type", "secretRef", "insecureInline", "file", "envVar")
 
 
 @record
-class SpecFacts:
-    """The members of a defaulted spec that several warnings read, looked up once per spec."""
-
-    extension: Any  # `spec.extension` (None when absent or null)
-    endpoints: Any  # `spec.endpoints`: a sequence, None, or `INVALID`
-    tls: Any  # `spec.tls` (None when absent or null)
-    tls_enabled: bool  # `tls.enabled` is `true`
-    protocol: str | None  # `match.protocol` when a string
-
-
-@record
 class Warnings:
     """The semantic warnings of one defaulted spec, by check (each in the order it reports them)."""
 
@@ -58,38 +49,30 @@ NO_WARNINGS = Warnings()
 
 
 def warnings(spec: dict[str, Any], version: KumaVersion) -> Warnings:
-    """Every semantic warning of a defaulted spec, computed together so the members they share
-    (`tls`, `tls.enabled`, `match.protocol`, `endpoints`) are read once."""
-    facts = spec_facts(spec)
+    """Every semantic warning of a defaulted spec."""
+    match = spec.get("match")
+    tls = spec.get("tls")
+    extension = spec.get("extension")
+    endpoints = v.sequence(spec, "endpoints")
+    listed = endpoints if isinstance(endpoints, list | tuple) else ()
+    protocol = v.string(match, "protocol")
+    protocol = protocol if isinstance(protocol, str) else None
+    tls_enabled = v.boolean(tls, "enabled") is True
     found = (
-        no_endpoints(facts, version),
-        extension_unhandled(facts),
-        verification_without_tls(facts),
-        plaintext_to_tls_port(facts),
-        priority_gaps(facts, version),
-        legacy_data_source_warnings(facts, version),
-        double_tls(spec, facts),
+        no_endpoints(extension, endpoints, version),
+        extension_unhandled(extension),
+        verification_without_tls(tls, tls_enabled),
+        plaintext_to_tls_port(listed, protocol, tls_enabled),
+        priority_gaps(listed, version),
+        legacy_data_source_warnings(tls, tls_enabled, version),
+        double_tls(match, protocol, tls_enabled),
     )
     return Warnings(*found) if any(found) else NO_WARNINGS
 
 
-def spec_facts(spec: dict[str, Any]) -> SpecFacts:
-    tls = spec.get("tls")
-    protocol = v.string(spec.get("match"), "protocol")
-    return SpecFacts(
-        extension=spec.get("extension"),
-        endpoints=v.sequence(spec, "endpoints"),
-        tls=tls,
-        tls_enabled=v.boolean(tls, "enabled") is True,
-        protocol=protocol if isinstance(protocol, str) else None,
-    )
-
-
-def no_endpoints(facts: SpecFacts, version: KumaVersion) -> tuple[Violation, ...]:
-    if facts.extension is not None:
-        return ()
-    endpoints = facts.endpoints
-    if endpoints is v.INVALID or endpoints:
+def no_endpoints(extension: Any, endpoints: Any, version: KumaVersion) -> tuple[Violation, ...]:
+    """MES150. `endpoints` as `values.sequence` reads it (None, `INVALID` or a sequence)."""
+    if extension is not None or endpoints is v.INVALID or endpoints:
         return ()
     message = "no `endpoints` and no `extension`: the MeshExternalService is accepted but routes nowhere"
     if version.egress_filter_chain_early_return:
@@ -97,8 +80,8 @@ def no_endpoints(facts: SpecFacts, version: KumaVersion) -> tuple[Violation, ...
     return (Violation(NO_ENDPOINTS, "spec.endpoints", message, "semantic"),)
 
 
-def extension_unhandled(facts: SpecFacts) -> tuple[Violation, ...]:
-    extension = facts.extension
+def extension_unhandled(extension: Any) -> tuple[Violation, ...]:
+    """MES151."""
     if extension is None:
         return ()
     ext_type = v.string(extension, "type")
@@ -108,9 +91,9 @@ def extension_unhandled(facts: SpecFacts) -> tuple[Violation, ...]:
     return (Violation(EXTENSION_UNHANDLED, "spec.extension", message, "semantic", ext_type),)
 
 
-def verification_without_tls(facts: SpecFacts) -> tuple[Violation, ...]:
-    tls = facts.tls
-    if not v.present(tls, "verification") or facts.tls_enabled:
+def verification_without_tls(tls: Any, tls_enabled: bool) -> tuple[Violation, ...]:
+    """MES152."""
+    if tls_enabled or not v.present(tls, "verification"):
         return ()
     enabled = v.boolean(tls, "enabled")
     state = "false" if enabled is False else "not set" if enabled is None else "not a boolean"
@@ -119,24 +102,25 @@ def verification_without_tls(facts: SpecFacts) -> tuple[Violation, ...]:
     return (Violation(VERIFICATION_WITHOUT_TLS, "spec.tls.enabled", message, "semantic", enabled),)
 
 
-def plaintext_to_tls_port(facts: SpecFacts) -> tuple[Violation, ...]:
-    proto = facts.protocol
-    if proto not in HTTP_FAMILY or facts.tls_enabled:
+def plaintext_to_tls_port(endpoints: Sequence[Any], protocol: str | None, tls_enabled: bool) -> tuple[Violation, ...]:
+    """MES153."""
+    if protocol not in HTTP_FAMILY or tls_enabled:
         return ()
     out: list[Violation] = []
-    for index, endpoint in enumerate(_endpoint_list(facts)):
+    for index, endpoint in enumerate(endpoints):
         if isinstance(endpoint, dict) and v.integer(endpoint, "port") == 443:
-            message = (f"endpoint port 443 with protocol `{proto}` and TLS disabled: the egress sends plaintext "
+            message = (f"endpoint port 443 with protocol `{protocol}` and TLS disabled: the egress sends plaintext "
                        "to a port that almost certainly expects TLS")
             out.append(Violation(PLAINTEXT_TO_TLS_PORT, f"spec.endpoints[{index}].port", message, "semantic", 443))
     return tuple(out)
 
 
-def priority_gaps(facts: SpecFacts, version: KumaVersion) -> tuple[Violation, ...]:
+def priority_gaps(endpoints: Sequence[Any], version: KumaVersion) -> tuple[Violation, ...]:
+    """MES154 (2.14+)."""
     if not version.supports_priority:
         return ()
     priorities: set[int] = set()
-    for endpoint in _endpoint_list(facts):
+    for endpoint in endpoints:
         if not isinstance(endpoint, dict):
             continue
         priority = v.integer(endpoint, "priority")
@@ -153,20 +137,22 @@ def priority_gaps(facts: SpecFacts, version: KumaVersion) -> tuple[Violation, ..
     return (Violation(PRIORITY_GAPS, "spec.endpoints", message, "semantic", tuple(sorted(priorities))),)
 
 
-def legacy_data_source_warnings(facts: SpecFacts, version: KumaVersion) -> tuple[Violation, ...]:
+def legacy_data_source_warnings(tls: Any, tls_enabled: bool, version: KumaVersion) -> tuple[Violation, ...]:
     """MES156, MES157, MES158 on 2.9-2.14 data sources (only when TLS is enabled: otherwise
     nothing is loaded at all and MES152 says so)."""
-    if version.uses_secure_datasource or not facts.tls_enabled:
+    if version.uses_secure_datasource or not tls_enabled:
         return ()
-    verification = v.get(facts.tls, "verification")
+    verification = tls.get("verification")  # `tls.enabled` is true, so `tls` is a mapping
+    if not isinstance(verification, dict):
+        return ()
     out: list[Violation] = []
     for field in DATA_SOURCE_FIELDS:
-        source = v.get(verification, field)
+        source = verification.get(field)
         if not isinstance(source, dict) or (len(source) == 1 and source.get("secret") is not None):
             continue  # not a data source, or the usual one: `secret: <name>` alone
         members = [key for key in LEGACY_DATA_SOURCE_KEYS if source.get(key) is not None]
         if len(members) == 1 and (members[0] == "secret" or source[members[0]] != ""):
-            continue  # the usual data source: one member, not empty
+            continue  # one member, not empty
         path = f"spec.tls.verification.{field}"
         if len(members) > 1:
             ignored = ", ".join(f"`{m}`" for m in members[1:])
@@ -191,15 +177,10 @@ def _empty_message(field: str, source: dict[str, Any]) -> str:
     return f"`{field}` sets none of `secret`, `inline`, `inlineString`: {effect}"
 
 
-def double_tls(spec: dict[str, Any], facts: SpecFacts) -> tuple[Violation, ...]:
-    proto = facts.protocol
-    if proto not in ("http", "http2") or not facts.tls_enabled or v.integer(v.get(spec, "match"), "port") != 443:
+def double_tls(match: Any, protocol: str | None, tls_enabled: bool) -> tuple[Violation, ...]:
+    """MES159."""
+    if protocol not in ("http", "http2") or not tls_enabled or v.integer(match, "port") != 443:
         return ()
-    message = (f"`match.port` is 443 with protocol `{proto}` and TLS origination: clients calling "
+    message = (f"`match.port` is 443 with protocol `{protocol}` and TLS origination: clients calling "
                "`https://<mes hostname>` already speak TLS and get wrapped twice")
     return (Violation(DOUBLE_TLS, "spec.match.port", message, "semantic", 443),)
-
-
-def _endpoint_list(facts: SpecFacts) -> list[Any] | tuple[Any, ...]:
-    endpoints = facts.endpoints
-    return endpoints if isinstance(endpoints, list | tuple) else ()

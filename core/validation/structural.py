@@ -171,9 +171,10 @@ def defaulted_schema_violations(mes: Resource, version: KumaVersion) -> tuple[di
     if not isinstance(spec, dict):
         return None
     out: list[Violation] = []
-    walker = _DefaultingWalker(version, mes.flavour, out, applies_defaults(mes.flavour, version))
+    schema, shapes = _plan(version)
+    walker = _DefaultingWalker(version, mes.flavour, out, applies_defaults(mes.flavour, version), shapes)
     try:
-        copied = walker.copy_walk(spec, spec_schema(version), "spec", 0)
+        copied = walker.copy_walk(spec, schema, "spec", 0)
     except _NotPlain:
         return None
     return copied, out
@@ -185,21 +186,24 @@ class _NotPlain(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Leaf:
-    """A scalar member the walk has nothing to say about when it has the `exact` Python type and
-    meets the constraints below (its copy is then the value itself)."""
+    """A scalar member the walk has nothing to say about when it has the `exact` Python type and,
+    if `constrained`, passes `within` (its copy is then the value itself)."""
 
     exact: type
+    constrained: bool = False  # an enum, a minimum length or bounds to check
     choices: frozenset[str] | None = None
     min_length: int = 0
     low: float = -math.inf
     high: float = math.inf
 
     def accepts(self, value: Any) -> bool:
-        if type(value) is not self.exact:
-            return False
+        return type(value) is self.exact and (not self.constrained or self.within(value))
+
+    def within(self, value: Any) -> bool:
+        """The constraints, for a value of the exact type."""
         if self.exact is str:
             return (self.choices is None or value in self.choices) and len(value) >= self.min_length
-        return self.exact is not int or self.low <= value <= self.high
+        return self.low <= value <= self.high
 
 
 _UNSET: Any = object()
@@ -221,10 +225,12 @@ def _leaf(node: Node) -> _Leaf | None:
     if node.type == "boolean":
         return _Leaf(bool)
     if node.type == "string" and node.format != "byte":
-        return _Leaf(str, frozenset(node.enum) if node.enum else None, node.min_length or 0)
+        return _Leaf(str, bool(node.enum) or bool(node.min_length), frozenset(node.enum) if node.enum else None,
+                     node.min_length or 0)
     if node.type == "integer":
-        return _Leaf(int, low=-math.inf if node.minimum is None else node.minimum,
-                      high=math.inf if node.maximum is None else node.maximum)
+        low = -math.inf if node.minimum is None else node.minimum
+        high = math.inf if node.maximum is None else node.maximum
+        return _Leaf(int, node.minimum is not None or node.maximum is not None, low=low, high=high)
     return None
 
 
@@ -244,11 +250,12 @@ def _shape(node: Node) -> _Shape:
 
 
 @cache
-def _shapes(version: KumaVersion) -> dict[int, _Shape]:
-    """The `_Shape` of every object node of the version's schema, by node id (`spec_schema` is
-    cached for the life of the process, so the ids stay those of the same nodes)."""
+def _plan(version: KumaVersion) -> tuple[Node, dict[int, _Shape]]:
+    """The version's schema and the `_Shape` of each of its object nodes, by node id (`spec_schema`
+    is cached for the life of the process, so the ids stay those of the same nodes)."""
+    schema = spec_schema(version)
     shapes: dict[int, _Shape] = {}
-    pending = [spec_schema(version)]
+    pending = [schema]
     while pending:
         node = pending.pop()
         if node.items is not None:
@@ -256,7 +263,7 @@ def _shapes(version: KumaVersion) -> dict[int, _Shape]:
         if node.type == "object" and id(node) not in shapes:
             shapes[id(node)] = _shape(node)
             pending.extend(node.properties.values())
-    return shapes
+    return schema, shapes
 
 
 class _DefaultingWalker(_Walker):
@@ -268,11 +275,12 @@ class _DefaultingWalker(_Walker):
     below `MAX_DEPTH`; below that depth the copy and the walk are left to the reference path.
     """
 
-    def __init__(self, version: KumaVersion, flavour: Flavour, out: list[Violation], defaults: bool) -> None:
+    def __init__(self, version: KumaVersion, flavour: Flavour, out: list[Violation], defaults: bool,
+                 shapes: dict[int, _Shape]) -> None:
         super().__init__(version, flavour, out)
         self.defaults = defaults
         self.prune = defaults and flavour is Flavour.KUBERNETES
-        self.shapes = _shapes(version)
+        self.shapes = shapes
 
     def copy_walk(self, value: Any, node: Node, path: str, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -300,7 +308,7 @@ class _DefaultingWalker(_Walker):
             # fast paths: a scalar the walk has nothing to say about, a plain object of the schema
             leaf = leaves.get(key)
             if leaf is not None:
-                if leaf.accepts(member):
+                if type(member) is leaf.exact and (not leaf.constrained or leaf.within(member)):
                     out[key] = member
                     continue
             elif type(member) is dict and type(key) is str and key in objects:
