@@ -42,7 +42,7 @@ def sni_deprecations(mes: Resource, version: KumaVersion, spec: dict[str, Any], 
     """One warning per failing SNI rule for the MES port (an MES has one port: `match.port`)."""
     if not version.warns_sni_format:
         return []
-    port = v.integer(v.get(spec, "match"), "port")
+    port = v.integer(spec.get("match"), "port")
     if port is v.INVALID:
         return []  # Kuma could not even decode the resource; MES102 says why
     identity = sni_identity(mes, port, zone)
