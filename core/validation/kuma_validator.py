@@ -153,7 +153,7 @@ def _endpoints(endpoints: list[Any] | tuple[Any, ...], emit: _Emit) -> None:
             continue
         address = written or ""
         port = v.integer(endpoint, "port")
-        valid_address = is_ip(address) or is_dns_name(address)
+        valid_address = is_dns_name(address) or is_ip(address)  # hostnames first: the usual address
         if valid_address and port is not v.INVALID and _bad_port(port):
             emit("E1", f"spec.endpoints[{index}].port", PORT_MESSAGE, port)
         if not valid_address:
