@@ -48,9 +48,10 @@ MESH_LABEL_MISMATCH = "MES144"
 
 
 def _labels(mes: Resource) -> dict[str, str]:
-    if not isinstance(mes.labels, dict):
-        return {}
-    return {str(k): val if isinstance(val, str) else str(val) for k, val in mes.labels.items()}
+    labels = mes.labels
+    if not labels or not isinstance(labels, dict):
+        return {}  # at once for the usual empty labels
+    return {str(k): val if isinstance(val, str) else str(val) for k, val in labels.items()}
 
 
 def _label_path(mes: Resource, key: str) -> str:

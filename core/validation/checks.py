@@ -2,12 +2,15 @@
 
 All are `Scope.SERVICE` and `Phase.VALIDATE`: they read only the MES itself (and the options),
 and the errors among them decide whether the MES reaches the store.
+
+The checks are plain functions that return `()` when they find nothing (the common case), not
+generators: each runs once per MES, and an exhausted generator costs more than the check itself.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from core.catalogue import finding
@@ -24,6 +27,7 @@ from core.versions import KumaVersion
 
 _CACHE_LIMIT = 20_000
 _local = threading.local()
+_PURPOSE = "spec-validation"
 
 
 def _validated(ctx: Context, mes: Resource) -> SpecValidation:
@@ -31,8 +35,16 @@ def _validated(ctx: Context, mes: Resource) -> SpecValidation:
 
     Within one analysis the result is kept in the context's memo; the first lookup per analysis
     goes through the thread's cache below, which also serves a re-analysis of the same resources.
+    This is `ctx.per_resource(_PURPOSE, mes, ...)` written out (same memo entry): eleven checks ask
+    for it per MES, and the closure and the extra call cost more than the lookup itself.
     """
-    return ctx.per_resource("spec-validation", mes, lambda m: _validated_across_analyses(ctx, m))
+    entry = (_PURPOSE, id(mes))
+    held = ctx.memo.get(entry)
+    if held is not None and held[0] is mes:
+        return held[1]  # type: ignore[no-any-return]
+    result = _validated_across_analyses(ctx, mes)
+    ctx.memo[entry] = (mes, result)  # holding the MES keeps its id from being reused
+    return result
 
 
 def _validated_across_analyses(ctx: Context, mes: Resource) -> SpecValidation:
@@ -56,10 +68,14 @@ def _validated_across_analyses(ctx: Context, mes: Resource) -> SpecValidation:
 
 
 def _stamp(mes: Resource, version: KumaVersion) -> tuple[Any, ...]:
-    labels = tuple(sorted((str(k), str(v)) for k, v in mes.labels.items())) if isinstance(mes.labels, dict) else ()
-    annotations = (tuple(sorted((str(k), str(v)) for k, v in mes.annotations.items()))
-                   if isinstance(mes.annotations, dict) else ())
-    return (version, mes.flavour, mes.name, mes.namespace, mes.mesh, labels, annotations)
+    return (version, mes.flavour, mes.name, mes.namespace, mes.mesh, _pairs(mes.labels), _pairs(mes.annotations))
+
+
+def _pairs(mapping: Any) -> tuple[tuple[str, str], ...]:
+    """A mapping as sorted text pairs (`()` at once for the usual empty or missing one)."""
+    if not mapping or not isinstance(mapping, dict):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in mapping.items()))
 
 
 def _origin(mes: Resource, path: str) -> Origin:
@@ -74,24 +90,41 @@ def _finding(mes: Resource, violation: Violation, hint: str = "", fix: str = "")
                    origin=_origin(mes, violation.path))
 
 
+def _findings(mes: Resource, violations: Sequence[Violation], hint: str, fix: str = "") -> Sequence[Finding]:
+    """One finding per violation, all with the same hint and fix."""
+    if not violations:
+        return ()
+    return [_finding(mes, violation, hint, fix) for violation in violations]
+
+
 # --- schema and Kuma validator --------------------------------------------------------------------
 
 
 def check_schema(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES101-MES106, MES155: CRD / Universal schema, after the defaults Kuma applies."""
-    for violation in _validated(ctx, mes).schema:
+    violations = _validated(ctx, mes).schema
+    if not violations:
+        return ()
+    out: list[Finding] = []
+    for violation in violations:
         if violation.code == PRIORITY_UNSUPPORTED:
             hint, fix = hints.priority_hint(ctx.version)
         else:
             hint, fix = hints.schema_hint(violation, ctx.version)
-        yield _finding(mes, violation, hint, fix)
+        out.append(_finding(mes, violation, hint, fix))
+    return out
 
 
 def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES110-MES130: Kuma's validator rules, in Kuma's emission order."""
-    for violation in _validated(ctx, mes).kuma:
+    violations = _validated(ctx, mes).kuma
+    if not violations:
+        return ()
+    out: list[Finding] = []
+    for violation in violations:
         hint, fix = hints.kuma_hint(violation, mes, ctx.version)
-        yield _finding(mes, violation, hint, fix)
+        out.append(_finding(mes, violation, hint, fix))
+    return out
 
 
 # --- deprecations ---------------------------------------------------------------------------------
@@ -100,16 +133,22 @@ def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
 def check_name_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES131: non-RFC-1035 display name, accepted with a warning on 2.10-2.14."""
     violation = deprecations.name_deprecation(mes, ctx.version)
-    if violation is not None:
-        suggestion = suggest_dns1035_label(kuma_display_name(mes))
-        yield _finding(mes, violation, f"Kuma 3.0 rejects this name. Rename before upgrading, e.g. `{suggestion}`.",
-                       f"name: {suggestion}\n")
+    if violation is None:
+        return ()
+    suggestion = suggest_dns1035_label(kuma_display_name(mes))
+    return (_finding(mes, violation, f"Kuma 3.0 rejects this name. Rename before upgrading, e.g. `{suggestion}`.",
+                     f"name: {suggestion}\n"),)
 
 
 def check_sni_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES132: the KRI SNI of the MES port does not conform (2.14+)."""
-    spec = _validated(ctx, mes).spec
-    for violation in deprecations.sni_deprecations(mes, ctx.version, spec, ctx.options.zone):
+    if not ctx.version.warns_sni_format:
+        return ()
+    violations = deprecations.sni_deprecations(mes, ctx.version, _validated(ctx, mes).spec, ctx.options.zone)
+    if not violations:
+        return ()
+    out: list[Finding] = []
+    for violation in violations:
         field = violation.rule
         if field in ("name", "length"):
             suggestion = suggest_dns1035_label(kuma_display_name(mes))
@@ -117,7 +156,8 @@ def check_sni_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
                     "when KRI SNIs become the default.")
         else:
             hint = f"The {field} is part of the SNI; it must be an RFC 1123 label (lower case, digits, `-`)."
-        yield _finding(mes, violation, hint)
+        out.append(_finding(mes, violation, hint))
+    return out
 
 
 # --- admission ------------------------------------------------------------------------------------
@@ -126,90 +166,104 @@ def check_sni_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
 def check_system_namespace(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES140: Kubernetes MES outside the control plane's system namespace."""
     violation = admission.namespace_violation(mes, ctx.options)
-    if violation is not None:
-        ns = ctx.options.system_namespace
-        yield _finding(mes, violation, f"Create the MeshExternalService in `{ns}` (its Secrets must be there too).",
-                       f"metadata:\n  namespace: {ns}\n")
+    if violation is None:
+        return ()
+    ns = ctx.options.system_namespace
+    return (_finding(mes, violation, f"Create the MeshExternalService in `{ns}` (its Secrets must be there too).",
+                     f"metadata:\n  namespace: {ns}\n"),)
 
 
 def check_origin_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES141: federated zone, `kuma.io/origin: zone` missing."""
     violation = admission.origin_violation(mes, ctx.options, ctx.version)
-    if violation is not None:
-        yield _finding(mes, violation, "On a zone connected to Global, label resources you apply with "
-                                       "`kuma.io/origin: zone` (or apply them on Global).",
-                       "labels:\n  kuma.io/origin: zone\n")
+    if violation is None:
+        return ()
+    return (_finding(mes, violation, "On a zone connected to Global, label resources you apply with "
+                                     "`kuma.io/origin: zone` (or apply them on Global).",
+                     "labels:\n  kuma.io/origin: zone\n"),)
 
 
 def check_zone_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES142: `kuma.io/zone` names another zone than the one the MES is applied to."""
     violation = admission.zone_violation(mes, ctx.options, ctx.version)
-    if violation is not None:
-        zone = ctx.options.zone
-        yield _finding(mes, violation, f"Set `kuma.io/zone: {zone}` or drop the label (the zone CP adds it), or "
-                                       "select the right zone in the analysis options.",
-                       f"labels:\n  kuma.io/zone: {zone}\n")
+    if violation is None:
+        return ()
+    zone = ctx.options.zone
+    return (_finding(mes, violation, f"Set `kuma.io/zone: {zone}` or drop the label (the zone CP adds it), or "
+                                     "select the right zone in the analysis options.",
+                     f"labels:\n  kuma.io/zone: {zone}\n"),)
 
 
 def check_universal_name(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES143: name not an RFC 1123 subdomain (Kuma API on Universal, kube-apiserver on Kubernetes)."""
     violation = admission.universal_name_violation(mes)
-    if violation is not None:
-        suggestion = suggest_dns1035_label(str(mes.name or ""))
-        fix = f"metadata:\n  name: {suggestion}\n" if mes.flavour is not Flavour.UNIVERSAL else f"name: {suggestion}\n"
-        yield _finding(mes, violation, f"Use lower-case letters, digits, `-` and `.` only, e.g. `{suggestion}`.", fix)
+    if violation is None:
+        return ()
+    suggestion = suggest_dns1035_label(str(mes.name or ""))
+    fix = f"metadata:\n  name: {suggestion}\n" if mes.flavour is not Flavour.UNIVERSAL else f"name: {suggestion}\n"
+    return (_finding(mes, violation, f"Use lower-case letters, digits, `-` and `.` only, e.g. `{suggestion}`.", fix),)
 
 
 def check_mesh_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES144: Universal `kuma.io/mesh` label differs from `mesh`."""
     violation = admission.mesh_label_violation(mes)
-    if violation is not None:
-        yield _finding(mes, violation, f"Drop the `kuma.io/mesh` label or set it to `{mes.mesh}`.",
-                       f"labels:\n  kuma.io/mesh: {mes.mesh}\n")
+    if violation is None:
+        return ()
+    return (_finding(mes, violation, f"Drop the `kuma.io/mesh` label or set it to `{mes.mesh}`.",
+                     f"labels:\n  kuma.io/mesh: {mes.mesh}\n"),)
 
 
-# --- semantic warnings ----------------------------------------------------------------------------
+# --- semantic warnings (computed with the spec validation: `SpecValidation.warnings`) -------------
 
 
 def check_no_endpoints(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES150: neither endpoints nor an extension."""
-    for violation in semantic.no_endpoints(_validated(ctx, mes).spec, ctx.version):
-        yield _finding(mes, violation, "List the external endpoints (or delete the MES if unused).",
-                       "endpoints:\n  - address: api.example.com\n    port: 443\n")
+    return _findings(mes, _validated(ctx, mes).warnings.no_endpoints,
+                     "List the external endpoints (or delete the MES if unused).",
+                     "endpoints:\n  - address: api.example.com\n    port: 443\n")
 
 
 def check_extension(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES151: an extension, which plain Kuma does not act on."""
-    for violation in semantic.extension_unhandled(_validated(ctx, mes).spec):
-        yield _finding(mes, violation, "Remove `extension` unless your Kuma distribution documents this type; "
-                                       "plain Kuma routes to the listed `endpoints`.")
+    return _findings(mes, _validated(ctx, mes).warnings.extension,
+                     "Remove `extension` unless your Kuma distribution documents this type; "
+                     "plain Kuma routes to the listed `endpoints`.")
 
 
 def check_verification_without_tls(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES152: verification configured but TLS not enabled."""
-    for violation in semantic.verification_without_tls(_validated(ctx, mes).spec):
-        yield _finding(mes, violation, "Set `tls.enabled: true` to originate TLS, or remove `tls.verification`.",
-                       "tls:\n  enabled: true\n")
+    return _findings(mes, _validated(ctx, mes).warnings.verification_without_tls,
+                     "Set `tls.enabled: true` to originate TLS, or remove `tls.verification`.",
+                     "tls:\n  enabled: true\n")
 
 
 def check_plaintext_to_tls_port(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES153: HTTP-family protocol to endpoint port 443 with TLS off."""
-    for violation in semantic.plaintext_to_tls_port(_validated(ctx, mes).spec):
-        yield _finding(mes, violation, "Enable TLS origination (`tls.enabled: true`), or use `protocol: tcp` if "
-                                       "the application speaks TLS itself.", "tls:\n  enabled: true\n")
+    return _findings(mes, _validated(ctx, mes).warnings.plaintext_to_tls_port,
+                     "Enable TLS origination (`tls.enabled: true`), or use `protocol: tcp` if "
+                     "the application speaks TLS itself.", "tls:\n  enabled: true\n")
 
 
 def check_priority_gaps(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES154: endpoint priorities not running 0..N (2.14+)."""
-    for violation in semantic.priority_gaps(_validated(ctx, mes).spec, ctx.version):
+    violations = _validated(ctx, mes).warnings.priority_gaps
+    if not violations:
+        return ()
+    out: list[Finding] = []
+    for violation in violations:
         used = violation.value if isinstance(violation.value, tuple) else ()
         renumbered = ", ".join(f"{old} -> {new}" for new, old in enumerate(used) if old != new)
-        yield _finding(mes, violation, f"Renumber the priorities without gaps ({renumbered}).")
+        out.append(_finding(mes, violation, f"Renumber the priorities without gaps ({renumbered})."))
+    return out
 
 
 def check_data_source_members(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES156-MES158: legacy data sources with several, no or empty members."""
-    for violation in semantic.legacy_data_source_warnings(_validated(ctx, mes).spec, ctx.version):
+    violations = _validated(ctx, mes).warnings.data_sources
+    if not violations:
+        return ()
+    out: list[Finding] = []
+    for violation in violations:
         if violation.code == semantic.SEVERAL_MEMBERS:
             members = violation.value if isinstance(violation.value, tuple) else ("secret",)
             hint = f"Keep only `{members[0]}` (the one Kuma uses) and remove the others."
@@ -218,15 +272,16 @@ def check_data_source_members(ctx: Context, mes: Resource) -> Iterable[Finding]:
                     "empty object.")
         else:
             hint = "Put the PEM in the value, or remove the data source."
-        yield _finding(mes, violation, hint)
+        out.append(_finding(mes, violation, hint))
+    return out
 
 
 def check_double_tls(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES159: `match.port` 443 + HTTP protocol + TLS origination."""
-    for violation in semantic.double_tls(_validated(ctx, mes).spec):
-        yield _finding(mes, violation, "If applications call `https://` on the MES hostname, use `protocol: tcp` "
-                                       "and no MES TLS; if they call `http://`, use `match.port: 80`.",
-                       "match:\n  port: 80\n  protocol: http\n")
+    return _findings(mes, _validated(ctx, mes).warnings.double_tls,
+                     "If applications call `https://` on the MES hostname, use `protocol: tcp` "
+                     "and no MES TLS; if they call `http://`, use `match.port: 80`.",
+                     "match:\n  port: 80\n  protocol: http\n")
 
 
 def _check(check_id: str, codes: tuple[str, ...], func: ServiceCheck) -> Check:

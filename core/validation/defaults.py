@@ -71,14 +71,20 @@ def _copy_defaulted(value: Any, node: Node, prune_nulls: bool, depth: int) -> An
         for key, prop, has_default in _members(node):
             if out.get(key) is None:
                 if has_default:
-                    out[key] = copy_value(prop.default)
-                    _default(out[key], prop, prune_nulls=prune_nulls, depth=depth + 1)
+                    out[key] = default_member(prop, prune_nulls=prune_nulls, depth=depth + 1)
                 elif prune_nulls and key in out:
                     del out[key]
         return out
     if node.type == "array" and isinstance(value, list | tuple) and node.items is not None:
         return [_copy_defaulted(item, node.items, prune_nulls, depth + 1) for item in value]
     return copy_value(value, depth)
+
+
+def default_member(prop: Node, *, prune_nulls: bool, depth: int) -> Any:
+    """A fresh copy of the default of the member `prop` (itself defaulted), at `depth`."""
+    value = copy_value(prop.default)
+    _default(value, prop, prune_nulls=prune_nulls, depth=depth)
+    return value
 
 
 _MEMBERS: dict[int, tuple[Node, tuple[tuple[str, Node, bool], ...]]] = {}

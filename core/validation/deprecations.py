@@ -42,12 +42,25 @@ def sni_deprecations(mes: Resource, version: KumaVersion, spec: dict[str, Any], 
     """One warning per failing SNI rule for the MES port (an MES has one port: `match.port`)."""
     if not version.warns_sni_format:
         return []
-    port = v.integer(v.get(spec, "match"), "port")
+    port = v.integer(spec.get("match"), "port")
     if port is v.INVALID:
         return []  # Kuma could not even decode the resource; MES102 says why
     identity = sni_identity(mes, port, zone)
+    errors = sni_format_errors(identity)
+    if not errors:
+        return []
+    paths = _sni_paths(mes)
+    out: list[Violation] = []
+    for field, reason in errors:
+        message = f"Invalid MeshExternalService SNI (port {go_quote(identity.section)}): {reason}. This is deprecated."
+        out.append(Violation(SNI_DEPRECATION, paths[field], message, field, identity))
+    return out
+
+
+def _sni_paths(mes: Resource) -> dict[str, str]:
+    """Where each SNI field comes from (the `field` of `sni_format_errors`)."""
     label_path = "metadata.labels" if mes.flavour is Flavour.KUBERNETES else "labels"
-    paths = {
+    return {
         "mesh": "mesh" if mes.flavour is Flavour.UNIVERSAL else f'{label_path}["kuma.io/mesh"]',
         "name": "name",
         "zone": f'{label_path}["{ZONE_LABEL}"]',
@@ -55,8 +68,3 @@ def sni_deprecations(mes: Resource, version: KumaVersion, spec: dict[str, Any], 
         "section": "spec.match.port",
         "length": "name",
     }
-    out: list[Violation] = []
-    for field, reason in sni_format_errors(identity):
-        message = f"Invalid MeshExternalService SNI (port {go_quote(identity.section)}): {reason}. This is deprecated."
-        out.append(Violation(SNI_DEPRECATION, paths[field], message, field, identity))
-    return out

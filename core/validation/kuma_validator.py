@@ -34,6 +34,7 @@ from core.versions import KumaVersion
 # The validator's own list orders (they differ from the CRD's enum order).
 VALIDATOR_MODES = ("SkipSAN", "SkipCA", "SkipAll", "Secured")
 VALIDATOR_SAN_TYPES = ("Prefix", "Exact")
+_MODES_OR_UNSET = (*VALIDATOR_MODES, "")
 _TLS_ORDER = {"TLS10": 0, "TLS11": 1, "TLS12": 2, "TLS13": 3}
 _DS_ALLOWED_ON_MES = ("Secret", "InsecureInline")
 _DS_ALL_TYPES = ("EnvVar", "InsecureInline", "File", "Secret")  # Kuma's order in the D6 message
@@ -152,7 +153,7 @@ def _endpoints(endpoints: list[Any] | tuple[Any, ...], emit: _Emit) -> None:
             continue
         address = written or ""
         port = v.integer(endpoint, "port")
-        valid_address = is_ip(address) or is_dns_name(address)
+        valid_address = is_dns_name(address) or is_ip(address)  # hostnames first: the usual address
         if valid_address and port is not v.INVALID and _bad_port(port):
             emit("E1", f"spec.endpoints[{index}].port", PORT_MESSAGE, port)
         if not valid_address:
@@ -175,7 +176,7 @@ def _tls(tls: dict[str, Any], version: KumaVersion, emit: _Emit) -> None:
         emit("T1", f"{path}.serverName", "must be a valid DNS name", server_name)
     mode = v.string(verification, "mode")
     if mode is not v.INVALID and (mode is not None or version.empty_enum_means_unset):
-        accepted = (*VALIDATOR_MODES, "") if version.empty_enum_means_unset else VALIDATOR_MODES
+        accepted = _MODES_OR_UNSET if version.empty_enum_means_unset else VALIDATOR_MODES
         if (mode or "") not in accepted:
             emit("T2", f"{path}.mode", must_be_one_of("mode", VALIDATOR_MODES), mode)
     sans = v.sequence(verification, "subjectAltNames")

@@ -86,6 +86,11 @@ def is_dns_name(text: object) -> bool:
     """govalidator `IsDNSName`: what Kuma accepts as a hostname (endpoint address, serverName)."""
     if not isinstance(text, str) or not text:
         return False
+    return _is_dns_name(text)
+
+
+@lru_cache(maxsize=4096)  # an endpoint address is often the TLS serverName too, and hosts repeat across MES
+def _is_dns_name(text: str) -> bool:
     if byte_len(text.replace(".", "")) > 255:
         return False
     return not is_ip(text) and _DNS_NAME.fullmatch(text) is not None
@@ -163,7 +168,9 @@ def suggest_dns1035_label(name: str) -> str:
 
 
 def _labels(mes: Resource) -> dict[str, str]:
-    labels = mes.labels if isinstance(mes.labels, dict) else {}
+    labels = mes.labels
+    if not labels or not isinstance(labels, dict):
+        return {}  # at once for the usual empty labels
     return {str(k): v if isinstance(v, str) else str(v) for k, v in labels.items()}
 
 
@@ -243,11 +250,11 @@ def sni_format_errors(identity: SniIdentity) -> list[tuple[str, str]]:
         if identity.namespace:
             fields.append(("namespace", identity.namespace))
     for field_name, value in fields:
-        messages = dns1123_label_errors(value)
+        messages = _dns1123_label_errors(value)
         if messages:
             errors.append((field_name, f"{field_name} {go_quote(value)} does not conform to RFC 1123: "
                                        + "; ".join(messages)))
-    section_messages = dns1123_label_errors(identity.section)
+    section_messages = _dns1123_label_errors(identity.section)
     if section_messages:
         errors.append(("section", "; ".join(section_messages)))
     length = byte_len(kri_sni(identity))
