@@ -105,7 +105,9 @@ def _run(ctx: Context, phase: Phase) -> list[Finding]:
                 out.extend(func(ctx, mes))
             continue
         for mes, own in zip(services, per_service, strict=True):
-            produced = list(func(ctx, mes))
+            produced = func(ctx, mes)
+            if type(produced) is not tuple and type(produced) is not list:
+                produced = list(produced)  # a generator (the validation checks return a tuple or a list)
             if produced:
                 own.extend(produced)
                 out.extend(produced)
