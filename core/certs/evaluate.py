@@ -9,10 +9,11 @@ which is the normal state during a CA rotation. A bundle whose CAs are all outda
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import datetime, timedelta
 from itertools import pairwise
-from typing import NamedTuple
 
 from core.certs.material import CertInfo, ParsedMaterial
 from core.model import CertificateRecord, CertificateStatus, ResourceRef, SecretReference
@@ -34,28 +35,9 @@ class Problem:
 Store = Callable[[SecretReference, str], str]  # how to write corrected material (from a file) back
 
 
-class Row(NamedTuple):
-    """The fields of a `CertificateRecord` after `service, field, secret, source`, in its order (a test
-    compares the two lists of names)."""
-
-    position: int
-    subject: str
-    issuer: str
-    sans: tuple[str, ...]
-    serial: str
-    sha256: str
-    not_before: datetime
-    not_after: datetime
-    days_left: int
-    status: CertificateStatus
-    key_type: str
-    key_size: int | None
-    is_ca: bool
-    self_signed: bool
-    signature_algorithm: str
-    key_usage: tuple[str, ...]
-    extended_key_usage: tuple[str, ...]
-
+# The fields of a `CertificateRecord` after `service, field, secret, source`, in its order: what a
+# distinct material's records share whatever references it (see `rows` / `records_from`).
+Row = namedtuple("Row", [f.name for f in fields(CertificateRecord)][4:])  # type: ignore[misc]
 
 
 def certificate_status(info: CertInfo, now: datetime, window_days: int) -> tuple[CertificateStatus, int]:

@@ -3,7 +3,6 @@ cache sees the same hits and recency as with one `cache.parsed` call per referen
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import timedelta
 
 from core import certs, pki, secrets
@@ -29,11 +28,6 @@ def _plain_records(service, ref, parsed, now, window_days):
             extended_key_usage=info.extended_key_usage,
         ))
     return out
-
-
-def test_rows_follow_the_record_fields():
-    assert tuple(f.name for f in fields(CertificateRecord)) == ("service", "field", "secret", "source",
-                                                                *evaluate.Row._fields)
 
 
 def test_records_from_rows_equal_records_field_by_field(tpki):
