@@ -144,6 +144,7 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
     anchors = _has_anchor(text)
     resume_line = 0
     loader = None
+    failure: BaseException | None = None
     try:
         loader = Loader(text)
         while loader.check_node():
@@ -157,13 +158,25 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
             if item is not None:
                 yield item
         return
-    except (yaml.YAMLError, RecursionError, MemoryError):
-        pass
+    except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+        failure = exc
     finally:
         if loader is not None:
             loader.dispose()
-    # the parser aborted: everything after the last good document, piece by piece
+    # the parser aborted. An error after the last good document but before the next marker line
+    # (`a: 1` then text at a lower indentation) is in a piece that is not parsed again: report it
+    # here. Then everything from the next marker line on, piece by piece.
+    line = _problem_line(failure)
+    if resume_line > 0 and line is not None and line >= resume_line:
+        next_piece = next(split_text(text, resume_line), None)
+        if next_piece is None or line < next_piece[1]:
+            yield _problem(failure, text, offset, counter.take())  # type: ignore[arg-type]
     yield from _parse_pieces(text, offset, limits, counter, resume_line)
+
+
+def _problem_line(failure: BaseException | None) -> int | None:
+    mark = getattr(failure, "problem_mark", None)
+    return mark.line if mark is not None else None
 
 
 def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from_line: int) -> Iterator[Item]:

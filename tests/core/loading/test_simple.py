@@ -125,6 +125,8 @@ CASES = {
     "list wrapper": "kind: SecretList\nitems:\n- kind: Secret\n  metadata:\n    name: x\n",
     "rest list": "total: 1\nitems:\n- type: Secret\n  name: x\nnext: null\n",
     "null before sequence item": "a:\n- b:\n- c\n",
+    "text after a document": "---\n  a:\na:\n",
+    "broken, simple, then text after a document": "\ta: b\n---\na:\n---\n  a:\na:\n",
     "universal mes": "type: MeshExternalService\nname: svc\nmesh: m\nlabels:\n  kuma.io/origin: zone\nspec:\n"
                      "  match:\n    type: HostnameGenerator\n    port: 80\n    protocol: http\n  endpoints:\n"
                      "    - address: svc.example.com\n      port: 443\n  tls:\n    enabled: true\n"
@@ -154,6 +156,15 @@ def test_the_simple_reader_takes_secrets_and_plain_services() -> None:
                                   "list wrapper", "rest list"])
 def test_the_simple_reader_declines_what_it_does_not_read(name: str) -> None:
     assert _simple_count(CASES[name]) == 0
+
+
+def test_text_after_a_good_document_is_reported_not_dropped() -> None:
+    """libyaml composes `  a:` and then fails on `a:`: the failure is the piece's, not lost."""
+    for text in (CASES["text after a document"], CASES["text after a document"] + "---\nb: 1\n"):
+        items = list(stream._parse_yaml(text, 10, LIMITS, Counter()))
+        problems = [i for i in items if isinstance(i, Problem)]
+        assert [(p.code, p.line, p.document) for p in problems] == [("MES001", 13, 1)], items
+        assert "document start" in problems[0].message
 
 
 def test_depth_limit_is_left_to_the_builder() -> None:
