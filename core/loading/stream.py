@@ -144,7 +144,7 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
     anchors = _has_anchor(text)
     resume_line = 0
     loader = None
-    failure: BaseException | None = None
+    tail: Problem | None = None
     try:
         loader = Loader(text)
         while loader.check_node():
@@ -159,24 +159,27 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
                 yield item
         return
     except (yaml.YAMLError, RecursionError, MemoryError) as exc:
-        failure = exc
+        tail = _tail_problem(exc, text, offset, resume_line, counter)  # (the exception is not kept: its
+        # traceback holds this frame, a cycle only the collector would free)
     finally:
         if loader is not None:
             loader.dispose()
-    # the parser aborted. An error after the last good document but before the next marker line
-    # (`a: 1` then text at a lower indentation) is in a piece that is not parsed again: report it
-    # here. Then everything from the next marker line on, piece by piece.
-    line = _problem_line(failure)
-    if resume_line > 0 and line is not None and line >= resume_line:
-        next_piece = next(split_text(text, resume_line), None)
-        if next_piece is None or line < next_piece[1]:
-            yield _problem(failure, text, offset, counter.take())  # type: ignore[arg-type]
+    if tail is not None:
+        yield tail
+    # the parser aborted: everything from the next marker line on, piece by piece
     yield from _parse_pieces(text, offset, limits, counter, resume_line)
 
 
-def _problem_line(failure: BaseException | None) -> int | None:
-    mark = getattr(failure, "problem_mark", None)
-    return mark.line if mark is not None else None
+def _tail_problem(exc: BaseException, text: str, offset: int, resume_line: int, counter: Counter) -> Problem | None:
+    """The problem of an error after the last good document but before the next marker line (`a: 1`
+    then text at a lower indentation): that piece is not parsed again, so it is reported here."""
+    mark = getattr(exc, "problem_mark", None)
+    if resume_line == 0 or mark is None or mark.line < resume_line:
+        return None
+    next_piece = next(split_text(text, resume_line), None)
+    if next_piece is not None and mark.line >= next_piece[1]:
+        return None  # in a later piece, which reports it itself
+    return _problem(exc, text, offset, counter.take())
 
 
 def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from_line: int) -> Iterator[Item]:
