@@ -195,7 +195,7 @@ _LINE = st.one_of(
 _TEXT = st.lists(_LINE, max_size=14).map(lambda lines: "\n".join(lines) + "\n")
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT)
 def test_generated_streams_read_the_same(text: str) -> None:
     mixed, plain = _both(text)
@@ -224,7 +224,7 @@ def _dump(tree: Any, indent: int, indentless: bool) -> str:
                      default_flow_style=False, indent=indent, allow_unicode=True, width=10_000)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TREES, st.sampled_from([2, 3, 4]), st.booleans(), st.integers(min_value=0, max_value=40), st.integers(0, 3))
 def test_generated_documents_read_the_same(tree: Any, indent: int, indentless: bool, cut: int, mutation: int) -> None:
     text = _dump(tree, indent, indentless)
