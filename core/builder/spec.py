@@ -15,6 +15,7 @@ from typing import Any
 from core.context import Context
 from core.model import Resource
 from core.records import record
+from core.validation.schema import LEGACY_DATA_SOURCE_KEYS
 
 MODES = ("Secured", "SkipSAN", "SkipCA", "SkipAll")
 DATA_SOURCE_FIELDS = ("caCert", "clientCert", "clientKey")  # kuma-cp's load order
@@ -148,8 +149,9 @@ def _verification(value: Any) -> VerificationSpec | None:
 
 def _has_member(source: Mapping[str, Any]) -> bool:
     """Legacy `{}` (no secret/inline/inlineString) is "not configured"; a typed (3.0) source always loads."""
-    return ("type" in source or source.get("secret") is not None or source.get("inline") is not None
-            or source.get("inlineString") is not None)
+    if "type" in source:
+        return True
+    return any(source.get(member) is not None for member in LEGACY_DATA_SOURCE_KEYS)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

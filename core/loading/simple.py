@@ -108,6 +108,11 @@ def _mapping_frame(indent: int, path: str, depth: int) -> Frame:
     return (indent, {}, path, depth, bool(path) and paths.is_keyed_map(path), _child_paths(path), False)
 
 
+def skippable(lines: list[str], start: int, end: int) -> bool:
+    """Whether `lines[start:end]` are all blank lines or full-line comments (no content)."""
+    return all(_SKIPPED.fullmatch(lines[i]) is not None for i in range(start, end))
+
+
 def read_simple(lines: list[str], start: int, end: int, line_offset: int, max_depth: int) -> Parsed | None:
     """`lines[start:end]` (one document, no marker line) as the Builder reads it, or None.
 

@@ -20,7 +20,7 @@ from yaml.nodes import Node, ScalarNode
 
 from core.loading import text as textmod
 from core.loading.composer import Loader
-from core.loading.simple import read_simple
+from core.loading.simple import read_simple, skippable
 from core.loading.splitting import split_text
 from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, is_list_wrapper
 from core.options import Limits
@@ -75,9 +75,6 @@ def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> It
         yield from _parse_yaml_documents(text, offset, limits, counter)
 
 
-_SKIPPABLE = re.compile(r"(?: *(?:#[^\n]*)?\n)* *(?:#[^\n]*)?")  # blank lines and full-line comments only
-
-
 def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
     """A YAML stream: the plainest documents read by `simple.read_simple`, the others by libyaml.
 
@@ -95,7 +92,7 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
     # (first line handed to libyaml, first content line, end) of each document
     documents: list[tuple[int, int, int]] = []
     first_marker = markers[0] if markers else total
-    if first_marker > 0 and _SKIPPABLE.fullmatch("\n".join(lines[:first_marker])) is None:
+    if first_marker > 0 and not skippable(lines, 0, first_marker):
         documents.append((0, 0, first_marker))  # content before the first marker: an implicit document
     for i, marker in enumerate(markers):
         documents.append((marker, marker + 1, markers[i + 1] if i + 1 < len(markers) else total))
