@@ -31,8 +31,6 @@ from yaml.nodes import ScalarNode
 from core.loading import paths
 from core.loading.composer import RESOLVED_FIRST, Loader
 from core.loading.tree import (
-    _MAX_CHILDREN,
-    _MAX_KEY,
     _NO_REDACTED_KEY,
     _SHALLOW,
     _TRUE,
@@ -46,6 +44,7 @@ from core.loading.tree import (
     _child_paths,
     _intern,
     _to_int,
+    new_child_path,
 )
 from core.model import REDACTED_KEYS, Redaction
 
@@ -204,11 +203,7 @@ def read_simple(lines: list[str], start: int, end: int, line_offset: int, max_de
         if key in mapping or not (_STRING_KEYS.get(key) or _string_key(key)):
             return None
         children = top[_CHILDREN]
-        path = children.get(key)
-        if path is None:
-            path = _intern(paths.join(top[_PATH], key, top[_KEYED]))
-            if len(key) <= _MAX_KEY and len(children) < _MAX_CHILDREN:
-                children[key] = path
+        path = children.get(key) or new_child_path(children, top[_PATH], key, top[_KEYED])
         depth = top[_DEPTH]
         if depth > redacted_depth and key in REDACTED_KEYS:
             redacted_depth = depth

@@ -215,11 +215,7 @@ class Builder:
                                 self._line(knode), path)
             if knode.tag == STR:
                 key = knode.value
-                p = children.get(key)
-                if p is None:
-                    p = _intern(paths.join(path, key, keyed))  # the same paths recur in every resource
-                    if len(key) <= _MAX_KEY and len(children) < _MAX_CHILDREN:
-                        children[key] = p
+                p = children.get(key) or new_child_path(children, path, key, keyed)
             elif knode.tag == MERGE:
                 merges.append((vnode, knode.start_mark.line + off))
                 continue
@@ -330,6 +326,15 @@ _CHILD_PATHS: dict[str, dict[str, str]] = {}
 _MAX_PARENTS = 1000
 _MAX_CHILDREN = 128
 _MAX_KEY = 64
+
+
+def new_child_path(children: dict[str, str], parent: str, key: str, keyed: bool) -> str:
+    """The path of string key `key` under `parent`, remembered in `children` (`_child_paths(parent)`)
+    while it is short and the parent has few keys: the same paths recur in every resource."""
+    path = _intern(paths.join(parent, key, keyed))
+    if len(key) <= _MAX_KEY and len(children) < _MAX_CHILDREN:
+        children[key] = path
+    return path
 
 
 def _child_paths(parent: str) -> dict[str, str]:
