@@ -1,0 +1,46 @@
+"""Server-side settings: chosen by whoever runs the server (environment variables, a config file), never by a
+visitor of the dashboard.
+
+`MESDOCTOR_MODE` is `local` (the default: one user on their own machine, today's behaviour) or `shared` (a
+dashboard deployed for a team: visitors choose only among the sources the operator configured). Other settings
+are `MESDOCTOR_*` variables; `docs/deploy.md` documents them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+MODE_VARIABLE = "MESDOCTOR_MODE"
+
+
+class Mode(StrEnum):
+    LOCAL = "local"
+    SHARED = "shared"
+
+
+class SettingsError(ValueError):
+    """A server setting has a value that cannot be used (the server refuses to start with it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    mode: Mode = Mode.LOCAL
+
+    @property
+    def shared(self) -> bool:
+        return self.mode is Mode.SHARED
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from the environment (`os.environ` by default). Raises `SettingsError` on a bad value."""
+    env = os.environ if environ is None else environ
+    raw = (env.get(MODE_VARIABLE) or Mode.LOCAL.value).strip().lower()
+    try:
+        mode = Mode(raw)
+    except ValueError:
+        choices = ", ".join(m.value for m in Mode)
+        raise SettingsError(f"{MODE_VARIABLE}={raw!r} is not a mode; use one of: {choices}") from None
+    return Settings(mode=mode)
