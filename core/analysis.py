@@ -10,6 +10,7 @@ from core import builder, certs, gc_pause, loading, secrets
 from core.checks.base import Phase, Scope
 from core.checks.registry import REGISTRY
 from core.context import Context
+from core.finding_cap import cap_findings
 from core.index import Index
 from core.model import Finding, Kind, LoadResult, Report, SecretsCoverage
 from core.options import AnalysisOptions
@@ -82,6 +83,7 @@ def _analyse_loaded(load: LoadResult, options: AnalysisOptions, step: Progress) 
     step("Diagnosing", 0.85)
     findings.extend(_run(ctx, Phase.DIAGNOSE))
     step("Writing the report", 0.95)
+    findings = cap_findings(findings, options.limits.max_findings_per_code)  # (the loader capped its own already)
     report = assemble(ctx, load, findings, choice)
     if ctx.version == V2_9:
         report.isolated_map = builder.build(ctx, ISOLATING_VERSION)

@@ -68,8 +68,10 @@ _CODES: list[Code] = [
          "A recognised Kuma object cannot be read as that kind: a section has the wrong type "
          "(e.g. `spec` is a string) or a required identity field is missing. The object is skipped."),
     Code("MES003", "Input limit reached", E, _INPUT,
-         "A protective limit was hit (file size, document count, nesting depth, alias expansion, "
-         "archive expansion or parse time). What exceeded it is skipped; the rest is analysed."),
+         "A protective limit was hit (file size, total size, documents of a file, YAML nodes of a document, "
+         "nesting depth, alias expansion in nodes or in text, archive expansion, parse time of a file, or the "
+         "dashboard's memory and time cap of an analysis). What exceeded it is skipped; the rest is analysed "
+         "(only the dashboard's cap stops the whole analysis). The limits are listed in docs/deploy.md."),
     Code("MES004", "Unsupported YAML tag", E, _INPUT,
          "The document uses a YAML tag that a safe loader does not construct (e.g. `!!python/object`). "
          "Kubernetes and Kuma would reject it too. The document is skipped."),
@@ -88,6 +90,11 @@ _CODES: list[Code] = [
     Code("MES009", "Unknown API version for a Kuma kind", W, _INPUT,
          "The object names a Kuma kind with an API version MES Doctor does not know. It is read as "
          "`kuma.io/v1alpha1`; check the manifest."),
+    Code("MES010", "More findings of one code not listed", I, _NOTE,
+         "A file or resource has more findings of one code than MES Doctor lists (50 by default): the first "
+         "ones are listed, and this note counts the others. They are most likely the same problem; fix the "
+         "listed ones and run again. The cap keeps a flood of findings (a key repeated 200,000 times) from "
+         "exhausting memory or making a report of hundreds of megabytes. Statuses are unchanged."),
     # --- MES1xx: MES schema (CRD / Universal OpenAPI) ----------------------------------------------
     Code("MES101", "Required field missing", E, _WRITE,
          "The CRD / Universal schema requires this field (`spec.match`, SAN `value`, on 2.9 "

@@ -125,6 +125,18 @@ spec:
   match: {port: 80, protocol: http}
   endpoints: [{address: httpbin.org, port: 80}]
 """,
+    "MES010": """\
+# one key repeated 60 times: the first 50 repeats are listed (MES007), one MES010 counts the other 10
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: flood}
+data: {k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v,
+       k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v,
+       k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v,
+       k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v,
+       k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v, k: v,
+       k: v}
+""",
     # --- MES1xx: MES schema, validator and admission -------------------------------------------
     "MES101": """\
 apiVersion: kuma.io/v1alpha1

@@ -14,17 +14,31 @@ DEFAULT_EXPIRY_WARNING_DAYS = 30
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Protective limits; reaching one is a finding (MES003/MES008), never a crash."""
+    """Protective limits; reaching one is a finding (MES003/MES008/MES010), never a crash.
+
+    Each limit ends the least it can: a file-level limit (size, documents, parse time, nodes of a
+    document) ends that file or document and never the files after it. What they bound, and the memory
+    that follows from them, is documented in docs/deploy.md ("Memory and time limits").
+    """
 
     max_file_bytes: int = 32 * 1024 * 1024
-    max_total_bytes: int = 256 * 1024 * 1024
-    max_documents: int = 200_000
+    max_total_bytes: int = 256 * 1024 * 1024  # a file that would cross it is not read; smaller later ones are
+    max_documents: int = 200_000  # per file; empty documents (`---` alone, `{}`, `[]`, null) do not count
     max_depth: int = 64
     max_alias_nodes: int = 10_000  # nodes an alias may expand to, summed over a document
+    max_alias_bytes: int = 1024 * 1024  # text (scalars and keys) aliases may expand to, summed over a document
+    # YAML nodes one document may have: this many, plus one per `node_allowance_bytes` characters of its file
+    max_document_nodes: int = 250_000
+    node_allowance_bytes: int = 24
+    max_findings_per_code: int = 50  # per code and file (or resource); one MES010 finding counts the rest
     max_archive_members: int = 10_000
     max_archive_ratio: int = 200  # uncompressed / compressed
     max_archive_total_bytes: int = 256 * 1024 * 1024
-    max_parse_seconds: float = 60.0
+    max_parse_seconds: float = 60.0  # per file
+
+    def document_nodes(self, file_chars: int) -> int:
+        """The node limit of each document of a file of `file_chars` characters."""
+        return self.max_document_nodes + file_chars // max(self.node_allowance_bytes, 1)
 
 
 @dataclass(frozen=True, slots=True)

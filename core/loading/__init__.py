@@ -40,10 +40,12 @@ import time
 from collections.abc import Callable, Sequence
 
 from core.catalogue import finding
+from core.finding_cap import FindingCap
 from core.loading import archives
 from core.loading.objects import FileRef, Normaliser, Sink
 from core.loading.stream import Problem, parse_file
 from core.loading.text import decode
+from core.loading.tree import Parsed
 from core.model import DocumentRecord, DocumentStatus, LoadResult, Origin, Resource
 from core.options import DEFAULT_SYSTEM_NAMESPACE, Limits
 from core.sources import Source
@@ -62,32 +64,21 @@ def load(
         loader.close()
 
 
-class _Stop(Exception):
-    """A limit that ends the whole load (documents, total bytes, parse time)."""
-
-
 class _Load:
     def __init__(self, limits: Limits, default_namespace: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self.result = LoadResult()
         self.clock = clock
-        self.deadline = clock() + limits.max_parse_seconds
         self.total_bytes = 0
-        self.stopped = ""  # why the load stopped early
         self.first_seen: dict[str, Resource] = {}
-        sink = Sink(self.result.resources, self.result.documents, self.result.findings, self._seen)
+        self.cap = FindingCap(limits.max_findings_per_code)
+        sink = Sink(self.result.resources, self.result.documents, self.result.findings, self._seen, self.cap)
         self.normaliser = Normaliser(sink, default_namespace)
 
     def run(self, sources: Sequence[Source]) -> LoadResult:
         for source in sources:
-            if self.stopped:
-                self._record(FileRef(source.label, source.name, source.fetched_at), DocumentStatus.FAILED,
-                             f"not read: {self.stopped}")
-                continue
-            try:
-                self._source(source)
-            except _Stop:
-                continue
+            self._source(source)
+        self.result.findings.extend(self.cap.summaries())
         return self.result
 
     def close(self) -> None:
@@ -129,31 +120,39 @@ class _Load:
             self._record(ref, DocumentStatus.IGNORED, "the archive holds no manifest files")
 
     def _file(self, ref: FileRef, data: bytes) -> None:
+        """One file: every limit met here ends this file only (its documents read before stay loaded)."""
         limits = self.limits
         if len(data) > limits.max_file_bytes:
             self._file_problem(ref, "MES003", f"{ref.file} is larger than {limits.max_file_bytes} bytes; not read")
             return
+        if self.total_bytes + len(data) > limits.max_total_bytes:
+            self._file_problem(ref, "MES003", f"{ref.file} is not read: with it the input would be larger than "
+                                              f"{limits.max_total_bytes} bytes in total")
+            return
         self.total_bytes += len(data)
-        if self.total_bytes > limits.max_total_bytes:
-            self._stop(ref, f"the input is larger than {limits.max_total_bytes} bytes in total")
         decoded = decode(data)
         if decoded.error:
             self._file_problem(ref, "MES005", decoded.error)
             return
-        before = len(self.result.documents)
-        problems_before = len(self.result.findings)
-        for item in parse_file(decoded, limits):
-            if len(self.result.documents) >= limits.max_documents:
-                self._stop(ref, f"the input has more than {limits.max_documents} documents", line=item.line)
+        deadline = self.clock() + limits.max_parse_seconds
+        documents = 0  # documents of this file, empty ones left out
+        for index, item in enumerate(parse_file(decoded, limits)):
+            if index and self.clock() > deadline:  # (checked before the next document: the last one may end late)
+                self._stop(ref, f"parsing the file took longer than {limits.max_parse_seconds:g} s", item.line)
+                break
             if isinstance(item, Problem):
                 origin = Origin(ref.source, ref.file, item.document, item.line, ref.fetched_at)
-                self.result.findings.append(finding(item.code, item.message, None, path=item.path, origin=origin))
+                self.normaliser.sink.add_finding(finding(item.code, item.message, None, path=item.path,
+                                                         origin=origin))
                 self.result.documents.append(DocumentRecord(origin, DocumentStatus.FAILED, reason=item.message))
-            else:
+                documents += 1
+            elif not _empty(item):
+                if documents >= limits.max_documents:
+                    self._stop(ref, f"the file has more than {limits.max_documents} documents", item.line)
+                    break
                 self.normaliser.add(item, ref)
-            if self.clock() > self.deadline:
-                self._stop(ref, f"parsing took longer than {limits.max_parse_seconds:g} s")
-        if len(self.result.documents) == before and len(self.result.findings) == problems_before:
+                documents += 1
+        if documents == 0:
             self._record(ref, DocumentStatus.IGNORED, "empty file (no documents)")
 
     # --- bookkeeping ----------------------------------------------------------------------------
@@ -162,7 +161,7 @@ class _Load:
         key = resource.key
         earlier = self.first_seen.get(key)
         if earlier is not None:
-            self.result.findings.append(finding(
+            self.normaliser.sink.add_finding(finding(
                 "MES006",
                 f"{resource.kind.value} {resource.core_name!r} (mesh {resource.mesh}) is defined again at "
                 f"{resource.origin.location()} (also at {earlier.origin.location()}); the later definition wins",
@@ -181,12 +180,16 @@ class _Load:
         self.result.documents.append(DocumentRecord(ref.origin(0, None), status, reason=reason))
 
     def _stop(self, ref: FileRef, why: str, line: int | None = None) -> None:
-        self.stopped = why
-        message = f"{why}: stopped reading at {ref.file}; what was read before is analysed"
+        message = f"{why}: stopped reading {ref.file}; what was read before is analysed, and the files after it too"
         origin = ref.origin(0, line)
         self.result.findings.append(finding("MES003", message, None, origin=origin))
         self.result.documents.append(DocumentRecord(origin, DocumentStatus.FAILED, reason=message))
-        raise _Stop(why)
+
+
+def _empty(item: Parsed) -> bool:
+    """An empty document (`{}`, `[]`, null): neither recorded nor counted, like `---` with nothing after it."""
+    obj = item.obj
+    return obj is None or (not obj and type(obj) in (dict, list) and not item.items and not item.dups)
 
 
 def _ignore(_resource: Resource) -> None:

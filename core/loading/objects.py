@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from core.catalogue import finding
+from core.finding_cap import FindingCap
 from core.loading.tree import Parsed, is_list_wrapper
 from core.model import (
     DocumentRecord,
@@ -59,12 +60,18 @@ class FileRef:
 
 @dataclass(slots=True)
 class Sink:
-    """Where normalised results go (the loader's running LoadResult, plus a record counter)."""
+    """Where normalised results go (the loader's running LoadResult, plus a record counter), and the cap
+    on findings of one code per file or resource (`core.finding_cap`), when there is one."""
 
     resources: list[Resource]
     documents: list[DocumentRecord]
     findings: list[Finding]
     on_resource: Callable[[Resource], None]
+    cap: FindingCap | None = None
+
+    def add_finding(self, item: Finding) -> None:
+        if self.cap is None or self.cap.admit(item):
+            self.findings.append(item)
 
 
 class Normaliser:
@@ -178,7 +185,7 @@ class Normaliser:
             raw_redaction=parsed.redaction,
         )
         if kind not in (Kind.SECRET, Kind.GLOBAL_SECRET) and api != KUMA_API_VERSION:
-            self.sink.findings.append(finding(
+            self.sink.add_finding(finding(
                 "MES009",
                 f"{kind.value} {name!r} has apiVersion {api!r}; MES Doctor reads it as {KUMA_API_VERSION}",
                 resource.ref, path="apiVersion", origin=origin.at_line(_line(parsed, "apiVersion")),
@@ -250,7 +257,7 @@ class Normaliser:
               api: str | None = None, name: str | None = None) -> None:
         where = origin.at_line(_line(parsed, path))
         what = f"{kind} {name!r}" if kind and name else (kind or "object")
-        self.sink.findings.append(finding("MES002", f"{what} skipped: {message}", None, path=path, origin=where))
+        self.sink.add_finding(finding("MES002", f"{what} skipped: {message}", None, path=path, origin=where))
         self._record(origin, DocumentStatus.FAILED, kind=kind, api=api, name=name, reason=message)
 
     def _record(self, origin: Origin, status: DocumentStatus, *, kind: str | None = None, api: str | None = None,
@@ -258,16 +265,19 @@ class Normaliser:
         self.sink.documents.append(DocumentRecord(origin, status, kind, api, name, reason))
 
     def _duplicate_keys(self, parsed: Parsed, origin: Origin, resource: Resource | None) -> None:
+        ref = resource.ref if resource else None
         for dup in parsed.dups:
             first = f" (first at line {dup.first_line})" if dup.first_line else ""
-            self.sink.findings.append(finding(
+            self.sink.add_finding(finding(
                 "MES007",
                 f"key `{dup.path}` is repeated{first}; the last value is used",
-                resource.ref if resource else None,
+                ref,
                 path=dup.path,
                 origin=origin.at_line(dup.line),
                 hint="Remove one of the two keys: kubectl and the API server reject duplicate fields.",
             ))
+        if parsed.dups_dropped and self.sink.cap is not None:  # repeats the builder counted without listing
+            self.sink.cap.count_unlisted("MES007", parsed.dups_dropped, ref, origin)
 
 
 # --- shape helpers ------------------------------------------------------------------------------

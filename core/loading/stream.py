@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from array import array
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,10 +20,10 @@ import yaml
 from yaml.nodes import Node, ScalarNode
 
 from core.loading import text as textmod
-from core.loading.composer import Loader
+from core.loading.composer import CountingLoader, Loader, NodeLimitError, could_exceed
 from core.loading.simple import read_simple, skippable
 from core.loading.splitting import split_text
-from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, is_list_wrapper
+from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, is_list_wrapper, shape_problem
 from core.options import Limits
 from core.records import record
 
@@ -46,18 +47,21 @@ Item = Parsed | Problem
 
 
 class Counter:
-    """Document numbering across all pieces of one file."""
+    """Document numbering across all pieces of one file, and the node limit of its documents
+    (`Limits.document_nodes` of the file's size)."""
 
-    def __init__(self) -> None:
+    def __init__(self, node_limit: int = Limits().max_document_nodes) -> None:
         self._next = itertools.count()
+        self.node_limit = node_limit
 
     def take(self) -> int:
         return next(self._next)
 
 
 def parse_file(decoded: textmod.Decoded, limits: Limits) -> Iterator[Item]:
-    counter = Counter()
     whole = decoded.whole
+    chars = len(whole) if whole is not None else sum(len(s.text or "") for s in decoded.segments)
+    counter = Counter(limits.document_nodes(chars))
     if whole is not None:
         yield from parse_stream(whole, 0, limits, counter)
         return
@@ -89,16 +93,11 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
         yield from _parse_yaml(text, offset, limits, counter)
         return
     total = len(lines)
-    # (first line handed to libyaml, first content line, end) of each document
-    documents: list[tuple[int, int, int]] = []
-    first_marker = markers[0] if markers else total
-    if first_marker > 0 and not skippable(lines, 0, first_marker):
-        documents.append((0, 0, first_marker))  # content before the first marker: an implicit document
-    for i, marker in enumerate(markers):
-        documents.append((marker, marker + 1, markers[i + 1] if i + 1 < len(markers) else total))
+    max_lines = counter.node_limit // 2  # the simple reader makes at most two nodes a line
     run_start: int | None = None  # first line of the documents waiting for libyaml
-    for begin, content, end in documents:
-        parsed = read_simple(lines, content, end, offset, limits.max_depth)
+    for begin, content, end in _spans(lines, markers):
+        # a document longer than that goes to libyaml, which counts its nodes (CountingLoader)
+        parsed = read_simple(lines, content, end, offset, limits.max_depth) if end - content <= max_lines else None
         if parsed is None:
             if run_start is None:
                 run_start = begin
@@ -112,13 +111,25 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
         yield from _parse_yaml(_lines_text(lines, run_start, total), offset + run_start, limits, counter)
 
 
-def _marker_lines(text: str, lines: list[str]) -> list[int] | None:
+def _spans(lines: list[str], markers: array[int]) -> Iterator[tuple[int, int, int]]:
+    """(first line handed to libyaml, first content line, end) of each document, one at a time (a file
+    of `---` lines has millions)."""
+    total = len(lines)
+    first_marker = markers[0] if markers else total
+    if first_marker > 0 and not skippable(lines, 0, first_marker):
+        yield 0, 0, first_marker  # content before the first marker: an implicit document
+    last = len(markers) - 1
+    for i, marker in enumerate(markers):
+        yield marker, marker + 1, markers[i + 1] if i < last else total
+
+
+def _marker_lines(text: str, lines: list[str]) -> array[int] | None:
     """Indexes of the `---` lines, or None when `read_simple` must not read this stream at all:
     a directive, a `...` document end, a marker line with more on it (`--- x`), a BOM or a
     carriage return (libyaml then reads the whole stream, as before)."""
     if "\r" in text or text.startswith("\ufeff"):
         return None
-    found: list[int] = []
+    found: array[int] = array("q")  # 8 bytes a marker, not a list's 36
     for i, line in enumerate(lines):
         if line[:1] not in _LINE_STARTS:
             continue  # almost every line: one slice and one lookup
@@ -143,7 +154,7 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
     loader = None
     tail: Problem | None = None
     try:
-        loader = Loader(text)
+        loader = _loader(text, counter.node_limit)
         while loader.check_node():
             node = loader.get_node()
             document = counter.take()
@@ -189,7 +200,7 @@ def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> I
     loader = None
     read = 0
     try:
-        loader = Loader(piece)
+        loader = _loader(piece, counter.node_limit)
         while loader.check_node():
             item = _build(loader.get_node(), offset, limits, counter.take(), track)
             read += 1
@@ -206,6 +217,12 @@ def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> I
             loader.dispose()
 
 
+def _loader(text: str, node_limit: int) -> Loader:
+    """The composer for `text`: one that counts the nodes of each document when the text is long enough
+    to hold more than `node_limit` of them (`composer.CountingLoader`), else the plain one."""
+    return CountingLoader(text, node_limit) if could_exceed(text, node_limit) else Loader(text)
+
+
 def _has_anchor(text: str) -> bool:
     return "&" in text and _ANCHOR.search(text) is not None  # the plain test is far cheaper than the regex
 
@@ -217,6 +234,8 @@ def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) 
         line_offset=offset,
         max_depth=limits.max_depth,
         max_alias_nodes=limits.max_alias_nodes,
+        max_alias_bytes=limits.max_alias_bytes,
+        max_dups=limits.max_findings_per_code,
         track_aliases=track,
     )
     try:
@@ -228,7 +247,28 @@ def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) 
                        node.start_mark.line + offset + 1, document)
 
 
+def _too_many_nodes(limit: int) -> str:
+    return (f"the document has more than {limit:,} YAML nodes, the limit for a file of this size (it grows with "
+            "the file); it is not read")
+
+
+def _first_content_line(piece: str, offset: int) -> int:
+    """1-based file line of the first of the first 64 lines of `piece` that is not a marker, blank or a comment."""
+    start = 0
+    for i in range(64):
+        end = piece.find("\n", start)
+        line = piece[start:end if end >= 0 else start + 4096].strip()
+        if line and not line.startswith("#") and line != "---":
+            return offset + i + 1
+        if end < 0:
+            break
+        start = end + 1
+    return offset + 1
+
+
 def _problem(exc: BaseException, piece: str, offset: int, document: int) -> Problem:
+    if isinstance(exc, NodeLimitError):
+        return Problem("MES003", _too_many_nodes(exc.limit), _first_content_line(piece, offset), document)
     if isinstance(exc, yaml.reader.ReaderError):
         line, what = textmod.first_unprintable_line(piece, offset)
         what = what or "a character YAML does not allow"
@@ -299,31 +339,39 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iter
         except ValueError as exc:  # e.g. an integer with more digits than Python converts
             yield Problem("MES003", f"a value cannot be read: {exc}", start_line, document)
             return
-        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits)
+        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits, counter.node_limit)
         last_end = end
         pos = _skip_space(text, end)
 
 
-def _json_item(chunk: str, value: Any, line: int, document: int, dups: list[str], limits: Limits) -> Item:
-    if depth_of(value, limits.max_depth) > limits.max_depth:
+def _json_item(
+    chunk: str, value: Any, line: int, document: int, dups: list[str], limits: Limits, node_limit: int
+) -> Item:
+    too_big = shape_problem(value, limits.max_depth, node_limit)
+    if too_big == "depth":
         return Problem("MES003", f"nesting is deeper than {limits.max_depth} levels", line, document)
-    lined = _json_lines(chunk, value, line, document, limits)
+    if too_big:
+        return Problem("MES003", _too_many_nodes(node_limit), line, document)
+    lined = _json_lines(chunk, value, line, document, limits, node_limit)
     if lined is not None:
         return lined
     parsed = _json_parsed(value, line, document)
-    parsed.dups = [Dup(key, line, None) for key in dups]
+    kept = dups[: limits.max_findings_per_code]
+    parsed.dups = [Dup(key, line, None) for key in kept]
+    parsed.dups_dropped = len(dups) - len(kept)
     return parsed
 
 
-def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits) -> Parsed | None:
+def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits, node_limit: int) -> Parsed | None:
     """The same value composed as YAML, for line numbers; None when YAML reads it differently."""
     loader = None
     try:
-        loader = Loader(chunk)
+        loader = _loader(chunk, node_limit)
         node = loader.get_single_node()
         if node is None:
             return None
         builder = Builder(line_offset=line - 1, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes,
+                          max_alias_bytes=limits.max_alias_bytes, max_dups=limits.max_findings_per_code,
                           track_aliases=False, json_numbers=True)
         parsed = builder.root(node, document)
     except (yaml.YAMLError, TreeError, RecursionError, ValueError):

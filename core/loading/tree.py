@@ -75,6 +75,7 @@ class Parsed:
     dups: list[Dup] = field(default_factory=list)
     items: list[Parsed] | None = None
     redaction: Redaction = Redaction.DEEP  # where `redact_document` may have something to do in `obj`
+    dups_dropped: int = 0  # repeated keys beyond the first `max_dups` (counted, not listed)
 
 
 def tag_label(tag: str) -> str:
@@ -98,17 +99,25 @@ class Builder:
         max_depth: int,
         max_alias_nodes: int,
         track_aliases: bool,
+        max_alias_bytes: int = 1 << 62,
+        max_dups: int = 1 << 62,
         json_numbers: bool = False,
     ) -> None:
         self.off = line_offset + 1  # 0-based mark line -> 1-based file line
         self.max_depth = max_depth
         self.alias_budget = max_alias_nodes
+        self.alias_bytes_budget = max_alias_bytes
+        self.max_dups = max_dups
         self.json_numbers = json_numbers
         self.memo: dict[int, Any] | None = {} if track_aliases else None
         self.sizes: dict[int, int] = {}
+        self.text_sizes: dict[int, int] = {}  # characters of scalars and keys under an anchored node
         self.active: set[int] = set()
         self.count = 0
+        self.text = 0
         self.alias_nodes = 0
+        self.alias_text = 0
+        self.dropped = 0
         self.fast = not track_aliases and not json_numbers
         self.lines: dict[str, int] = {}
         self.line_depth = _SHALLOW
@@ -132,23 +141,24 @@ class Builder:
             if type(items_node) is SequenceNode and is_list_wrapper(kind, peek):
                 lines, dups = self._begin(_SHALLOW)
                 obj = self.mapping(node, "", depth, skip="items")
+                dropped = self.dropped
                 implied = kind[: -len("List")] if kind and kind.endswith("List") and kind != "List" else None
                 items = [self.root(child, document, depth + 2, implied) for child in items_node.value]
                 obj["items"] = [p.obj for p in items]
-                return Parsed(obj, line, document, lines, dups, items)
+                return Parsed(obj, line, document, lines, dups, items, dups_dropped=dropped)
             kind = kind or (list_kind if "kind" not in peek else None)
             deep = kind in LINED_KINDS or _scalar_text(peek.get("type")) in LINED_KINDS
         lines, dups = self._begin(_ALL_LEVELS if deep else _SHALLOW)
         self.redacted_depth = _NO_REDACTED_KEY
         obj = self.build(node, "", depth)
         if depth:
-            return Parsed(obj, line, document, lines, dups)
+            return Parsed(obj, line, document, lines, dups, dups_dropped=self.dropped)
         redaction = (Redaction.NONE if self.redacted_depth == _NO_REDACTED_KEY
                      else Redaction.TOP if self.redacted_depth == 0 else Redaction.DEEP)
-        return Parsed(obj, line, document, lines, dups, redaction=redaction)
+        return Parsed(obj, line, document, lines, dups, redaction=redaction, dups_dropped=self.dropped)
 
     def _begin(self, line_depth: int) -> tuple[dict[str, int], list[Dup]]:
-        self.lines, self.dups, self.line_depth = {}, [], line_depth
+        self.lines, self.dups, self.line_depth, self.dropped = {}, [], line_depth, 0
         return self.lines, self.dups
 
     # --- values ---------------------------------------------------------------------------------
@@ -169,20 +179,29 @@ class Builder:
             raise TreeError("MES003", "recursive alias: a node contains itself", self._line(node), path)
         self.active.add(nid)
         start = self.count
+        start_text = self.text
         self.count += 1
         cls = type(node)
         if cls is ScalarNode:
+            self.text += len(node.value)
             value = self.scalar(node)
         elif cls is MappingNode:
+            self.text += sum(len(k.value) for k, _ in node.value if type(k) is ScalarNode)
             value = self.mapping(node, path, depth)
         else:
             value = self.sequence(node, path, depth)
         self.active.discard(nid)
         memo[nid] = value
         self.sizes[nid] = self.count - start
+        self.text_sizes[nid] = self.text - start_text
         return value
 
     def _alias(self, nid: int, node: Node) -> Any:
+        """An alias: its anchor's value again (a copy of a collection), within the expansion budgets.
+
+        Both nodes and text are budgeted: a scalar copy costs the loader nothing (the same string), but
+        every report, table and page that shows the value shows each copy, so one 1 MiB scalar aliased
+        4,000 times is a 4 GiB report, whatever few nodes it takes."""
         self.redacted_depth = _ALIASED  # the copy's keys are not seen again: assume it holds anything
         size = self.sizes[nid]
         self.alias_nodes += size
@@ -191,6 +210,16 @@ class Builder:
             raise TreeError(
                 "MES003",
                 f"aliases expand to more than {self.alias_budget} nodes (an alias-expansion bomb?)",
+                self._line(node),
+            )
+        text = self.text_sizes[nid]
+        self.alias_text += text
+        self.text += text
+        if self.alias_text > self.alias_bytes_budget:
+            raise TreeError(
+                "MES003",
+                f"aliases expand to more than {self.alias_bytes_budget:,} characters of text (an alias-expansion "
+                "bomb?)",
                 self._line(node),
             )
         value = self.memo[nid]  # type: ignore[index]
@@ -303,6 +332,9 @@ class Builder:
                             self.lines.setdefault(paths.join(path, key, keyed), line)
 
     def _duplicate(self, node: Node, knode: Node, key: Any, path: str) -> None:
+        if len(self.dups) >= self.max_dups:
+            self.dropped += 1  # counted, not listed: the loader reports how many (MES010)
+            return
         first = next((k for k, _ in node.value if type(k) is ScalarNode and k.value == knode.value), None)
         first_line = first.start_mark.line + self.off if first is not None else None
         self.dups.append(Dup(path, knode.start_mark.line + self.off, first_line))
@@ -417,3 +449,25 @@ def depth_of(value: Any, limit: int) -> int:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, level + 1) for child in children)
     return deepest
+
+
+def shape_problem(value: Any, max_depth: int, max_nodes: int) -> str:
+    """"depth" when plain objects nest deeper than `max_depth`, "nodes" when they hold more than
+    `max_nodes` nodes (values and keys, as YAML counts them), else "" (iterative, stops at the first)."""
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        nodes += 1
+        if isinstance(item, dict | list):
+            if level > max_depth:
+                return "depth"
+            if isinstance(item, dict):
+                nodes += len(item)
+                children: Any = item.values()
+            else:
+                children = item
+            if nodes + len(item) > max_nodes:
+                return "nodes"
+            stack.extend((child, level + 1) for child in children)
+    return "nodes" if nodes > max_nodes else ""

@@ -50,9 +50,9 @@ CASES: dict[str, tuple[dict[str, Any], Source, str, str, set[str]]] = {
     "total size": ({"max_total_bytes": BASELINE_BYTES + 1500},
                    Source("t", "more.yaml", many("zz-total", 6)),
                    "MES003", "larger than", set()),
-    "document count": ({"max_documents": BASELINE_DOCS + 3},
+    "document count": ({"max_documents": BASELINE_DOCS},  # per file: the baseline has exactly as many
                        Source("t", "docs.yaml", many("zz-doc", 10)),
-                       "MES003", f"more than {BASELINE_DOCS + 3} documents", {"zz-doc-0", "zz-doc-1", "zz-doc-2"}),
+                       "MES003", f"more than {BASELINE_DOCS} documents", {f"zz-doc-{i}" for i in range(8)}),
     "nesting depth": ({"max_depth": 12},
                       Source("t", "deep.yaml", (mes("zz-shallow") + "---\n" + "kind: ConfigMap\ndata: "
                                                 + "[" * 20 + "]" * 20 + "\n").encode()),
@@ -98,25 +98,29 @@ def test_limit_is_a_finding_and_the_rest_is_analysed(limit: str) -> None:
 
 
 def test_parse_time_limit_stops_in_the_slow_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A clock that advances one second per document: the limit falls inside the second file."""
+    """A clock that advances one second per document: the limit (per file) falls inside the slow file only."""
     ticks = iter(range(10**6))
     monkeypatch.setattr(loading._Load.__init__, "__defaults__", (lambda: float(next(ticks)),))
-    limits = replace(Limits(), max_parse_seconds=BASELINE_DOCS + 1.5)
-    report = run([baseline_source(), Source("t", "slow.yaml", many("zz-slow", 5))], limits)
+    limits = replace(Limits(), max_parse_seconds=BASELINE_DOCS - 0.5)
+    sources = [baseline_source(), Source("t", "slow.yaml", many("zz-slow", 10)),
+               Source("t", "after.yaml", mes("zz-after").encode())]
+    report = run(sources, limits)
     stops = [f for f in report.findings if f.code == "MES003"]
-    assert len(stops) == 1 and "parsing took longer than 9.5 s" in stops[0].message
+    assert len(stops) == 1 and "parsing the file took longer than 7.5 s" in stops[0].message
     assert stops[0].origin is not None and stops[0].origin.file == "slow.yaml"
-    assert {s.resource.name for s in report.services} == {"aa-partner", "aa-plain", "aa-inline", "zz-slow-0",
-                                                          "zz-slow-1"}
+    assert {s.resource.name for s in report.services} == {"aa-partner", "aa-plain", "aa-inline", "zz-after",
+                                                          *(f"zz-slow-{i}" for i in range(8))}
     render_all(report)
 
 
-def test_a_stopped_load_records_every_unread_source() -> None:
-    limits = replace(Limits(), max_documents=BASELINE_DOCS + 1)
-    report = run([baseline_source(), Source("t", "a.yaml", many("zz-a", 3)), Source("t", "b.yaml", many("zz-b", 1))],
-                 limits)
-    unread = [d for d in report.documents if d.origin.file == "b.yaml"]
-    assert [d.status.value for d in unread] == ["failed"] and "not read" in unread[0].reason
+def test_a_stopped_file_does_not_stop_the_files_after_it() -> None:
+    limits = replace(Limits(), max_documents=BASELINE_DOCS)
+    report = run([baseline_source(), Source("t", "a.yaml", many("zz-a", BASELINE_DOCS + 2)),
+                  Source("t", "b.yaml", many("zz-b", 1))], limits)
+    stopped = [d for d in report.documents if d.origin.file == "a.yaml" and d.status.value == "failed"]
+    assert len(stopped) == 1 and f"more than {BASELINE_DOCS} documents" in stopped[0].reason
+    assert [d.status.value for d in report.documents if d.origin.file == "b.yaml"] == ["loaded"]
+    assert "zz-b-0" in {s.resource.name for s in report.services}
     assert report_dict(report)["summary"]
 
 

@@ -20,14 +20,15 @@ def named(i: int) -> bytes:
     return MES.replace(b"name: httpbin", f"name: svc-{i}".encode())
 
 
-def test_total_bytes_limit_stops_the_rest_and_records_every_skipped_source() -> None:
+def test_total_bytes_limit_skips_the_files_that_do_not_fit_and_reads_the_others() -> None:
     sources = [Source("dir", f"f{i}.yaml", named(i)) for i in range(4)]
-    result = load(sources, Limits(max_total_bytes=len(MES) * 2 + 20))
-    assert codes(result) == ["MES003"]
-    assert [r.name for r in result.resources] == ["svc-0", "svc-1"]
+    tiny = b"type: Mesh\nname: m\n"
+    result = load([*sources, Source("dir", "tiny.yaml", tiny)], Limits(max_total_bytes=len(MES) * 2 + len(tiny)))
+    assert codes(result) == ["MES003", "MES003"]
+    assert [r.name for r in result.resources] == ["svc-0", "svc-1", "m"]  # the small file after them still fits
     failed = [d.origin.file for d in result.documents if d.status is DocumentStatus.FAILED]
-    assert failed == ["f2.yaml", "f3.yaml"]  # f2 crossed the limit, f3 was never read
-    assert "f2.yaml" in result.findings[0].message
+    assert failed == ["f2.yaml", "f3.yaml"]
+    assert "f2.yaml is not read" in result.findings[0].message and "in total" in result.findings[0].message
 
 
 def test_oversized_file_is_not_parsed_but_the_others_are() -> None:
@@ -37,19 +38,32 @@ def test_oversized_file_is_not_parsed_but_the_others_are() -> None:
     assert [r.name for r in result.resources] == ["svc-1"]
 
 
-def test_document_limit_counts_across_files_and_keeps_what_was_read() -> None:
+def test_document_limit_ends_that_file_only_and_keeps_what_was_read() -> None:
     sources = [Source("d", f"f{i}.yaml", b"---\n".join(named(i * 10 + j) for j in range(3))) for i in range(2)]
-    result = load(sources, Limits(max_documents=4))
-    assert codes(result) == ["MES003"]
-    assert [r.name for r in result.resources] == ["svc-0", "svc-1", "svc-2", "svc-10"]
+    result = load(sources, Limits(max_documents=2))
+    assert codes(result) == ["MES003", "MES003"]
+    assert [r.name for r in result.resources] == ["svc-0", "svc-1", "svc-10", "svc-11"]
+    assert [f.origin.file for f in result.findings] == ["f0.yaml", "f1.yaml"]
+    assert "more than 2 documents" in result.findings[0].message
 
 
-def test_parse_time_limit_keeps_the_first_documents() -> None:
+def test_empty_documents_neither_count_nor_stop_the_file() -> None:
+    empties = b"---\n{}\n---\n[]\n---\n~\n---\n" * 5
+    data = empties + named(1) + b"---\n" + empties + named(2)
+    result = load([Source("d", "e.yaml", data), Source("d", "f.json", b"{}\n[]\n" * 10)], Limits(max_documents=2))
+    assert codes(result) == []
+    assert [r.name for r in result.resources] == ["svc-1", "svc-2"]
+    assert [(d.origin.file, d.status, d.reason) for d in result.documents] == [
+        ("e.yaml", DocumentStatus.LOADED, ""), ("e.yaml", DocumentStatus.LOADED, ""),
+        ("f.json", DocumentStatus.IGNORED, "empty file (no documents)")]
+
+
+def test_parse_time_limit_ends_that_file_only() -> None:
     sources = [Source("d", "a.yaml", b"---\n".join(named(j) for j in range(3))), Source("d", "b.yaml", named(9))]
     result = load(sources, Limits(max_parse_seconds=0))
     assert codes(result) == ["MES003"] and "longer than" in result.findings[0].message
-    assert [r.name for r in result.resources] == ["svc-0"]
-    assert [(d.origin.file, d.status) for d in result.documents][-1] == ("b.yaml", DocumentStatus.FAILED)
+    assert result.findings[0].origin.file == "a.yaml"
+    assert [r.name for r in result.resources] == ["svc-0", "svc-9"]  # b.yaml's only document ends in time
 
 
 def test_origin_carries_source_label_and_fetch_time() -> None:
@@ -89,7 +103,7 @@ def test_yaml_like_text_never_raises(text: str) -> None:
     for document in result.documents:
         assert document.origin.file == "fuzz.yaml"
     for finding in result.findings:
-        assert finding.code.startswith("MES00") and finding.message
+        assert finding.code.startswith("MES0") and finding.message
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)
