@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from core.options import Limits
 from core.sources import ARCHIVE_SUFFIXES, MANIFEST_SUFFIXES
@@ -183,29 +184,31 @@ def _special(mode: int) -> str:
 
 
 def _tar(data: bytes, fmt: str, limits: Limits) -> Iterator[Member]:
+    """A tar archive, read member by member. A `.tar.gz` is decompressed while tarfile reads it (stream
+    mode, `_Inflated`): never more than one member's bytes at a time, however far the stream expands."""
     budget = _Budget(limits, len(data))
-    problem: Member | None = None
-    if fmt == "tar.gz":
-        raw, why = _gunzip(data, limits)
-        if why:
-            problem = Member("", code="MES003" if "expands" in why else "MES005", reason=why)
-    else:
-        raw = data
+    path = ""  # the member being read, for a problem of the gzip stream
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(raw), mode="r:")  # noqa: SIM115 - closed below
+        if fmt == "tar.gz":
+            archive = tarfile.open(fileobj=_Inflated(data, _gzip_cap(data, limits)), mode="r|")  # noqa: SIM115
+        else:
+            archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115 - closed below
+    except _GzipProblem as exc:
+        yield exc.member(path)
+        return
     except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-        yield problem or Member("", code="MES005", reason=f"the tar archive cannot be read: {exc}")
+        yield Member("", code="MES005", reason=f"the tar archive cannot be read: {exc}")
         return
     try:
         while True:
             try:
                 info = archive.next()
             except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-                if problem is None:  # a truncated stream after a bomb cut is already explained
-                    yield Member("", code="MES005", reason=f"the tar archive cannot be read further: {exc}")
+                yield Member("", code="MES005", reason=f"the tar archive cannot be read further: {exc}")
                 break
             if info is None:
                 break
+            path = info.name
             if info.isdir():
                 continue
             over = budget.next_member()
@@ -235,10 +238,74 @@ def _tar(data: bytes, fmt: str, limits: Limits) -> Iterator[Member]:
                 yield Member(info.name, code="MES003", reason=over)
                 return
             yield Member(info.name, content)
+    except _GzipProblem as exc:
+        yield exc.member(path)
     finally:
         archive.close()
-    if problem is not None:
-        yield problem
+
+
+def _gzip_cap(data: bytes, limits: Limits) -> int:
+    return min(limits.max_archive_total_bytes, limits.max_archive_ratio * max(len(data), 1) + _RATIO_SLACK)
+
+
+class _GzipProblem(Exception):
+    """The gzip stream of a `.tar.gz` expands beyond its cap (MES003), or is truncated or broken (MES005)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+    def member(self, path: str) -> Member:
+        return Member(path, code=self.code, reason=self.reason)
+
+
+class _Inflated(io.RawIOBase):
+    """The decompressed bytes of a (possibly multi-member) gzip stream, made as they are read, at most
+    `cap` of them: a read past the cap raises `_GzipProblem` instead of returning more."""
+
+    def __init__(self, data: bytes, cap: int) -> None:
+        super().__init__()
+        self.pending = data  # compressed bytes of the current and later gzip members
+        self.inflater = zlib.decompressobj(wbits=31)
+        self.cap = cap
+        self.total = 0
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._next(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def _next(self, size: int) -> bytes:
+        while not self.done:
+            inflater = self.inflater
+            try:
+                if self.pending:
+                    chunk = inflater.decompress(self.pending, min(size, _CHUNK))
+                    self.pending = inflater.unconsumed_tail
+                else:
+                    chunk = inflater.decompress(b"", min(size, _CHUNK))
+            except zlib.error as exc:
+                raise _GzipProblem("MES005", f"the gzip stream is broken: {exc}") from None
+            if chunk:
+                self.total += len(chunk)
+                if self.total > self.cap:
+                    raise _GzipProblem("MES003", f"the archive expands to more than {self.cap} bytes (size or "
+                                                 "compression ratio limit); the rest is not read")
+                return chunk
+            if inflater.eof:
+                rest = inflater.unused_data
+                if rest.strip(b"\x00") == b"":  # the last member (and padding after it)
+                    self.done = True
+                else:
+                    self.pending, self.inflater = rest, zlib.decompressobj(wbits=31)
+            elif not self.pending:
+                raise _GzipProblem("MES005", "the gzip stream is truncated")
+        return b""
 
 
 def _tar_special(info: tarfile.TarInfo) -> str:
@@ -253,43 +320,3 @@ def _tar_special(info: tarfile.TarInfo) -> str:
     if not info.isfile():
         return "not a regular file"
     return ""
-
-
-def _gunzip(data: bytes, limits: Limits) -> tuple[bytes, str]:
-    """Decompress (possibly multi-member) gzip in chunks, stopping at the expansion limits."""
-    cap = min(limits.max_archive_total_bytes, limits.max_archive_ratio * max(len(data), 1) + _RATIO_SLACK)
-    out: list[bytes] = []
-    size = 0
-    pending = data
-    try:
-        while pending:
-            inflater = zlib.decompressobj(wbits=31)
-            view = pending
-            while view and not inflater.eof:
-                chunk = inflater.decompress(view, _CHUNK)
-                view = inflater.unconsumed_tail
-                size += len(chunk)
-                if size > cap:
-                    return b"".join(out), (f"the archive expands to more than {cap} bytes "
-                                           "(size or compression ratio limit); the rest is not read")
-                out.append(chunk)
-                if not view and not inflater.eof:
-                    break
-            # drain what the inflater still buffers
-            while not inflater.eof:
-                chunk = inflater.decompress(b"", _CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > cap:
-                    return b"".join(out), (f"the archive expands to more than {cap} bytes "
-                                           "(size or compression ratio limit); the rest is not read")
-                out.append(chunk)
-            if not inflater.eof:
-                return b"".join(out), "the gzip stream is truncated"
-            pending = inflater.unused_data
-            if pending.strip(b"\x00") == b"":
-                break  # padding after the last member
-    except zlib.error as exc:
-        return b"".join(out), f"the gzip stream is broken: {exc}"
-    return b"".join(out), ""
