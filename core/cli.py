@@ -113,6 +113,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except KeyboardInterrupt:
         err.write("mesdoctor: interrupted\n")
         return EXIT_USAGE
+    except MemoryError:  # the loader's limits keep inputs well below this; a message, never a traceback
+        err.write("mesdoctor: error: the machine ran out of memory analysing this input; split it or lower "
+                  "--max-file-size / --max-total-size (docs/deploy.md, \"Memory and time limits\")\n")
+        return EXIT_USAGE
 
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

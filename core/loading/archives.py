@@ -283,12 +283,11 @@ class _Inflated(io.RawIOBase):
     def _next(self, size: int) -> bytes:
         while not self.done:
             inflater = self.inflater
+            before = len(self.pending)
             try:
-                if self.pending:
-                    chunk = inflater.decompress(self.pending, min(size, _CHUNK))
-                    self.pending = inflater.unconsumed_tail
-                else:
-                    chunk = inflater.decompress(b"", min(size, _CHUNK))
+                chunk = inflater.decompress(self.pending, min(size, _CHUNK))
+                # at the end of a gzip member what follows is in unused_data (and may still be in unconsumed_tail)
+                self.pending = b"" if inflater.eof else inflater.unconsumed_tail
             except zlib.error as exc:
                 raise _GzipProblem("MES005", f"the gzip stream is broken: {exc}") from None
             if chunk:
@@ -303,7 +302,7 @@ class _Inflated(io.RawIOBase):
                     self.done = True
                 else:
                     self.pending, self.inflater = rest, zlib.decompressobj(wbits=31)
-            elif not self.pending:
+            elif not self.pending or len(self.pending) == before:
                 raise _GzipProblem("MES005", "the gzip stream is truncated")
         return b""
 
