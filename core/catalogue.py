@@ -401,6 +401,9 @@ def get(code: str) -> Code:
     return CATALOGUE[code]
 
 
+MAX_MESSAGE_CHARS = 4096
+
+
 def finding(
     code: str,
     message: str,
@@ -412,8 +415,13 @@ def finding(
     origin: Origin | None = None,
     related: tuple[ResourceRef, ...] = (),
 ) -> Finding:
-    """Build a Finding whose severity and stage come from the catalogue."""
+    """Build a Finding whose severity and stage come from the catalogue.
+
+    A message longer than `MAX_MESSAGE_CHARS` (one quoting a huge value of the input) is cut there: every
+    report and page repeats it, and no operator reads past the first lines."""
     entry = CATALOGUE[code]
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = f"{message[:MAX_MESSAGE_CHARS]}… (message cut: {len(message):,} characters)"
     return Finding(
         code=code,
         severity=entry.severity,

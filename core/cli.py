@@ -134,16 +134,26 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                          "source (--kube, --kube-context, --in-cluster, --kuma-url, --url)")
     report = analyse(sources, options, preloaded=live)
     colour = args.color == "always" or (args.color == "auto" and _is_tty(out) and not args.output)
-    text = render(report, args.format, colour=colour)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
+                emit(report, args.format, fh, colour=colour)
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     else:
-        out.write(text)
+        emit(report, args.format, out, colour=colour)
     return exit_code(report, args.fail_on)
+
+
+def emit(report: Report, fmt: str, stream: TextIO, *, colour: bool = False) -> None:
+    """Write the report in `fmt` to `stream`: the JSON report piece by piece (`json_report.write_json`: its text
+    is ten times an input of small MES, and never all in memory), the other formats as `render` makes them."""
+    if fmt == "json":
+        from core.report.json_report import write_json
+
+        write_json(report, stream.write)
+    else:
+        stream.write(render(report, fmt, colour=colour))
 
 
 def read_live(args: argparse.Namespace, options: AnalysisOptions, err: TextIO) -> LoadResult | None:

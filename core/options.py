@@ -31,6 +31,7 @@ class Limits:
     max_document_nodes: int = 250_000
     node_allowance_bytes: int = 24
     max_findings_per_code: int = 50  # per code and file (or resource); one MES010 finding counts the rest
+    max_name_chars: int = 1024  # of a name, namespace or mesh (Kubernetes and Kuma accept 253); a longer one: skipped
     max_archive_members: int = 10_000
     max_archive_ratio: int = 200  # uncompressed / compressed
     max_archive_total_bytes: int = 256 * 1024 * 1024

@@ -73,7 +73,7 @@ class _Load:
         self.first_seen: dict[str, Resource] = {}
         self.cap = FindingCap(limits.max_findings_per_code)
         sink = Sink(self.result.resources, self.result.documents, self.result.findings, self._seen, self.cap)
-        self.normaliser = Normaliser(sink, default_namespace)
+        self.normaliser = Normaliser(sink, default_namespace, limits.max_name_chars)
 
     def run(self, sources: Sequence[Source]) -> LoadResult:
         for source in sources:

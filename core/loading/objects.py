@@ -39,13 +39,15 @@ UNIVERSAL_TYPES: dict[str, Kind] = {k.value: k for k in Kind}
 INLINED_SPEC = frozenset({Kind.MESH, Kind.ZONE_EGRESS, Kind.DATAPLANE})
 UNIVERSAL_META = frozenset({"type", "name", "mesh", "labels", "creationTime", "modificationTime", "kri"})
 CLUSTER_SCOPED = frozenset({Kind.MESH})
+MAX_NAME_CHARS = 1024  # core.options.Limits.max_name_chars
 
 
 class ShapeError(Exception):
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, code: str = "MES002") -> None:
         super().__init__(message)
         self.path = path
         self.message = message
+        self.code = code
 
 
 @record
@@ -75,9 +77,10 @@ class Sink:
 
 
 class Normaliser:
-    def __init__(self, sink: Sink, default_namespace: str) -> None:
+    def __init__(self, sink: Sink, default_namespace: str, max_name_chars: int = MAX_NAME_CHARS) -> None:
         self.sink = sink
         self.default_namespace = default_namespace
+        self.max_name_chars = max_name_chars
 
     def add(self, parsed: Parsed, ref: FileRef, inherit: tuple[str, Any] | None = None) -> None:
         origin = ref.origin(parsed.document, parsed.line)
@@ -101,7 +104,8 @@ class Normaliser:
             resource = self._resource(parsed, obj, origin)
         except ShapeError as exc:
             label = _text(kind) or _text(obj.get("type"))
-            self._fail(parsed, origin, exc.path, exc.message, kind=label, api=_text(api), name=_name_hint(obj))
+            self._fail(parsed, origin, exc.path, exc.message, kind=label, api=_text(api),
+                       name=_shorten(_name_hint(obj), self.max_name_chars), code=exc.code)
             return
         if resource is None:
             return
@@ -148,6 +152,8 @@ class Normaliser:
         namespace = meta.get("namespace")
         if namespace is not None and not isinstance(namespace, str):
             raise ShapeError("metadata.namespace", f"`metadata.namespace` must be a string, not {_describe(namespace)}")
+        self._identity_lengths((name, "metadata.name"), (namespace, "metadata.namespace"),
+                               (labels.get(MESH_LABEL), f'metadata.labels["{MESH_LABEL}"]'))
         api = obj.get("apiVersion")
         if api is not None and not isinstance(api, str):
             raise ShapeError("apiVersion", f"`apiVersion` must be a string, not {_describe(api)}")
@@ -199,6 +205,7 @@ class Normaliser:
         mesh = obj.get("mesh")
         if mesh is not None and not isinstance(mesh, str):
             raise ShapeError("mesh", f"`mesh` must be a string, not {_describe(mesh)}")
+        self._identity_lengths((name, "name"), (mesh, "mesh"))
         labels = _string_map(obj.get("labels"), "labels")
         payload = None
         spec: dict[str, Any] = {}
@@ -230,6 +237,15 @@ class Normaliser:
             raw_redaction=parsed.redaction,
         )
 
+    def _identity_lengths(self, *fields: tuple[Any, str]) -> None:
+        """Names, namespaces and meshes are repeated in every finding, log line, destination and row of their
+        resource: one of 300,000 characters made a 10 MB report of a 300 kB file. Kubernetes and Kuma accept at
+        most 253 characters; longer ones up to `max_name_chars` still reach the validators (MES110, MES143)."""
+        for value, path in fields:
+            if isinstance(value, str) and len(value) > self.max_name_chars:
+                raise ShapeError(path, f"`{path}` has {len(value):,} characters, more than the {self.max_name_chars:,} "
+                                       "MES Doctor reads (Kubernetes and Kuma accept at most 253)", code="MES003")
+
     # --- wrappers, records, findings ------------------------------------------------------------
 
     def _wrapper(self, parsed: Parsed, ref: FileRef, origin: Origin) -> None:
@@ -254,10 +270,10 @@ class Normaliser:
         self._duplicate_keys(parsed, origin, None)
 
     def _fail(self, parsed: Parsed, origin: Origin, path: str, message: str, *, kind: str | None = None,
-              api: str | None = None, name: str | None = None) -> None:
+              api: str | None = None, name: str | None = None, code: str = "MES002") -> None:
         where = origin.at_line(_line(parsed, path))
         what = f"{kind} {name!r}" if kind and name else (kind or "object")
-        self.sink.add_finding(finding("MES002", f"{what} skipped: {message}", None, path=path, origin=where))
+        self.sink.add_finding(finding(code, f"{what} skipped: {message}", None, path=path, origin=where))
         self._record(origin, DocumentStatus.FAILED, kind=kind, api=api, name=name, reason=message)
 
     def _record(self, origin: Origin, status: DocumentStatus, *, kind: str | None = None, api: str | None = None,
@@ -338,6 +354,10 @@ def _line(parsed: Parsed, path: str) -> int | None:
         cut = max(probe.rfind("."), probe.rfind("["))
         probe = probe[:cut] if cut > 0 else ""
     return parsed.line
+
+
+def _shorten(value: str | None, limit: int) -> str | None:
+    return value if value is None or len(value) <= limit else f"{value[:64]}… ({len(value):,} characters)"
 
 
 def _text(value: Any) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from core.model import (
     ServiceStatus,
     UpstreamTls,
 )
-from core.report.json_text import dumps_indented
+from core.report.json_text import Lazy, dumps_indented, materialise, write_indented
 
 SCHEMA_VERSION = 1
 
@@ -42,7 +43,20 @@ def to_json(report: Report, *, indent: int | None = 2) -> str:
         return json.dumps(data, indent=indent, ensure_ascii=False)
 
 
+def write_json(report: Report, write: Callable[[str], object]) -> None:
+    """`to_json(report) + "\n"`, written in pieces: one service, finding, destination... at a time, so neither
+    the report's dicts nor its text (ten times the size of an input of small MES) are in memory at once."""
+    with gc_pause.paused():
+        write_indented(_report(report), 2, write)
+        write("\n")
+
+
 def report_dict(report: Report) -> dict[str, Any]:
+    return materialise(_report(report))  # type: ignore[no-any-return]
+
+
+def _report(report: Report) -> dict[str, Any]:
+    """The report with its long lists `Lazy` (made one item at a time)."""
     services = report.services
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -54,14 +68,14 @@ def report_dict(report: Report) -> dict[str, Any]:
         "systemNamespace": report.system_namespace,
         "expiryWarningDays": report.expiry_warning_days,
         "summary": summary_dict(report),
-        "services": [service_dict(s) for s in services],
-        "secretReferences": [reference_dict(r) for r in report.secret_references],
-        "certificates": [certificate_dict(c) for c in report.certificates],
-        "findings": [finding_dict(f) for f in report.findings],
-        "coverage": [finding_dict(f) for f in report.coverage],
+        "services": Lazy(service_dict, services),
+        "secretReferences": Lazy(reference_dict, report.secret_references),
+        "certificates": Lazy(certificate_dict, report.certificates),
+        "findings": Lazy(finding_dict, report.findings),
+        "coverage": Lazy(finding_dict, report.coverage),
         "endpointMaps": {
-            "target": endpoint_map_dict(report.endpoint_map),
-            "kuma29": endpoint_map_dict(report.legacy_map),
+            "target": _endpoint_map(report.endpoint_map),
+            "kuma29": _endpoint_map(report.legacy_map),
         },
     }
 
@@ -215,12 +229,16 @@ def finding_dict(f: Finding, *, with_resource: bool = True) -> dict[str, Any]:
 
 
 def endpoint_map_dict(m: EndpointMap) -> dict[str, Any]:
+    return materialise(_endpoint_map(m))  # type: ignore[no-any-return]
+
+
+def _endpoint_map(m: EndpointMap) -> dict[str, Any]:
     return {
         "version": m.version,
         "zone": m.zone,
-        "destinations": [destination_dict(d) for d in m.included.values()],
-        "excluded": [exclusion_dict(e) for e in m.excluded.values()],
-        "lostFilterChains": [exclusion_dict(e) for e in m.lost_filter_chains.values()],
+        "destinations": Lazy(destination_dict, m.included.values()),
+        "excluded": Lazy(exclusion_dict, m.excluded.values()),
+        "lostFilterChains": Lazy(exclusion_dict, m.lost_filter_chains.values()),
     }
 
 

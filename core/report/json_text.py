@@ -13,6 +13,7 @@ object that needs `default`, a cycle, extreme nesting) makes it hand the whole v
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from json.encoder import INFINITY, encode_basestring
 from typing import Any
 
@@ -28,6 +29,63 @@ def dumps_indented(value: Any, indent: int) -> str:
         return "".join(out)
     except (_Unsupported, RecursionError):
         return json.dumps(value, indent=indent, ensure_ascii=False)
+
+
+class Lazy:
+    """A list made one item at a time (`make(item)` for each of `items`): `write_indented` writes it without
+    holding more than one item, `materialise` turns it into the list."""
+
+    def __init__(self, make: Callable[[Any], Any], items: Iterable[Any]) -> None:
+        self.make = make
+        self.items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        make = self.make
+        return (make(item) for item in self.items)
+
+
+def materialise(value: Any) -> Any:
+    """`value` with its `Lazy` lists (in nested dicts too) made into lists."""
+    if isinstance(value, Lazy):
+        return list(value)
+    if isinstance(value, dict):
+        return {key: materialise(item) for key, item in value.items()}
+    return value
+
+
+def write_indented(value: Any, indent: int, write: Callable[[str], object]) -> None:
+    """`write` the text of `dumps_indented(materialise(value), indent)` in pieces: one piece per item of each
+    `Lazy` list, so the whole text (and the whole value) is never in memory at once."""
+    _stream(value, "\n", " " * indent, write)
+
+
+def _stream(value: Any, newline: str, step: str, write: Callable[[str], object]) -> None:
+    inner = newline + step
+    if isinstance(value, Lazy):
+        first = True
+        for item in value:
+            write(("[" if first else ",") + inner + _text_at(item, inner, step))
+            first = False
+        write("[]" if first else newline + "]")
+    elif isinstance(value, dict) and value and all(isinstance(key, str) for key in value):
+        first = True
+        for key, item in value.items():
+            write(("{" if first else ",") + inner + encode_basestring(key) + ": ")
+            first = False
+            _stream(item, inner, step, write)
+        write(newline + "}")
+    else:
+        write(_text_at(value, newline, step))
+
+
+def _text_at(value: Any, newline: str, step: str) -> str:
+    """The indented text of `value` written at the level whose line breaks are `newline`."""
+    try:
+        out: list[str] = []
+        _Writer(out, step).value(value, newline)
+        return "".join(out)
+    except (_Unsupported, RecursionError):
+        return json.dumps(value, indent=len(step), ensure_ascii=False).replace("\n", newline)
 
 
 def _float(number: float) -> str:
