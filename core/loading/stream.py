@@ -242,9 +242,15 @@ def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) 
         return builder.root(node, document)
     except TreeError as exc:
         return Problem(exc.code, exc.message, exc.line, document, exc.path)
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return Problem("MES003", f"the document is nested too deeply or too large (limit {limits.max_depth} levels)",
                        node.start_mark.line + offset + 1, document)
+    except MemoryError:
+        return Problem("MES003", OUT_OF_MEMORY, node.start_mark.line + offset + 1, document)
+
+
+OUT_OF_MEMORY = ("reading the document needs more memory than the analysis may use (the server's memory cap for an "
+                 "analysis); it is not read")
 
 
 def _too_many_nodes(limit: int) -> str:
@@ -273,7 +279,9 @@ def _problem(exc: BaseException, piece: str, offset: int, document: int) -> Prob
         line, what = textmod.first_unprintable_line(piece, offset)
         what = what or "a character YAML does not allow"
         return Problem("MES005", f"the document contains a {what}; it is not a text manifest", line, document)
-    if isinstance(exc, RecursionError | MemoryError):
+    if isinstance(exc, MemoryError):
+        return Problem("MES003", OUT_OF_MEMORY, _first_content_line(piece, offset), document)
+    if isinstance(exc, RecursionError):
         return Problem("MES003", "the document is nested too deeply to parse", offset + 1, document)
     if isinstance(exc, yaml.MarkedYAMLError):
         problem = exc.problem or "syntax error"
