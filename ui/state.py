@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from core import worker
 from core.analysis import analyse
 from core.live import LiveSpec
 from core.model import LoadResult, Report
@@ -259,18 +260,36 @@ def _report_cache() -> _ReportCache:
 
 
 def _analyse_with_progress(data: Input, options: AnalysisOptions) -> Report:
+    """Analyse, in a worker process when the server is set up for it (core.worker: a memory cap, a time limit, at
+    most N at once; the default in `shared` mode), telling the visitor how many analyses are ahead while theirs
+    waits; with a progress bar for a large input. A failed analysis (memory, time) is a report whose MES003
+    finding says why."""
+    settings = worker.worker_settings()
     large = sum(len(s.data) for s in data.sources) > 256 * 1024 or (
         data.live is not None and len(data.live.resources) > 200
     )
-    if not large:
+    if not settings.workers and not large:
         return analyse(list(data.sources), options, preloaded=data.live)
-    bar = st.progress(0.0, text="Analysing…")
+    queued = st.empty() if settings.workers else None
+    bar = st.progress(0.0, text="Analysing…") if large else None
+
+    def waiting(ahead: int, running: int) -> None:
+        total = ahead + running
+        if queued is not None:
+            queued.info(f"**Queued:** {total} analys{'is' if total == 1 else 'es'} ahead of yours ({running} "
+                        "running). It starts as soon as a worker is free.", icon="⏳")
+
+    def progress(label: str, fraction: float) -> None:
+        if bar is not None:
+            bar.progress(min(1.0, fraction), text=label)
+
     try:
-        return analyse(
-            list(data.sources),
-            options,
-            preloaded=data.live,
-            progress=lambda label, fraction: bar.progress(min(1.0, fraction), text=label),
-        )
+        if not settings.workers:
+            return analyse(list(data.sources), options, preloaded=data.live, progress=progress)
+        job = worker.Job(list(data.sources), options, data.live)
+        return worker.run(job, settings, waiting=waiting, progress=progress).report
     finally:
-        bar.empty()
+        if queued is not None:
+            queued.empty()
+        if bar is not None:
+            bar.empty()
