@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.data.hostile.large import LARGE
+from tests.data.hostile.large import EXPECTED, LARGE
 from tests.factories import NOW
 
 from .corpus import ROOT, baseline_source, case_files, case_source
@@ -33,25 +33,6 @@ FORMATS = ("table", "json", "markdown", "sarif", "junit")
 MEMORY_FACTOR = 20  # peak < 20 x input + 300 MiB
 MEMORY_ALLOWANCE_MIB = 300
 REPORT_LIMIT = 1 * MIB  # the largest report of these inputs; before the finding cap one was 265 MB
-
-# what each large input adds to the baseline's findings (codes) and which of its MES still load
-EXPECTED: dict[str, dict[str, Any]] = {
-    "flow-sequence-6mb.yaml": {"codes": {"MES003"}, "services": set(), "message": "YAML nodes"},
-    "flow-sequence-24mb.yaml": {"codes": {"MES003"}, "services": set(), "message": "YAML nodes"},
-    "aliased-large-scalar.yaml": {"codes": {"MES003"}, "services": {"zz-after-aliases"},
-                                  "message": "characters of text"},
-    "duplicate-keys-flood-2mb.yaml": {"codes": {"MES007", "MES010"}, "services": {"zz-after-flood"},
-                                      "message": "199,750 more MES007 findings (duplicate mapping key) in"},
-    "duplicate-keys-flood-12mb.yaml": {"codes": {"MES007", "MES010"}, "services": {"zz-after-flood"},
-                                       "message": "998,950 more MES007 findings (duplicate mapping key) in"},
-    "duplicate-keys-one-document.yaml": {"codes": {"MES003"}, "services": {"zz-after-one-flood"},
-                                         "message": "YAML nodes"},
-    "many-empty-documents.yaml": {"codes": set(), "services": {"zz-after-empties"}},
-    "many-empty-documents.json": {"codes": set(), "services": {"zz-after-empty-json"}},
-    "tar-gzip-bomb.tar.gz": {"codes": {"MES003"}, "services": {"zz-before-gzip-bomb"},
-                             "message": "compression ratio limit"},
-}
-
 
 @pytest.fixture(scope="session")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -25,6 +25,7 @@ import tarfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 MIB = 1024 * 1024
 
@@ -105,6 +106,25 @@ LARGE: dict[str, Callable[[], bytes]] = {
     "many-empty-documents.yaml": many_empty_documents_yaml,
     "many-empty-documents.json": many_empty_documents_json,
     "tar-gzip-bomb.tar.gz": tar_gzip_bomb,
+}
+
+
+# what each large input adds to the baseline's findings (codes) and which of its MES still load
+EXPECTED: dict[str, dict[str, Any]] = {
+    "flow-sequence-6mb.yaml": {"codes": {"MES003"}, "services": set(), "message": "YAML nodes"},
+    "flow-sequence-24mb.yaml": {"codes": {"MES003"}, "services": set(), "message": "YAML nodes"},
+    "aliased-large-scalar.yaml": {"codes": {"MES003"}, "services": {"zz-after-aliases"},
+                                  "message": "characters of text"},
+    "duplicate-keys-flood-2mb.yaml": {"codes": {"MES007", "MES010"}, "services": {"zz-after-flood"},
+                                      "message": "199,750 more MES007 findings (duplicate mapping key) in"},
+    "duplicate-keys-flood-12mb.yaml": {"codes": {"MES007", "MES010"}, "services": {"zz-after-flood"},
+                                       "message": "998,950 more MES007 findings (duplicate mapping key) in"},
+    "duplicate-keys-one-document.yaml": {"codes": {"MES003"}, "services": {"zz-after-one-flood"},
+                                         "message": "YAML nodes"},
+    "many-empty-documents.yaml": {"codes": set(), "services": {"zz-after-empties"}},
+    "many-empty-documents.json": {"codes": set(), "services": {"zz-after-empty-json"}},
+    "tar-gzip-bomb.tar.gz": {"codes": {"MES003"}, "services": {"zz-before-gzip-bomb"},
+                             "message": "compression ratio limit"},
 }
 
 

@@ -1,0 +1,84 @@
+"""Input files through every dashboard page and every download, in a fresh process, for tests/app/test_limits.py
+(which measures the peak memory of this process with tests/tools/peak.py).
+
+    python -m tests.app.limits_run FILE [FILE...]
+
+prints one JSON line: the exceptions and error alerts of every page, the text every page shows, the finding
+codes and services of the report, the size of every download, and the peak memory of each worker process the
+analysis ran in (core.worker: set MESDOCTOR_ANALYSIS_WORKERS to run it in one).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from core import worker
+from core.report.json_report import to_json
+from core.report.markdown import to_markdown
+from core.report.rows import (
+    CERTIFICATE_COLUMNS,
+    FINDING_COLUMNS,
+    REFERENCE_COLUMNS,
+    SERVICE_COLUMNS,
+    certificate_rows,
+    finding_rows,
+    reference_rows,
+    service_rows,
+    to_csv,
+)
+from core.sources import Source
+from tests.app.conftest import APP, PAGES, new_app, report_of, texts
+from ui import state
+
+TIMEOUT = 600
+
+
+def main(paths: list[str]) -> dict[str, Any]:
+    outcomes: list[worker.Outcome] = []
+    original = worker.run
+
+    def recording(*args: Any, **kwargs: Any) -> worker.Outcome:
+        outcome = original(*args, **kwargs)
+        outcomes.append(outcome)
+        return outcome
+
+    worker.run = recording  # type: ignore[assignment]
+    sources = [Source("upload", Path(p).name, Path(p).read_bytes()) for p in paths]
+    at = new_app()
+    at.session_state[state.PREFIX + "input"] = state.Input(kind="files", sources=sources, label="upload")
+    shown: dict[str, str] = {}
+    problems: list[str] = []
+    for path in [str(APP.relative_to(APP.parent)), *PAGES]:
+        if path == "app.py":
+            at.run(timeout=TIMEOUT)
+        else:
+            at.switch_page(path).run(timeout=TIMEOUT)
+        problems += [str(e.value) for e in at.exception]
+        problems += [str(e.value) for e in at.error if "could not render" in str(e.value)]
+        shown[path] = texts(at)
+    report = report_of(at)
+    downloads = {
+        "json": len(to_json(report).encode()),
+        "markdown": len(to_markdown(report).encode()),
+        "services.csv": len(to_csv(service_rows(report), SERVICE_COLUMNS).encode()),
+        "references.csv": len(to_csv(reference_rows(report), REFERENCE_COLUMNS).encode()),
+        "certificates.csv": len(to_csv(certificate_rows(report), CERTIFICATE_COLUMNS).encode()),
+        "findings.csv": len(to_csv(finding_rows(report), FINDING_COLUMNS).encode()),
+    }
+    return {
+        "problems": problems,
+        "shown": shown,
+        "codes": sorted({f.code for f in report.findings}),
+        "messages": [f.message for f in report.findings if f.code < "MES1"],
+        "services": sorted(s.resource.name for s in report.services),
+        "downloads": downloads,
+        "worker_peaks_mib": [o.peak_mib for o in outcomes],
+        "worker_failures": [o.failure for o in outcomes],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))

@@ -1,0 +1,85 @@
+"""The dashboard's pages and downloads stay within the memory target for the large hostile inputs.
+
+Each input (tests/data/hostile/large.py), with the hostile corpus' baseline after it, goes through the Overview,
+every page and every download (JSON, Markdown, the four CSV files) in a fresh process (tests/app/limits_run.py),
+whose peak memory is measured (tests/tools/peak.py): once with the analysis in the dashboard's own process (the
+`local` mode default) and, for a few, in a worker process (core.worker, the `shared` mode default), whose own
+peak is checked as well. No page may show an exception, the limit must be shown as its finding, the baseline's
+MES must still be analysed, and no download may exceed 1 MiB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.core.hardening.corpus import ROOT, baseline_source
+from tests.data.hostile.large import EXPECTED, LARGE
+
+pytestmark = pytest.mark.slow
+
+MIB = 1024 * 1024
+MEMORY_FACTOR = 20
+MEMORY_ALLOWANCE_MIB = 300
+DOWNLOAD_LIMIT = MIB
+BASELINE_MES = {"aa-partner", "aa-plain", "aa-inline"}
+# the finding each input must show, on the Overview or the Sources page
+SHOWN = {
+    "flow-sequence-6mb.yaml": "MES003",
+    "flow-sequence-24mb.yaml": "MES003",
+    "aliased-large-scalar.yaml": "MES003",
+    "duplicate-keys-flood-2mb.yaml": "MES010",
+    "duplicate-keys-flood-12mb.yaml": "MES010",
+    "duplicate-keys-one-document.yaml": "MES003",
+    "many-empty-documents.yaml": None,
+    "many-empty-documents.json": None,
+    "tar-gzip-bomb.tar.gz": "MES003",
+}
+IN_WORKERS = ("flow-sequence-6mb.yaml", "duplicate-keys-flood-12mb.yaml", "tar-gzip-bomb.tar.gz")
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("dashboard-large")
+    for name, make in LARGE.items():
+        (folder / name).write_bytes(make())
+    (folder / "zz-baseline.yaml").write_bytes(baseline_source().data)
+    return folder
+
+
+def through_the_dashboard(paths: list[Path], workers: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    env = dict(os.environ, MESDOCTOR_ANALYSIS_WORKERS=str(workers))
+    done = subprocess.run([sys.executable, "-m", "tests.tools.peak", sys.executable, "-m", "tests.app.limits_run",
+                           *map(str, paths)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
+                          check=False)
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) >= 2, done.stderr[-3000:]
+    return json.loads(lines[-2]), json.loads(lines[-1])
+
+
+@pytest.mark.parametrize(("name", "workers"), [*((n, 0) for n in LARGE), *((n, 1) for n in IN_WORKERS)])
+def test_pages_and_downloads_stay_within_the_memory_target(name: str, workers: int, inputs: Path) -> None:
+    paths = [inputs / name, inputs / "zz-baseline.yaml"]
+    result, measured = through_the_dashboard(paths, workers)
+    assert measured["returncode"] == 0
+    assert result["problems"] == []
+    budget = MEMORY_FACTOR * sum(p.stat().st_size for p in paths) / MIB + MEMORY_ALLOWANCE_MIB
+    assert measured["peak_mib"] < budget, f"dashboard peak {measured['peak_mib']:.0f} MiB, target {budget:.0f}"
+    if workers:
+        assert result["worker_failures"] == [""]
+        assert all(peak is not None and peak < budget for peak in result["worker_peaks_mib"]), result
+    else:
+        assert result["worker_peaks_mib"] == []
+    assert set(result["services"]) == BASELINE_MES | EXPECTED[name]["services"]
+    code = SHOWN[name]
+    if code is not None:
+        assert code in result["codes"]
+        assert any(code in result["shown"][page] for page in ("app.py", "pages/1_Sources.py")), code
+    big = {k: v for k, v in result["downloads"].items() if v >= DOWNLOAD_LIMIT}
+    assert not big, big
