@@ -29,6 +29,7 @@ from core.options import (
     AnalysisOptions,
     Limits,
 )
+from core.settings import SettingsError
 from core.sources import Source, inputs_digest
 
 T = TypeVar("T")
@@ -264,7 +265,11 @@ def _analyse_with_progress(data: Input, options: AnalysisOptions) -> Report:
     most N at once; the default in `shared` mode), telling the visitor how many analyses are ahead while theirs
     waits; with a progress bar for a large input. A failed analysis (memory, time) is a report whose MES003
     finding says why."""
-    settings = worker.worker_settings()
+    try:
+        settings = worker.worker_settings()
+    except SettingsError as exc:  # the operator's setting, not the visitor's doing: say which, analyse nothing
+        st.error(f"The server's analysis settings cannot be used: {exc}", icon="⚙️")
+        st.stop()
     large = sum(len(s.data) for s in data.sources) > 256 * 1024 or (
         data.live is not None and len(data.live.resources) > 200
     )
