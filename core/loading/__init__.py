@@ -140,18 +140,20 @@ class _Load:
             if index and self.clock() > deadline:  # (checked before the next document: the last one may end late)
                 self._stop(ref, f"parsing the file took longer than {limits.max_parse_seconds:g} s", item.line)
                 break
+            problem = isinstance(item, Problem)
+            if not problem and _empty(item):
+                continue
+            if documents >= limits.max_documents:
+                self._stop(ref, f"the file has more than {limits.max_documents} documents", item.line)
+                break
+            documents += 1
             if isinstance(item, Problem):
                 origin = Origin(ref.source, ref.file, item.document, item.line, ref.fetched_at)
                 self.normaliser.sink.add_finding(finding(item.code, item.message, None, path=item.path,
                                                          origin=origin))
                 self.result.documents.append(DocumentRecord(origin, DocumentStatus.FAILED, reason=item.message))
-                documents += 1
-            elif not _empty(item):
-                if documents >= limits.max_documents:
-                    self._stop(ref, f"the file has more than {limits.max_documents} documents", item.line)
-                    break
+            else:
                 self.normaliser.add(item, ref)
-                documents += 1
         if documents == 0:
             self._record(ref, DocumentStatus.IGNORED, "empty file (no documents)")
 

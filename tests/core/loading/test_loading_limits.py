@@ -111,3 +111,10 @@ def test_yaml_like_text_never_raises(text: str) -> None:
 def test_arbitrary_bytes_never_raise(data: bytes, name: str) -> None:
     result = load_bytes(name, data)
     assert all(f.code.startswith("MES00") for f in result.findings)
+
+
+def test_broken_documents_count_towards_the_document_limit() -> None:
+    data = b"---\na: [\n" * 5 + b"---\n" + named(1)
+    result = load([Source("d", "b.yaml", data), Source("d", "c.yaml", named(2))], Limits(max_documents=3))
+    assert codes(result) == ["MES001", "MES001", "MES001", "MES003"]
+    assert [r.name for r in result.resources] == ["svc-2"]
