@@ -152,8 +152,11 @@ class Normaliser:
         namespace = meta.get("namespace")
         if namespace is not None and not isinstance(namespace, str):
             raise ShapeError("metadata.namespace", f"`metadata.namespace` must be a string, not {_describe(namespace)}")
-        self._identity_lengths((name, "metadata.name"), (namespace, "metadata.namespace"),
-                               (labels.get(MESH_LABEL), f'metadata.labels["{MESH_LABEL}"]'))
+        limit = self.max_name_chars
+        if len(name) > limit or (namespace is not None and len(namespace) > limit) or len(
+                labels.get(MESH_LABEL) or "") > limit:
+            self._identity_lengths((name, "metadata.name"), (namespace, "metadata.namespace"),
+                                   (labels.get(MESH_LABEL), f'metadata.labels["{MESH_LABEL}"]'))
         api = obj.get("apiVersion")
         if api is not None and not isinstance(api, str):
             raise ShapeError("apiVersion", f"`apiVersion` must be a string, not {_describe(api)}")
@@ -205,7 +208,8 @@ class Normaliser:
         mesh = obj.get("mesh")
         if mesh is not None and not isinstance(mesh, str):
             raise ShapeError("mesh", f"`mesh` must be a string, not {_describe(mesh)}")
-        self._identity_lengths((name, "name"), (mesh, "mesh"))
+        if len(name) > self.max_name_chars or (mesh is not None and len(mesh) > self.max_name_chars):
+            self._identity_lengths((name, "name"), (mesh, "mesh"))
         labels = _string_map(obj.get("labels"), "labels")
         payload = None
         spec: dict[str, Any] = {}
