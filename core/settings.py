@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from core.live.config import ConfigError, NamedUrl, SourcesConfig, load_sources
 
 MODE_VARIABLE = "MESDOCTOR_MODE"
 
@@ -28,10 +30,17 @@ class SettingsError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     mode: Mode = Mode.LOCAL
+    # --- the operator's named live sources and the network guard's opt-out (core/live/config.py: the
+    # MESDOCTOR_CONFIG file and MESDOCTOR_ALLOW_LINK_LOCAL; docs/deploy.md "Configured sources") ---
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
 
     @property
     def shared(self) -> bool:
         return self.mode is Mode.SHARED
+
+    @property
+    def allow_link_local(self) -> bool:
+        return self.sources.allow_link_local
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,4 +52,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValueError:
         choices = ", ".join(m.value for m in Mode)
         raise SettingsError(f"{MODE_VARIABLE}={raw!r} is not a mode; use one of: {choices}") from None
-    return Settings(mode=mode)
+    return Settings(mode=mode, sources=_load_sources(env))
+
+
+# --- named live sources (issue #18: deployment modes, named sources, the network guard) -----------------
+
+
+def _load_sources(env: Mapping[str, str]) -> SourcesConfig:
+    try:
+        return load_sources(env)
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def watcher_sources(settings: Settings) -> tuple[NamedUrl, ...]:
+    """The MES Doctor watcher URLs the operator named (`watchers:` in the MESDOCTOR_CONFIG file), for the
+    watcher source: visitors choose among these names, never type a watcher URL."""
+    return settings.sources.watchers

@@ -82,10 +82,13 @@ DEFAULT_RESOLVER: Resolver = system_resolver  # replaced by tests (a loopback re
 class BlockedTarget(LiveSourceError):
     """The guard refused a target: a link-local or cloud-metadata address (or a name resolving to one)."""
 
-    def __init__(self, source: str, host: str, address: str | None, hint: str) -> None:
-        shown = host if address is None or address == host else f"{host} (resolves to {address})"
-        super().__init__(source, f"{shown} is a link-local / cloud metadata address; MES Doctor does not connect "
-                                 f"there ({hint})")
+    def __init__(self, source: str, host: str, address: str | None, hint: str, *, resolved: bool = False) -> None:
+        if resolved:
+            head = f"{host} resolves to {address}, a link-local / cloud metadata address"
+        else:
+            shown = host if address is None or address == host else f"{host} ({address})"
+            head = f"{shown} is a link-local / cloud metadata address"
+        super().__init__(source, f"{head}; MES Doctor does not connect there ({hint})")
         self.host = host
         self.address = address
 
@@ -137,6 +140,15 @@ def parse_address(host: str) -> IPAddress | None:
     return None
 
 
+def canonical(address: IPAddress) -> str:
+    """How an address is named in messages: an IPv6 form carrying an IPv4 address by that IPv4 address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None and blocked_reason(inner):
+            return str(inner)
+    return str(address)
+
+
 def normalise_host(host: str) -> str:
     """Lower case, no brackets, no trailing dot (`Metadata.Google.Internal.` is the same name)."""
     return host.strip().strip("[]").rstrip(".").lower()
@@ -164,7 +176,7 @@ class NetworkGuard:
         address = parse_address(name)
         if address is not None:
             if blocked_reason(address):
-                raise BlockedTarget(label, name, str(address) if str(address) != name else None, self.hint)
+                raise BlockedTarget(label, name, canonical(address), self.hint)
             return
         if name in METADATA_NAMES:
             raise BlockedTarget(label, name, None, self.hint)
@@ -175,7 +187,7 @@ class NetworkGuard:
         for text in addresses:
             address = parse_address(text)
             if address is not None and blocked_reason(address):
-                raise BlockedTarget(label, normalise_host(host), str(address), self.hint)
+                raise BlockedTarget(label, normalise_host(host), canonical(address), self.hint, resolved=True)
 
     def check_through_proxy(self, host: str, label: str) -> None:
         """A target reached through a proxy: the name, then its addresses when this machine can resolve it."""
