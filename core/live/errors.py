@@ -40,9 +40,15 @@ def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
 
 def scrub_secrets(text: str, known: Iterable[str | None] = ()) -> str:
     """`text` without credentials: the `known` secrets (the token sent, wherever it appears), echoed
-    `Authorization` values, `Bearer`/`Basic` credentials, JWTs and `token=` values."""
-    for secret in sorted({s.strip() for s in known if isinstance(s, str) and len(s.strip()) >= 4}, key=len,
-                         reverse=True):
+    `Authorization` values, `Bearer`/`Basic` credentials, JWTs and `token=` values, and every other
+    occurrence of a credential found that way (a body that repeats the token bare after quoting the header)."""
+    secrets = {s.strip() for s in known if isinstance(s, str) and len(s.strip()) >= 4}
+    for pattern in _SECRET_PATTERNS:
+        for match in pattern.finditer(text):
+            value = match.group(0)[len(match.group(1)):].strip(" \"'")
+            if len(value) >= 8:  # a credential, not a word such as `none` repeated elsewhere in the text
+                secrets.add(value)
+    for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)

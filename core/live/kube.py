@@ -364,11 +364,11 @@ def _write(directory: str, name: str, content: bytes) -> str:
 def _known_secrets(api_client: Any) -> tuple[str, ...]:
     """The bearer token this client sends (scrubbed from anything the API server echoes)."""
     keys = getattr(api_client.configuration, "api_key", None) or {}
-    value = keys.get("authorization") if isinstance(keys, dict) else None
-    if not isinstance(value, str):
-        return ()
-    token = value.split(" ", 1)[1] if value.lower().startswith("bearer ") else value
-    return (token,) if token else ()
+    found: list[str] = []
+    for value in keys.values() if isinstance(keys, dict) else ():
+        if isinstance(value, str) and value.strip():
+            found.append(value.split(" ", 1)[1] if value.lower().startswith("bearer ") else value)
+    return tuple(found)
 
 
 # --- reading ------------------------------------------------------------------------------------
