@@ -489,7 +489,8 @@ def _shared_kuma_form(current: Settings) -> None:
         _fetch_button(KIND_KUMA, disabled=chosen is None)
     api = apis.get(chosen) if chosen else None
     if api is not None:
-        meshes = ", ".join(api.meshes) if api.meshes else "every mesh"
+        meshes = ("mesh " if len(api.meshes) == 1 else "meshes ") + ", ".join(api.meshes) if api.meshes else \
+            "every mesh"
         token = "with the operator's token" if api.token_env else "without a token"
         st.caption(f"Reads {safe(meshes)} {token} (read-only `GET`: the version, Meshes, MeshExternalServices, "
                    "Secrets, GlobalSecrets, ZoneEgresses).")

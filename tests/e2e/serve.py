@@ -3,6 +3,7 @@ the screenshot script's)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -27,9 +28,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard(log: Path, *extra: str) -> Iterator[str]:
+def dashboard(log: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """The dashboard in a child process (the repository's .streamlit/config.toml applies, plus `extra`
-    command-line options); yields its base URL and stops it afterwards."""
+    command-line options, and `env` on top of this process' environment: e.g. MESDOCTOR_MODE); yields its
+    base URL and stops it afterwards."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -37,7 +39,8 @@ def dashboard(log: Path, *extra: str) -> Iterator[str]:
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra,
     ]
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, **env} if env else None)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
