@@ -277,6 +277,7 @@ def _load_context(path: str, name: str, label: str, cfg: Any, credentials: _Cred
     nothing shared) and its credential, like every `*-data` field of the context, becomes a file in this read's
     private in-memory directory, so the client loads plain files and no lock between reads is needed.
     """
+    from kubernetes import config as config_package
     from kubernetes.config import kube_config
 
     existing = os.pathsep.join(p for p in path.split(os.pathsep) if os.path.exists(p))
@@ -325,7 +326,7 @@ def _load_context(path: str, name: str, label: str, cfg: Any, credentials: _Cred
     except Exception as exc:
         raise ServerFileError(label, f"cannot use this context: {short(exc)}") from None
     finally:
-        _forget_files(kube_config, directory)
+        _forget_files(config_package, directory)
 
 
 def uses_credential_plugin(user: object) -> str | None:

@@ -139,7 +139,7 @@ def test_no_configured_sources_says_so(tmp_path, monkeypatch):
 
 
 def test_a_named_kuma_api_is_read_with_the_token_from_the_servers_environment(kuma, kube, tmp_path, monkeypatch):
-    api, server = kuma
+    _api, server = kuma
     shared(monkeypatch, tmp_path, everything(tmp_path, kube[1].url, server.url), KUMA_ADMIN_TOKEN=TOKEN)
     at = live_tab("kuma-api")
     at.selectbox(key="w.live.shared.kuma").set_value("global-cp").run()
