@@ -238,7 +238,10 @@ def _replace(config: SourcesConfig, **changes: Any) -> SourcesConfig:
     return replace(config, **changes)
 
 
-class _StrictLoader(yaml.SafeLoader):
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _StrictLoader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
     """Safe YAML that refuses duplicate keys (a second `prod:` would silently replace the first)."""
 
 
@@ -293,6 +296,7 @@ class _Parser:
         self.base = os.path.dirname(path) if path else os.getcwd()
         self.environ = environ
         self.tokens: dict[str, str] = {}
+        self.kubeconfigs: dict[str, list[str]] = {}  # path -> its context names (each file parsed once)
 
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.path}: {key}: {problem}" if self.path else f"{key}: {problem}")
@@ -406,7 +410,10 @@ class _Parser:
             else:
                 kubeconfig = self.file(entry["kubeconfig"], f"{where}.kubeconfig")
             context = self.string(entry["context"], f"{where}.context") if "context" in entry else name
-            known = _kubeconfig_contexts(kubeconfig, lambda problem, w=f"{where}.kubeconfig": self.fail(w, problem))
+            if kubeconfig not in self.kubeconfigs:
+                self.kubeconfigs[kubeconfig] = _kubeconfig_contexts(
+                    kubeconfig, lambda problem, w=f"{where}.kubeconfig": self.fail(w, problem))
+            known = self.kubeconfigs[kubeconfig]
             if context not in known:
                 raise self.fail(f"{where}.context", f"no context {context!r} in {kubeconfig} (contexts: "
                                                     f"{', '.join(known) or 'none'})")
@@ -483,7 +490,7 @@ class _Parser:
 def _kubeconfig_contexts(path: str, fail: Callable[[str], ConfigError]) -> list[str]:
     try:
         with open(path, "rb") as fh:
-            data = yaml.safe_load(fh.read(MAX_CONFIG_BYTES * 8))
+            data = yaml.load(fh.read(MAX_CONFIG_BYTES * 8), Loader=_SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise fail(f"{path} is not a readable kubeconfig ({_yaml_problem(exc)})") from None
     contexts = data.get("contexts") if isinstance(data, dict) else None

@@ -67,3 +67,6 @@ def test_make_run_refuses_an_exposed_local_mode():
     check = subprocess.run([sys.executable, "-m", "core.exposure", "0.0.0.0"], cwd=ROOT, capture_output=True,
                            text=True, env={"PATH": "/usr/bin:/bin"})
     assert check.returncode == 2 and "MESDOCTOR_EXPOSE_LOCAL_MODE=yes" in check.stderr
+    opted_in = subprocess.run([sys.executable, "-m", "core.exposure", "0.0.0.0"], cwd=ROOT, capture_output=True,
+                              text=True, env={"PATH": "/usr/bin:/bin", "MESDOCTOR_EXPOSE_LOCAL_MODE": "yes"})
+    assert opted_in.returncode == 0 and "local mode, listening on 0.0.0.0" in opted_in.stdout
