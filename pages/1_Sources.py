@@ -110,8 +110,9 @@ def paste_tab() -> None:
 
 def sample_tab() -> None:
     st.markdown(
-        "The bundled sample is a small made-up mesh: MeshExternalServices with working, missing and expiring "
-        "TLS material, generated for today, so every page has something to show."
+        "The bundled sample is a made-up zone's export during an incident: a dozen MeshExternalServices, most "
+        "of them healthy, one new MES whose missing Secret takes the others down on Kuma 2.9, and expired, "
+        "mismatched and expiring TLS material, dated relative to now."
     )
     st.button("Use the bundled sample data", on_click=state.use_sample, icon="🧪",
               disabled=state.current_input().is_sample)
