@@ -13,7 +13,7 @@ import yaml
 from core import sample, sample_incident
 from core.analysis import analyse
 from core.durations import changed_recently, last_change_text
-from core.model import CertificateStatus, DocumentStatus, Kind, KeyPairStatus, ReferenceStatus, Report, ServiceStatus
+from core.model import CertificateStatus, DocumentStatus, KeyPairStatus, Kind, ReferenceStatus, Report, ServiceStatus
 from core.options import AnalysisOptions
 from core.sources import Source
 from tests.factories import NOW

@@ -154,7 +154,7 @@ def test_bare_sample_is_the_incident_and_gallery_is_named():
 
 
 def test_sample_followed_by_a_path_is_the_sample_with_an_overlay(incident):
-    code, names, _ = _services("--sample", str(incident / "incident.yaml"))
+    _, names, _ = _services("--sample", str(incident / "incident.yaml"))
     assert "default/fraud-scoring" in names and len(names) > 12, "the path is read as input on top of the sample"
 
 
