@@ -9,11 +9,12 @@ ignored. The spec is kept as written: its contents are the validator's business.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from core.catalogue import finding
+from core.loading import control_plane
 from core.loading.tree import Parsed, is_list_wrapper
 from core.model import (
     DocumentRecord,
@@ -65,6 +66,8 @@ class Sink:
     documents: list[DocumentRecord]
     findings: list[Finding]
     on_resource: Callable[[Resource], None]
+    # kuma-cp containers of ignored workloads (Deployment, Pod…): version and zone hints, never resources
+    control_planes: list[control_plane.Sighting] = field(default_factory=list)
 
 
 class Normaliser:
@@ -115,6 +118,7 @@ class Normaliser:
                 group = api.split("/", 1)[0] if isinstance(api, str) else None
                 if api is None or group == "kuma.io":
                     return self._kubernetes(parsed, obj, origin, KUMA_KINDS[kind])
+            self.sink.control_planes.extend(control_plane.sightings(obj))
             self._ignore(parsed, origin, obj, f"{_text(api) or '(no apiVersion)'} {_text(kind) or '(no kind)'} "
                                               "is not a kind MES Doctor analyses")
             return None
