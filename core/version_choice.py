@@ -23,7 +23,10 @@ def choose_version(requested: str, index: Index, detected: str | None = None, *,
     requested = (requested or "auto").strip()
     if requested.lower() != "auto":
         version = KumaVersion.parse(requested)
-        return VersionChoice(version, requested, f"chosen: Kuma {version}", "chosen")
+        reason = f"chosen: Kuma {version}"
+        if detected and _line_of(detected) != str(version):
+            reason += f" (the control plane runs Kuma {detected}" + (f": {evidence})" if evidence else ")")
+        return VersionChoice(version, requested, reason, "chosen")
     unusable = ""
     if detected:
         try:
@@ -65,6 +68,13 @@ def choose_version(requested: str, index: Index, detected: str | None = None, *,
 # the question an undetected version leaves open (every surface shows the reason)
 _ASK = (". Which kuma-cp version runs the zone? Choose it if it differs: a 2.9.x control plane drops every MES "
         "sorted after one whose TLS material fails to load")
+
+
+def _line_of(detected: str) -> str:
+    try:
+        return str(KumaVersion.parse(detected))
+    except ValueError:
+        return detected
 
 
 def _data_sources(index: Index) -> Iterator[dict[str, Any]]:

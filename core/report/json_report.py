@@ -29,7 +29,9 @@ from core.model import (
     ServiceStatus,
     UpstreamTls,
 )
+from core.report.cascade import CascadeSummary, cascade_summary
 from core.report.json_text import dumps_indented
+from core.report.verdict import overall_verdict, service_verdict
 
 SCHEMA_VERSION = 1
 
@@ -44,17 +46,24 @@ def to_json(report: Report, *, indent: int | None = 2) -> str:
 
 def report_dict(report: Report) -> dict[str, Any]:
     services = report.services
+    cascade = cascade_summary(report)
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "mes-doctor", "version": __version__},
         "now": _time(report.now),
         "kumaVersion": report.kuma_version,
         "kumaVersionReason": report.version_reason,
+        "kumaVersionDetected": report.version_detected,
+        "kumaVersionSource": report.version_source,
         "zone": report.zone,
+        "zoneReason": report.zone_reason,
+        "zones": [{"zone": zone, "services": n} for zone, n in report.zones.items()],
         "systemNamespace": report.system_namespace,
         "expiryWarningDays": report.expiry_warning_days,
+        "verdict": overall_verdict(report, cascade).to_dict(),
         "summary": summary_dict(report),
-        "services": [service_dict(s) for s in services],
+        "cascade": cascade.to_dict(),
+        "services": [service_dict(s, report, cascade) for s in services],
         "secretReferences": [reference_dict(r) for r in report.secret_references],
         "certificates": [certificate_dict(c) for c in report.certificates],
         "findings": [finding_dict(f) for f in report.findings],
@@ -94,10 +103,12 @@ def summary_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def service_dict(s: ServiceOutcome) -> dict[str, Any]:
+def service_dict(s: ServiceOutcome, report: Report | None = None, cascade: CascadeSummary | None = None,
+                 ) -> dict[str, Any]:
+    """One service; `report` adds its verdict (which reads the endpoint map and the cascade)."""
     r = s.resource
     d = s.destination
-    return {
+    out = {
         "name": r.name,
         "mesh": r.mesh,
         "namespace": r.namespace,
@@ -126,7 +137,12 @@ def service_dict(s: ServiceOutcome) -> dict[str, Any]:
         "logLines": list(s.log_lines),
         "origin": origin_dict(r.origin),
         "findings": [finding_dict(f, with_resource=False) for f in s.findings],
+        "cascadeRole": s.cascade_role,
+        "restoreOn29": list(s.restore_on_29) if s.restore_on_29 is not None else None,
     }
+    if report is not None:
+        out["verdict"] = service_verdict(s, report, cascade).to_dict()
+    return out
 
 
 def tls_dict(t: UpstreamTls) -> dict[str, Any]:
