@@ -97,8 +97,9 @@ def _from_egresses(by_zone: dict[str, list[Resource]], created: Counter[str]) ->
         what = f"{len(egresses)} ZoneEgresses ({_name(first)}, …) are in zone {zone} ({how})"
     if len(by_zone) > 1:
         others = ", ".join(sorted(z for z in by_zone if z != zone))
-        why = f"{created[zone]} zone-created MES belong to it" if created[zone] else "the most ZoneEgresses"
-        what += f"; ZoneEgresses of zone(s) {others} too: {zone} has {why}"
+        why = (f"{created[zone]} zone-created MES belong to {zone}" if created[zone]
+               else f"{zone} has the most ZoneEgresses")
+        what += f"; ZoneEgresses of zone(s) {others} too: {why}"
     return ZoneChoice(zone, f"auto: {what}{_disagreeing(zone, created)}", ZONE_EGRESS)
 
 

@@ -63,6 +63,14 @@ def sightings(obj: Mapping[Any, Any]) -> list[Sighting]:
     return out
 
 
+def collect(into: dict[str, list[Sighting]], obj: Mapping[Any, Any]) -> None:
+    """Record the kuma-cp containers of `obj` by workload (a later definition of a workload replaces it)."""
+    found = sightings(obj)
+    if found:
+        into.pop(found[0].workload, None)  # re-inserted last: the newest definition counts as the latest
+        into[found[0].workload] = found
+
+
 def is_cp_image(image: str) -> bool:
     return repository(image).rsplit("/", 1)[-1] in CP_IMAGE_NAMES
 
@@ -89,9 +97,9 @@ def image_version(image: str) -> str | None:
     return ".".join(part for part in m.groups() if part is not None)
 
 
-def apply(load: LoadResult, seen: Iterable[Sighting]) -> None:
-    """Record what the sightings say in `load` (detected version / zone and the evidence for them)."""
-    found = list(seen)
+def apply(load: LoadResult, seen: Mapping[str, Iterable[Sighting]]) -> None:
+    """Record what the sightings (by workload) say in `load`: detected version / zone and the evidence."""
+    found = [s for group in seen.values() for s in group]
     if not found:
         return
     best = min(s.rank for s in found)

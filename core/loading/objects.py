@@ -66,8 +66,9 @@ class Sink:
     documents: list[DocumentRecord]
     findings: list[Finding]
     on_resource: Callable[[Resource], None]
-    # kuma-cp containers of ignored workloads (Deployment, Pod…): version and zone hints, never resources
-    control_planes: list[control_plane.Sighting] = field(default_factory=list)
+    # kuma-cp containers of ignored workloads (Deployment, Pod…) by workload: version and zone hints, never
+    # resources; a workload defined again later (a what-if overlay) replaces the earlier one
+    control_planes: dict[str, list[control_plane.Sighting]] = field(default_factory=dict)
 
 
 class Normaliser:
@@ -118,7 +119,7 @@ class Normaliser:
                 group = api.split("/", 1)[0] if isinstance(api, str) else None
                 if api is None or group == "kuma.io":
                     return self._kubernetes(parsed, obj, origin, KUMA_KINDS[kind])
-            self.sink.control_planes.extend(control_plane.sightings(obj))
+            control_plane.collect(self.sink.control_planes, obj)
             self._ignore(parsed, origin, obj, f"{_text(api) or '(no apiVersion)'} {_text(kind) or '(no kind)'} "
                                               "is not a kind MES Doctor analyses")
             return None

@@ -78,7 +78,7 @@ def overall_verdict(report: Report, cascade: CascadeSummary | None = None) -> Ve
     errors: list[str] = []
     warnings: list[str] = []
 
-    zone_problem = _zone_problem(report)
+    zone_problem, wrong_zone = _zone_problem(report)
     if cascade.culprits:
         (errors if cascade.on_target else warnings).append(cascade.headline())
     broken = sum(1 for s in services if s.status is ServiceStatus.BROKEN)
@@ -106,28 +106,32 @@ def overall_verdict(report: Report, cascade: CascadeSummary | None = None) -> Ve
     if not n:
         warnings.append("The input holds no MeshExternalService: nothing was checked.")
 
-    reasons = ([zone_problem] if zone_problem else []) + errors + warnings
+    if zone_problem and wrong_zone:  # most likely the wrong zone is analysed: say that first
+        reasons = [zone_problem, *errors, *warnings]
+    else:
+        reasons = [*errors, *([zone_problem] if zone_problem else []), *warnings]
     if errors:
-        headline = zone_problem or _error_headline(report, cascade, broken, not_loading, errors)
+        headline = zone_problem if wrong_zone else _error_headline(report, cascade, broken, not_loading, errors)
         return Verdict(ERROR, headline, reasons)
     if reasons:
         return Verdict(WARNING, reasons[0], reasons)
     return Verdict(OK, f"All {n} MES are in zone {report.zone}'s egress endpoint map: nothing to fix.", [])
 
 
-def _zone_problem(report: Report) -> str:
-    """No MES in the analysed zone's map: the first thing to say (most often, the wrong zone is analysed)."""
+def _zone_problem(report: Report) -> tuple[str, bool]:
+    """No MES in the analysed zone's map, and whether MES of another zone are why (then it leads the verdict:
+    most likely the wrong zone is analysed)."""
     services = report.services
     if not services or any(s.included for s in services):
-        return ""
+        return "", False
     out_of_zone = sum(1 for s in services if not s.reachable)
     text = f"No MES is in zone {report.zone}'s endpoint map"
     if out_of_zone:
         zones = Counter((s.resource.labels or {}).get("kuma.io/zone", "") for s in services if not s.reachable)
         other, count = min(zones.items(), key=lambda kv: (-kv[1], kv[0]))
         return (f"{text}: {out_of_zone} of {len(services)} belong to another zone ({count} to zone {other}); "
-                f"analyse zone {other}.")
-    return f"{text} ({len(services)} in the input)."
+                f"analyse zone {other}.", True)
+    return f"{text} ({len(services)} in the input).", False
 
 
 def _counted(findings: list[Finding], severity: Severity) -> str:
@@ -210,7 +214,7 @@ def _restore_text(outcome: ServiceOutcome) -> str:
         return ""
     if len(names) == 1:
         return f"fix {names[0]} to bring it back"
-    return f"fix {', '.join(names[:-1])} and {names[-1]} (in this order of the loop) to bring it back"
+    return f"fix {', '.join(names[:-1])} and {names[-1]} to bring it back"
 
 
 def _dropped_headline(outcome: ServiceOutcome, cascade: CascadeSummary) -> str:
