@@ -32,7 +32,7 @@ def choose_version(requested: str, index: Index, detected: str | None = None, *,
         try:
             version = KumaVersion.parse(detected)
         except ValueError:
-            unusable = f"{evidence or 'the control plane'} names Kuma {detected}, a release MES Doctor does not model"
+            unusable = f"{evidence or 'the control plane'}: Kuma {detected} is a release MES Doctor does not model"
         else:
             if source == "control-plane":
                 return VersionChoice(version, "auto", f"auto: {evidence} → Kuma {version}", "control-plane")

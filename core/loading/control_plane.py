@@ -63,12 +63,15 @@ def sightings(obj: Mapping[Any, Any]) -> list[Sighting]:
     return out
 
 
-def collect(into: dict[str, list[Sighting]], obj: Mapping[Any, Any]) -> None:
-    """Record the kuma-cp containers of `obj` by workload (a later definition of a workload replaces it)."""
+def collect(into: dict[str, list[Sighting]], obj: Mapping[Any, Any]) -> str:
+    """Record the kuma-cp containers of `obj` by workload (a later definition of a workload replaces it);
+    returns their images ("" when it has none), for the documents inventory."""
     found = sightings(obj)
-    if found:
-        into.pop(found[0].workload, None)  # re-inserted last: the newest definition counts as the latest
-        into[found[0].workload] = found
+    if not found:
+        return ""
+    into.pop(found[0].workload, None)  # re-inserted last: the newest definition counts as the latest
+    into[found[0].workload] = found
+    return ", ".join(s.image for s in found)
 
 
 def is_cp_image(image: str) -> bool:

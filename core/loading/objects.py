@@ -119,9 +119,10 @@ class Normaliser:
                 group = api.split("/", 1)[0] if isinstance(api, str) else None
                 if api is None or group == "kuma.io":
                     return self._kubernetes(parsed, obj, origin, KUMA_KINDS[kind])
-            control_plane.collect(self.sink.control_planes, obj)
+            read = control_plane.collect(self.sink.control_planes, obj)
+            also = f"; its kuma-cp container ({read}) was read for the control plane's version and zone" if read else ""
             self._ignore(parsed, origin, obj, f"{_text(api) or '(no apiVersion)'} {_text(kind) or '(no kind)'} "
-                                              "is not a kind MES Doctor analyses")
+                                              f"is not a kind MES Doctor analyses{also}")
             return None
         type_ = obj.get("type")
         if isinstance(type_, str) and type_ in UNIVERSAL_TYPES:

@@ -67,6 +67,9 @@ def test_a_deployment_image_tag_drives_auto_detection_and_stays_an_ignored_docum
                                 "kuma-system/kuma-control-plane → Kuma 2.9")
     deployment = [d for d in r.documents if d.kind == "Deployment"]
     assert [(d.status, d.name) for d in deployment] == [(DocumentStatus.IGNORED, "kuma-control-plane")]
+    assert deployment[0].reason == ("apps/v1 Deployment is not a kind MES Doctor analyses; its kuma-cp container "
+                                    "(docker.io/kumahq/kuma-cp:2.9.3) was read for the control plane's version and "
+                                    "zone")
     assert all(res.kind.value != "Deployment" for res in r.resources)
     assert not [f for f in r.findings if f.resource is None and f.code.startswith("MES0")]
 
@@ -99,7 +102,8 @@ def test_a_digest_only_image_is_not_detected_and_the_reason_says_so():
 def test_an_unmodelled_release_is_said_and_falls_back():
     r = report(control_plane("kumahq/kuma-cp:2.8.4"), mesh(), mes_doc("billing"))
     assert r.kuma_version == "2.14" and not r.version_detected
-    assert "names Kuma 2.8.4, a release MES Doctor does not model" in r.version_reason
+    assert ("(kuma-cp image kumahq/kuma-cp:2.8.4 in Deployment kuma-system/kuma-control-plane: Kuma 2.8.4 is a "
+            "release MES Doctor does not model)") in r.version_reason
 
 
 def test_plain_export_says_not_detected_and_asks():
