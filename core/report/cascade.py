@@ -178,7 +178,7 @@ def cascade_summary(report: Report) -> CascadeSummary:
         by_mesh.setdefault(s.resource.mesh, []).append(s)
     meshes: list[MeshCascade] = []
     index: dict[tuple[str, str], Culprit] = {}
-    legacy_refs = report.kuma_version.startswith("3.")  # the 2.9 loop never sees 3.0-only shape problems
+    skip_shape = report.kuma_version.startswith("3.")  # the 2.9 loop never sees 3.0-only shape problems
     for mesh, services in by_mesh.items():
         failing = [s for s in services if s.cascade_role in (CULPRIT, LATENT)]
         if not failing:
@@ -187,7 +187,7 @@ def cascade_summary(report: Report) -> CascadeSummary:
         loop_after_first = sum(1 for s in services if s.cascade_role in (VICTIM, LATENT))
         culprits: list[Culprit] = []
         for position, s in enumerate(failing, 1):
-            ref = failing_reference(s, skip_shape=legacy_refs)
+            ref = failing_reference(s, skip_shape=skip_shape)
             cause, fix, command = _cause_and_fix(s, ref)
             takes = tuple(v for v in victims if v.restore_on_29 and v.restore_on_29[-1] == s.resource.core_name)
             role = s.cascade_role or CULPRIT
