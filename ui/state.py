@@ -24,7 +24,6 @@ from core.model import LoadResult, Report
 from core.options import (
     DEFAULT_EXPIRY_WARNING_DAYS,
     DEFAULT_SYSTEM_NAMESPACE,
-    DEFAULT_ZONE,
     AnalysisOptions,
     Limits,
 )
@@ -144,7 +143,7 @@ def current_options() -> AnalysisOptions:
         "options",
         lambda: AnalysisOptions(
             kuma_version="auto",
-            zone=DEFAULT_ZONE,
+            zone=None,  # detected from the input (core.zone_choice)
             system_namespace=DEFAULT_SYSTEM_NAMESPACE,
             expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS,
             limits=dashboard_limits(),
