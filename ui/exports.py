@@ -17,6 +17,7 @@ is closed or reloaded, which ends the session).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,9 +40,7 @@ from core.report.rows import (
 )
 
 EXPIRY_SECONDS = 10  # the blob: URL is revoked this long after the click (the browser has the file by then)
-# what one WebSocket message may carry (Streamlit's `server.maxMessageSize` is 200 MB by default); a larger
-# export is refused with a message instead of failing the session's connection
-MAX_EXPORT_BYTES = 150 * 1024 * 1024
+MESSAGE_SHARE = 0.9  # of Streamlit's `server.maxMessageSize` one delivery may use (the rest: the message around it)
 
 _DELIVER_JS = """
 export default function(component) {
@@ -104,11 +103,23 @@ KEYS = {"json": "dl.json", "markdown": "dl.md", "services": "dl.services", "refe
         "certificates": "dl.certificates", "findings": "dl.findings"}
 
 
-def delivery(export: Export, report: Report) -> dict[str, object] | None:
-    """What the browser receives for one click: the file's name, type and text, and a fresh id. None when the
-    file is too large to send (the caller says so)."""
+def max_delivery_bytes() -> int:
+    """The largest delivery one WebSocket message carries (Streamlit's `server.maxMessageSize`, 200 MB by default:
+    a larger message would be replaced by an error)."""
+    try:
+        megabytes = float(st.get_option("server.maxMessageSize"))
+    except (TypeError, ValueError):
+        megabytes = 200.0
+    return int(megabytes * 1e6 * MESSAGE_SHARE)
+
+
+def delivery(export: Export, report: Report, limit: int | None = None) -> dict[str, object] | None:
+    """What the browser receives for one click: the file's name, type and text, a fresh id and when to revoke its
+    URL. None when the text, as the component's JSON carries it, is larger than `limit` (the caller says so)."""
+    limit = max_delivery_bytes() if limit is None else limit
     text = export.build(report)
-    if len(text) > MAX_EXPORT_BYTES // 4 and len(text.encode("utf-8")) > MAX_EXPORT_BYTES:
+    # the text travels JSON-escaped (ASCII only: at most 12 bytes per character); measure only when it may not fit
+    if len(text) * 12 > limit and len(json.dumps(text)) > limit:
         return None
     return {"id": uuid.uuid4().hex, "name": export.file_name(report), "mime": export.mime, "text": text,
             "expiryMs": EXPIRY_SECONDS * 1000}
@@ -130,7 +141,8 @@ def export_bar(report: Report, *buttons: str) -> None:
         return
     payload = delivery(EXPORTS[clicked], report)
     if payload is None:
-        st.error(f"The {EXPORTS[clicked].label} is larger than {MAX_EXPORT_BYTES // (1024 * 1024)} MiB, too "
-                 "large to download from the dashboard. Run `mesdoctor check` on the same input instead.", icon="📦")
+        st.error(f"The {EXPORTS[clicked].label} is too large to download from the dashboard (more than "
+                 f"{max_delivery_bytes() // 1_000_000} MB). Run `mesdoctor check` on the same input instead.",
+                 icon="📦")
         return
     _deliver(key=f"{KEYS[clicked]}.deliver", data=payload)
