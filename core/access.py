@@ -166,13 +166,20 @@ def identity_from_claims(claims: Mapping[str, object], groups_claim: str = DEFAU
 def identity_from_headers(headers: Mapping[str, str], settings: AccessSettings) -> Identity | None:
     """The identity an authenticating proxy put in the request headers; None when its user header is absent.
 
-    `headers` must be case-insensitive (Streamlit's `st.context.headers` is).
+    `headers` must be case-insensitive (Streamlit's `st.context.headers` is). The user header's first value counts;
+    the groups header may come once, comma-separated (oauth2-proxy joins them), or repeated (when `headers` has
+    `get_all`, as Streamlit's has, every value is read).
     """
     raw = headers.get(settings.trusted_user_header) or ""
     user = raw.strip()
     if not user:
         return None
-    groups = groups_from(headers.get(settings.trusted_groups_header) or "") if settings.trusted_groups_header else ()
+    groups: tuple[str, ...] = ()
+    if settings.trusted_groups_header:
+        get_all = getattr(headers, "get_all", None)
+        values = get_all(settings.trusted_groups_header) if callable(get_all) else [
+            headers.get(settings.trusted_groups_header) or ""]
+        groups = tuple(g for value in values for g in groups_from(value))
     email = user if "@" in user else ""
     return Identity(method=Method.PROXY, user=user, email=email, groups=groups)
 

@@ -112,6 +112,18 @@ def test_proxy_headers():
     assert user_only is not None and user_only.user == "bob" and user_only.domain == ""
 
 
+def test_proxy_groups_header_repeated():
+    """Some proxies add one header per group: Streamlit's headers give them all through `get_all`."""
+
+    class Repeated(Headers):
+        def get_all(self, key):
+            return ["sre", "ops, dev"] if key.lower() == "x-forwarded-groups" else []
+
+    access = AccessSettings(trusted_user_header="X-Forwarded-Email", trusted_groups_header="X-Forwarded-Groups")
+    identity = identity_from_headers(Repeated({"X-Forwarded-Email": "bob@example.com"}), access)
+    assert identity is not None and identity.groups == ("sre", "ops", "dev")
+
+
 DOMAINS = AccessSettings(allowed_domains=frozenset({"example.com"}))
 GROUPS = AccessSettings(allowed_groups=frozenset({"sre"}))
 BOTH = AccessSettings(allowed_domains=frozenset({"example.com"}), allowed_groups=frozenset({"sre"}))
