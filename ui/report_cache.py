@@ -86,9 +86,13 @@ def _slot_names(cls: type) -> list[str]:
 @dataclass(slots=True)
 class _Entry:
     report: Any
-    size: int
+    report_size: int
     used: float
-    derived: dict[str, Any] = field(default_factory=dict)
+    derived: dict[str, tuple[Any, int]] = field(default_factory=dict)  # name -> (value, its size)
+
+    @property
+    def size(self) -> int:
+        return self.report_size + sum(size for _, size in self.derived.values())
 
 
 class ReportCache:
@@ -120,7 +124,8 @@ class ReportCache:
     def get_derived(self, session: str, key: str, name: str) -> Any:
         with self._lock:
             entry = self._touch(session, key)
-            return None if entry is None else entry.derived.get(name)
+            found = None if entry is None else entry.derived.get(name)
+            return None if found is None else found[0]
 
     def keys(self, session: str) -> list[str]:
         """This session's report keys, least recently used first."""
@@ -141,7 +146,7 @@ class ReportCache:
     def put(self, session: str, key: str, report: Any) -> None:
         size = self.sizer(report)  # outside the lock: other sessions go on meanwhile
         with self._lock:
-            self._entries[(session, key)] = _Entry(report=report, size=size, used=self.clock())
+            self._entries[(session, key)] = _Entry(report=report, report_size=size, used=self.clock())
             self._entries.move_to_end((session, key))
             self._evict(keep=(session, key))
 
@@ -152,8 +157,7 @@ class ReportCache:
             entry = self._touch(session, key)
             if entry is None:
                 return
-            entry.derived[name] = value
-            entry.size += size
+            entry.derived[name] = (value, size)  # (again: replaces, never counts twice)
             self._evict(keep=(session, key))
 
     def drop_session(self, session: str) -> None:

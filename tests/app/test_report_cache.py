@@ -76,6 +76,8 @@ def test_the_global_bound_evicts_the_least_recently_used_entries_of_any_session(
     cache.put_derived("carol", "c", "frame", Blob("f", 30))
     assert cache.total_bytes <= 100
     assert cache.get("alice", "a") is None and cache.get_derived("carol", "c", "frame") is not None
+    cache.put_derived("carol", "c", "frame", Blob("f again", 30))  # the same name again replaces it
+    assert cache.total_bytes == 70 and cache.get_derived("carol", "c", "frame").name == "f again"
 
 
 def test_the_entry_in_use_stays_even_when_it_alone_exceeds_the_bound():
