@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import PAGES, assert_clean, count_analyses, new_app, texts
+from tests.app.conftest import PAGES, assert_clean, count_analyses, new_app, report_of, texts
 from tests.logcapture import Collect
 from ui import auth, state
 
 ALL_PAGES = ["app.py", *PAGES]
-SAMPLE_MES = "partner-api"  # an MES of the bundled sample: on a page only when the data is shown
 OIDC = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "mesdoctor",
         "client_secret": "s" * 32, "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration"}
 ALICE = {"is_logged_in": True, "email": "alice@example.com", "email_verified": True, "sub": "a-1",
@@ -55,13 +54,17 @@ def visit(at: Any, path: str) -> str:
 def assert_shows_data(at: Any, path: str) -> None:
     assert_clean(at)
     assert at.title and "sign in" not in texts(at).lower()
-    if path in ("app.py", "pages/2_Services.py"):
-        assert SAMPLE_MES in texts(at), path
+    assert state.PREFIX + "input" in at.session_state
+    if path == "app.py":
+        assert at.metric and "MeshExternalServices" in texts(at)
+    if path == "pages/2_Services.py":
+        names = {s.resource.name for s in report_of(at).services}
+        assert names and any(name in texts(at) for name in names)
 
 
 def assert_shows_nothing(at: Any) -> None:
     shown = texts(at)
-    assert SAMPLE_MES not in shown and "MeshExternalService" not in shown
+    assert "MeshExternalService" not in shown
     assert not at.metric and not at.dataframe and not at.get("page_link")
     assert state.PREFIX + "input" not in at.session_state, "the input was never even read"
 
@@ -194,7 +197,7 @@ def test_a_user_signing_out(shared):
     at.button(key=auth.LOGOUT_KEY).click().run()
     assert at.user == {"is_logged_in": False}
     visit(at, "pages/2_Services.py")
-    assert at.button(key=auth.LOGIN_KEY) and SAMPLE_MES not in texts(at)
+    assert at.button(key=auth.LOGIN_KEY) and "MeshExternalService" not in texts(at)
 
 
 def proxied(monkeypatch: pytest.MonkeyPatch, headers: dict[str, str]) -> None:

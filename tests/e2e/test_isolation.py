@@ -82,7 +82,7 @@ def test_two_visitors_uploads_stay_apart(server, two):
         page.goto(server)
         settle(page)
         assert "bundled sample data" in main_text(page)
-        assert "alice" not in main_text(page) and "bob" not in main_text(page)
+        assert "alice-payments" not in main_text(page) and "bob-inventory" not in main_text(page)
     finally:
         other.close()
 
