@@ -97,11 +97,12 @@ def count_analyses(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
 
 
 def report_of(at: AppTest) -> Any:
-    """The report the app is showing (looked up in the shared cache by the session's input and options)."""
+    """The report the app is showing (looked up in the report cache by the session's token, input and options)."""
     data = at.session_state[state.PREFIX + "input"]
     options = at.session_state[state.PREFIX + "options"]
+    session = at.session_state[state.PREFIX + "session"]
     cache = state._report_cache()
-    for key, report in cache.items.items():
+    for key in reversed(cache.keys(session)):
         if key.startswith(f"{data.digest}|{options.digest()}|"):
-            return report
+            return cache.get(session, key)
     raise AssertionError("the app's report is not in the cache")
