@@ -1,4 +1,7 @@
-"""Human-readable terminal output (colour only when writing to a terminal)."""
+"""Human-readable terminal output (colour only when writing to a terminal).
+
+Every input-derived piece goes through `one_line`: no control character reaches the terminal and no line
+break in a name, a path or a message can start a row or a finding line of its own."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 from core.model import DocumentStatus, Report, Severity
 from core.report.blast import blast_radius
 from core.report.rows import certificate_rows, reference_rows, service_rows
-from core.report.text import printable
+from core.report.text import one_line
 
 _COLOURS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _STATUS_COLOUR = {"broken": "red", "warning": "yellow", "healthy": "green", "error": "red", "info": "cyan",
@@ -33,7 +36,7 @@ class Painter:
     def __call__(self, text: str, colour: str) -> str:
         if not self.colour or colour not in _COLOURS:
             return text
-        return Painted(f"\x1b[{_COLOURS[colour]}m{printable(text)}\x1b[0m")
+        return Painted(f"\x1b[{_COLOURS[colour]}m{one_line(text)}\x1b[0m")
 
     def status(self, text: str) -> str:
         return self(text, _STATUS_COLOUR.get(text, "red" if text not in ("ok",) else "green"))
@@ -42,8 +45,8 @@ class Painter:
 def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
     p = Painter(colour)
     out: list[str] = []
-    out.append(p("MES Doctor", "bold") + f" — Kuma {report.kuma_version} ({printable(report.version_reason)}), "
-               f"zone {printable(report.zone)}, system namespace {printable(report.system_namespace)}, "
+    out.append(p("MES Doctor", "bold") + f" — Kuma {report.kuma_version} ({one_line(report.version_reason)}), "
+               f"zone {one_line(report.zone)}, system namespace {one_line(report.system_namespace)}, "
                f"now {report.now:%Y-%m-%d %H:%M} UTC")
     out.append("")
     out.extend(_loaded(report))
@@ -66,7 +69,7 @@ def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
         out.append(p(f"{label}: {radius.headline}", "red" if report.kuma_version == "2.9" else "yellow"))
         for culprit, victims in radius.culprits.items():
             dropped = ", ".join(v.name for v in victims) or "nothing else"
-            out.append(printable(f"  {culprit.mesh}/{culprit.name} → drops {dropped}"))
+            out.append(one_line(f"  {culprit.mesh}/{culprit.name} → drops {dropped}"))
 
     refs = reference_rows(report)
     out.append("")
@@ -97,10 +100,10 @@ def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
         subject = f.resource.label() if f.resource else "input"
         where = f" [{f.location}]" if f.location else ""
         path = f" {f.path}" if f.path else ""
-        out.append(f"{icon} {f.code} {printable(subject)}{printable(path)}{printable(where)}")
-        out.append(f"    {printable(f.message)}")
+        out.append(f"{icon} {f.code} {one_line(subject)}{one_line(path)}{one_line(where)}")
+        out.append(f"    {one_line(f.message)}")
         if f.hint:
-            out.append(p(f"    hint: {printable(f.hint)}", "dim"))
+            out.append(p(f"    hint: {one_line(f.hint)}", "dim"))
     return "\n".join(out) + "\n"
 
 
@@ -112,9 +115,9 @@ def _loaded(report: Report) -> list[str]:
     lines = [f"Loaded: {kinds}"]
     if ignored:
         ignored_kinds = Counter(d.kind or "unknown" for d in ignored)
-        lines.append("Ignored: " + ", ".join(f"{n} {printable(k)}" for k, n in sorted(ignored_kinds.items())))
+        lines.append("Ignored: " + ", ".join(f"{n} {one_line(k)}" for k, n in sorted(ignored_kinds.items())))
     for d in failed:
-        lines.append(f"Failed: {printable(d.origin.location())}: {printable(d.reason)}")
+        lines.append(f"Failed: {one_line(d.origin.location())}: {one_line(d.reason)}")
     return lines
 
 
@@ -128,7 +131,7 @@ def _date(value: Any) -> str:
 
 def _grid(headers: Sequence[str], rows: list[list[str]], width: int) -> list[str]:
     """Left-aligned columns; the last column takes what is left of `width` and is truncated."""
-    cells = [[c if type(c) is Painted else printable(c) for c in row] for row in rows]
+    cells = [[c if type(c) is Painted else one_line(c) for c in row] for row in rows]
     widths = [max(len(_strip(h)), *(len(_strip(r[i])) for r in cells)) for i, h in enumerate(headers)]
     fixed = sum(min(w, 48) + 2 for w in widths[:-1])
     widths = [min(w, 48) for w in widths[:-1]] + [max(20, width - fixed)]
