@@ -33,7 +33,7 @@ from core.report.sarif import sarif_dict
 from core.report.table import to_table
 
 ROOT = Path(__file__).resolve().parents[3]
-PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")  # a label such as "(EC PRIVATE KEY)" is fine
+PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*(?:PRIVATE KEY|CERTIFICATE REQUEST)-----")  # "(EC PRIVATE KEY)" is fine
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # terminal escapes, bidi overrides
 
 
