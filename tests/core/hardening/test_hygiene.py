@@ -26,7 +26,7 @@ from tests.factories import NOW
 from tests.logcapture import Collect
 
 from .corpus import baseline_source, case_source, materials, run
-from .outputs import assert_no_key_material, key_fragments, render_all, run_cli
+from .outputs import assert_no_key_material, key_fragments, live_patterns, markdown_prose, render_all, run_cli
 
 KEY_FILES = ["key-encrypted.yaml", "key-in-wrong-place.yaml", "key-unsupported-types.yaml",
              "syntax-in-secret-data.yaml", "duplicate-keys-secret-data.yaml", "pem-garbage-between-blocks.yaml",
@@ -219,14 +219,8 @@ def hostile_outputs() -> dict[str, str]:
     return render_all(report)
 
 
-def _prose(markdown: str) -> str:
-    """Markdown outside code spans and fenced blocks (which render literally)."""
-    text = re.sub(r"(?ms)^[ \t]*(`{3,}).*?^[ \t]*\1", "", markdown)
-    return re.sub(r"(`+)(?:(?!\1).)*?\1", "", text)
-
-
 def test_markdown_has_no_live_markup(hostile_outputs: dict[str, str]) -> None:
-    prose = _prose(hostile_outputs["markdown"])
+    prose = markdown_prose(hostile_outputs["markdown"])
     tags = re.findall(r"(?<!\\)<[A-Za-z/!?][^\n]{0,20}", prose)  # `\<script\>` renders as text, `<script>` not
     assert not tags, tags[:3]
     links = re.findall(r".{0,20}(?<!\\)\]\(.{0,20}", prose)  # `[x](y)` with an unescaped `](`
@@ -348,24 +342,12 @@ def test_a_reference_named_with_a_key_is_echoed_nowhere() -> None:
 # --- links, icons, math and line breaks ---------------------------------------------------------------------
 
 
-# what renderers make of text even when escaped (GFM autolink literals, emoji shortcodes, Streamlit icon codes)
-AUTOLINK = re.compile(r"(?i)(?:https?://|www\.)[-.\w]|[-.\w+]+@[-\w]+\.[-\w]")
-SHORTCODE = re.compile(r":[\w+-]+:|:material[/_]\w+:")
-
-
-def live_patterns(markdown: str) -> list[str]:
-    """Autolinks, shortcodes and unescaped `$` in the prose of a Markdown text, after its escapes are read."""
-    prose = _prose(markdown)
-    read = re.sub(r"\\(.)", r"\1", prose)
-    return AUTOLINK.findall(read) + SHORTCODE.findall(read) + re.findall(r"(?<!\\)\$", prose)
-
-
 def test_markdown_export_never_renders_links_icons_or_math() -> None:
     report = run([baseline_source(), case_source("names-links-icons.yaml"), case_source("names-html-markdown.yaml")])
     markdown = render_all(report)["markdown"]
     assert "zz-links" in markdown and "mail" in markdown  # the names are there, as text
     assert live_patterns(markdown) == []
-    assert re.sub(r"\\(.)", r"\1", _prose(markdown)).replace("\u2060", "").count("https://evil.example") >= 1
+    assert re.sub(r"\\(.)", r"\1", markdown_prose(markdown)).replace("\u2060", "").count("https://evil.example") >= 1
 
 
 def test_table_cells_never_span_lines() -> None:
