@@ -358,3 +358,21 @@ def test_table_cells_never_span_lines() -> None:
         assert not [ln for ln in lines if ln.startswith("✖ MES999") or ln.lstrip().startswith("ok  yes")], name
         assert any("zz-newline\\n✖ MES999 forged finding line\\n" in ln for ln in lines), name
         assert not [ln for ln in lines if ln.strip() == "forged"], name
+
+
+def test_no_payload_of_the_corpus_is_quoted_in_any_finding_or_document_record() -> None:
+    """Whatever breaks a Secret (a tag, a type, bad base64, a syntax error inside its data, a duplicate key) or
+    any other document, no finding, hint, fix or inventory reason quotes a piece of a base64 payload."""
+    from .corpus import case_files
+
+    sources = [baseline_source(), *(case_source(n) for n in case_files() if not n.endswith(".archive.yaml"))]
+    report = run(sources)
+    shown = "\n".join([f"{f.message}\n{f.hint}\n{f.fix}\n{f.path}" for f in report.findings]
+                      + [d.reason for d in report.documents])
+    runs: set[str] = set()
+    for source in sources:
+        text = source.data.decode("utf-8", "replace")
+        runs |= {r for r in re.findall(r"[A-Za-z0-9+/]{40,}", text) if len(set(r)) > 24}  # base64, not `aaaa…`
+    assert len(runs) > 20
+    quoted = [r[i:i + 20] for r in runs for i in range(0, len(r) - 20, 10) if r[i:i + 20] in shown]
+    assert quoted == []
