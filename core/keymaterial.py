@@ -7,8 +7,9 @@ A string holds key material when it contains
   `SSH2 ENCRYPTED PRIVATE KEY`…), `BEGIN [NEW] CERTIFICATE REQUEST`, a PuTTY key file header or an age
   secret key;
 * a run of base64 (standard or URL-safe alphabet, possibly wrapped over several lines) that decodes to
-  one of those PEM texts (a Secret value pasted elsewhere), or to a DER private key: PKCS#1 RSA, DSA,
-  SEC1 EC, PKCS#8 (v1 and v2), PKCS#8 encrypted (PBES1 / PBES2 / PKCS#12 PBE) or a PKCS#12 bundle.
+  a PEM private key (a Secret value pasted elsewhere), or to a DER private key: PKCS#1 RSA, DSA, SEC1 EC,
+  PKCS#8 (v1 and v2), PKCS#8 encrypted (PBES1 / PBES2 / PKCS#12 PBE) or a PKCS#12 bundle. (A
+  certificate request holds no secret: only its PEM label is looked for, not its base64.)
 
 The DER test reads only the first bytes of the structure (the SEQUENCE header, the version INTEGER and
 the tag after it, or the encryption OID), which tells a private key from a certificate, a public key, a
@@ -27,8 +28,8 @@ import base64
 import binascii
 import re
 
-# labels of PEM blocks that carry a private key or a certificate request, and other key-file markers
-_LABELS = (b"PRIVATE KEY", b"CERTIFICATE REQUEST")
+# other key-file markers; the PEM labels of a private key or a certificate request
+_LABELS = (b"PRIVATE KEY",)  # (their base64 is looked for too)
 _OTHER_MARKERS = ("PuTTY-User-Key-File-", "AGE-SECRET-KEY-1")
 _LABEL = "(?:BEGIN|END) (?:[A-Z0-9]+ )*(?:PRIVATE KEY|CERTIFICATE REQUEST)"
 _MARKER = re.compile("|".join([_LABEL, *map(re.escape, _OTHER_MARKERS)]))
@@ -57,7 +58,7 @@ def _aligned_base64(marker: bytes) -> set[str]:
 # regular expression is an order of magnitude slower): the PEM labels as text and as base64, key-file markers.
 LITERALS: tuple[str, ...] = (
     "PRIVATE KEY", "CERTIFICATE REQUEST", *_OTHER_MARKERS,
-    *sorted({s for label in _LABELS for s in _aligned_base64(label)}, key=lambda s: (-len(s), s)),
+    *sorted({s for label in _LABELS for s in _aligned_base64(label)}, key=lambda s: (-len(s), s)),  # 3 strings
 )
 # A DER SEQUENCE (0x30) with a length byte below 0x85, in base64, starts a run with `M` then `A`-`I`; in the
 # text of a JSON document it may also follow a `\\n` escape. (The literal `M` first keeps the search fast.)

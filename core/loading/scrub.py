@@ -16,9 +16,10 @@ for a plain object (a live source's listing, a JSON value read without line numb
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
-from core.keymaterial import holds_key
+from core.keymaterial import candidate_positions, holds_key
 from core.loading import paths
 from core.model import LAST_APPLIED, redaction_marker
 
@@ -34,6 +35,39 @@ def payload_field(path: str, key: Any, keyed: bool) -> bool:
     if keyed or path.startswith("metadata"):
         return False
     return key in _INLINE or (key == "value" and path.endswith("insecureInline"))
+
+
+class KeyLines:
+    """The lines of a text where private-key material may be (`core.keymaterial.candidate_positions`, one
+    scan of the whole text), 0-based and counted in the file: a document none of whose lines is here holds
+    no key, and is read as fast as ever; the strings of the others are checked (`core.loading.scrub`)."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, text: str, offset: int) -> None:
+        lines: list[int] = []
+        line, previous = offset, 0
+        for position in candidate_positions(text):
+            line += text.count("\n", previous, position)
+            previous = position
+            if not lines or lines[-1] != line:
+                lines.append(line)
+        self.lines = lines
+
+    def within(self, first: int, last: int) -> list[int]:
+        """The lines from `first` to `last` (both included)."""
+        lines = self.lines
+        if not lines or first > lines[-1]:
+            return []
+        start = bisect.bisect_left(lines, first)
+        return lines[start:bisect.bisect_right(lines, last, start)]
+
+    def any(self, first: int, last: int) -> bool:
+        lines = self.lines
+        if not lines or first > lines[-1]:
+            return False
+        i = bisect.bisect_left(lines, first)
+        return i < len(lines) and lines[i] <= last
 
 
 def is_secret_document(kind: Any, type_: Any) -> bool:

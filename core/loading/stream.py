@@ -9,7 +9,6 @@ a YAML composition of the same text when that succeeds.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
 import re
@@ -19,9 +18,10 @@ from typing import Any
 import yaml
 from yaml.nodes import Node, ScalarNode
 
-from core.keymaterial import candidate_positions, holds_key
+from core.keymaterial import holds_key
 from core.loading import text as textmod
 from core.loading.composer import Loader
+from core.loading.scrub import KeyLines
 from core.loading.simple import read_simple, skippable
 from core.loading.splitting import split_text
 from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, is_list_wrapper
@@ -56,39 +56,6 @@ class Counter:
 
     def take(self) -> int:
         return next(self._next)
-
-
-class KeyLines:
-    """The lines of a text where private-key material may be (`core.keymaterial.candidate_positions`, one
-    scan of the whole text), 0-based and counted in the file: a document none of whose lines is here holds
-    no key, and is read as fast as ever; the strings of the others are checked (`core.loading.scrub`)."""
-
-    __slots__ = ("lines",)
-
-    def __init__(self, text: str, offset: int) -> None:
-        lines: list[int] = []
-        line, previous = offset, 0
-        for position in candidate_positions(text):
-            line += text.count("\n", previous, position)
-            previous = position
-            if not lines or lines[-1] != line:
-                lines.append(line)
-        self.lines = lines
-
-    def within(self, first: int, last: int) -> list[int]:
-        """The lines from `first` to `last` (both included)."""
-        lines = self.lines
-        if not lines or first > lines[-1]:
-            return []
-        start = bisect.bisect_left(lines, first)
-        return lines[start:bisect.bisect_right(lines, last, start)]
-
-    def any(self, first: int, last: int) -> bool:
-        lines = self.lines
-        if not lines or first > lines[-1]:
-            return False
-        i = bisect.bisect_left(lines, first)
-        return i < len(lines) and lines[i] <= last
 
 
 def parse_file(decoded: textmod.Decoded, limits: Limits) -> Iterator[Item]:
@@ -193,8 +160,7 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter,
             resume_line = end.line + (1 if end.column > 0 else 0)
             start = max(node.start_mark.index - 1, 0)
             track = anchors and _ANCHOR.search(text, start, end.index + 1) is not None
-            scrub = keys.any(offset + node.start_mark.line, offset + end.line)
-            item = _build(node, offset, limits, document, track, scrub)
+            item = _build(node, offset, limits, document, track, keys)
             if item is not None:
                 yield item
         return
@@ -235,9 +201,7 @@ def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter, keys
     try:
         loader = Loader(piece)
         while loader.check_node():
-            node = loader.get_node()
-            scrub = keys.any(offset + node.start_mark.line, offset + node.end_mark.line)
-            item = _build(node, offset, limits, counter.take(), track, scrub)
+            item = _build(loader.get_node(), offset, limits, counter.take(), track, keys)
             read += 1
             if item is not None:
                 yield item
@@ -256,7 +220,7 @@ def _has_anchor(text: str) -> bool:
     return "&" in text and _ANCHOR.search(text) is not None  # the plain test is far cheaper than the regex
 
 
-def _build(node: Node, offset: int, limits: Limits, document: int, track: bool, scrub: bool) -> Item | None:
+def _build(node: Node, offset: int, limits: Limits, document: int, track: bool, keys: KeyLines) -> Item | None:
     if type(node) is ScalarNode and node.tag == NULL and not node.value:
         return None  # an empty document (`---` followed by nothing or comments only)
     builder = Builder(
@@ -264,7 +228,7 @@ def _build(node: Node, offset: int, limits: Limits, document: int, track: bool, 
         max_depth=limits.max_depth,
         max_alias_nodes=limits.max_alias_nodes,
         track_aliases=track,
-        scrub=scrub,
+        keys=keys,
     )
     try:
         return builder.root(node, document)
@@ -348,28 +312,27 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter,
         except ValueError as exc:  # e.g. an integer with more digits than Python converts
             yield Problem("MES003", f"a value cannot be read: {exc}", start_line, document)
             return
-        scrub = keys.any(start_line - 1, start_line - 1 + text.count("\n", pos, end))
-        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits, scrub)
+        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits, keys)
         last_end = end
         pos = _skip_space(text, end)
 
 
 def _json_item(chunk: str, value: Any, line: int, document: int, dups: list[str], limits: Limits,
-               scrub: bool) -> Item:
+               keys: KeyLines) -> Item:
     if depth_of(value, limits.max_depth) > limits.max_depth:
         return Problem("MES003", f"nesting is deeper than {limits.max_depth} levels", line, document)
-    lined = _json_lines(chunk, value, line, document, limits, scrub)
+    lined = _json_lines(chunk, value, line, document, limits, keys)
     if lined is not None:
         return lined
+    scrub = keys.any(line - 1, line - 1 + chunk.count("\n"))
     parsed = _json_parsed(value, line, document, None if scrub else ())  # (None: the normaliser checks it)
     parsed.dups = [Dup(redaction_marker(key) if scrub and holds_key(key) else key, line, None) for key in dups]
     return parsed
 
 
-def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits, scrub: bool) -> Parsed | None:
-    """The same value composed as YAML, for line numbers; None when YAML reads it differently.
-    (A value that may hold key material is composed twice: as it is to compare, then with the key
-    material replaced, `scrub`.)"""
+def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits, keys: KeyLines) -> Parsed | None:
+    """The same value composed as YAML, for line numbers; None when YAML reads it differently. (Key material is
+    replaced as it is built: when some was, the comparison is made with a second build that keeps it.)"""
     loader = None
     try:
         loader = Loader(chunk)
@@ -377,21 +340,18 @@ def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits
         if node is None:
             return None
         builder = Builder(line_offset=line - 1, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes,
-                          track_aliases=False, json_numbers=True)
+                          track_aliases=False, json_numbers=True, keys=keys)
         parsed = builder.root(node, document)
-        if parsed.obj != value:
-            return None
-        if scrub:
-            builder = Builder(line_offset=line - 1, max_depth=limits.max_depth,
-                              max_alias_nodes=limits.max_alias_nodes, track_aliases=False, json_numbers=True,
-                              scrub=True)
-            parsed = builder.root(node, document)
+        read = parsed.obj
+        if builder.found:
+            read = Builder(line_offset=line - 1, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes,
+                           track_aliases=False, json_numbers=True).root(node, document).obj
     except (yaml.YAMLError, TreeError, RecursionError, ValueError):
         return None
     finally:
         if loader is not None:
             loader.dispose()
-    return parsed
+    return parsed if read == value else None
 
 
 def _json_parsed(value: Any, line: int, document: int, keys_at: tuple[str, ...] | None, depth: int = 0) -> Parsed:

@@ -21,7 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from core.keymaterial import holds_key
 from core.loading import paths
-from core.loading.scrub import SECRET_PAYLOADS, is_secret_document, payload_field, scrub_object
+from core.loading.scrub import SECRET_PAYLOADS, KeyLines, is_secret_document, payload_field, scrub_object
 from core.model import REDACTED_KEYS, Redaction, redaction_marker
 from core.records import record
 
@@ -105,7 +105,7 @@ class Builder:
         max_alias_nodes: int,
         track_aliases: bool,
         json_numbers: bool = False,
-        scrub: bool = False,
+        keys: KeyLines | None = None,
     ) -> None:
         self.off = line_offset + 1  # 0-based mark line -> 1-based file line
         self.max_depth = max_depth
@@ -121,9 +121,11 @@ class Builder:
         self.line_depth = _SHALLOW
         self.dups: list[Dup] = []
         self.redacted_depth = _NO_REDACTED_KEY  # the deepest mapping holding a key `redact_document` acts on
-        # `scrub`: the document's text may hold key material (core.keymaterial.might_hold_key), so every
-        # string is checked and one that holds it is replaced by its marker where it is read (see `_scrub_values`)
-        self.scrub = scrub
+        # `keys`: the lines of the text where key material may be (None: the text was not scanned). `scrub` is
+        # `keys` while an object with such a line is built, else None: then every string of a scalar node on
+        # such a line is checked, and one that holds key material is replaced by its marker (`_scrub_value`)
+        self.keys = keys
+        self.scrub: KeyLines | None = None
         self.found: list[str] = []  # the paths replaced (relative to the object being built)
         self.secret = False  # the object being built is a Secret: its payload is kept (redacted when shown)
         self.top = 0  # the depth of the object being built
@@ -137,6 +139,9 @@ class Builder:
         deep = False
         self.secret, self.top = False, depth
         found = len(self.found)
+        keys = self.keys
+        self.scrub = keys if keys is not None and keys.any(self.off - 1 + node.start_mark.line,
+                                                           self.off - 1 + node.end_mark.line) else None
         if cls is SequenceNode and depth == 0 and node.tag == SEQ:
             items = [self.root(child, document, depth + 1) for child in node.value]
             return Parsed([p.obj for p in items], line, document, {}, [], items, keys_at=())
@@ -224,8 +229,8 @@ class Builder:
         if not isinstance(value, dict | list):
             return value  # (a string is checked by the mapping or sequence it lands in)
         value = copy.deepcopy(value)
-        if self.scrub:  # the anchor may sit where a payload is kept (a Secret's data): not its alias
-            value, found = scrub_object(value, path)
+        if self.scrub is not None and self._flagged(node):  # the anchor may sit where a payload is kept (a
+            value, found = scrub_object(value, path)  # Secret's data): not its alias
             self.found.extend(found)
         return value
 
@@ -249,7 +254,7 @@ class Builder:
                                 self._line(knode), path)
             if knode.tag == STR:
                 key = knode.value
-                if scrub and holds_key(key):
+                if scrub is not None and self._flagged(knode) and holds_key(key):
                     key, p = self._scrubbed_key(key, path, keyed)
                 else:
                     p = children.get(key) or new_child_path(children, path, key, keyed)
@@ -258,7 +263,7 @@ class Builder:
                 continue
             else:
                 key = self.scalar(knode)
-                if scrub and type(key) is str and holds_key(key):
+                if scrub is not None and type(key) is str and self._flagged(knode) and holds_key(key):
                     key, p = self._scrubbed_key(key, path, keyed)
                 else:
                     p = _intern(paths.join(path, key, keyed))
@@ -274,11 +279,16 @@ class Builder:
                 out[key] = vnode.value
             else:
                 out[key] = self.build(vnode, p, depth + 1)
-        if merges:
+            if scrub is not None and type(vnode) is ScalarNode and self._flagged(vnode):
+                self._scrub_value(out, key, p, path, depth, keyed)
+        if merges:  # (a merged mapping was built, and checked, at this path)
             self._merge(out, merges, path, depth, keyed, record)
-        if scrub:
-            self._scrub_values(out, path, depth, keyed)
         return out
+
+    def _flagged(self, node: Node) -> bool:
+        """Whether the node's text spans a line where key material may be (`self.scrub` is set)."""
+        first = self.off - 1
+        return self.scrub.any(first + node.start_mark.line, first + node.end_mark.line)  # type: ignore[union-attr]
 
     def _scrubbed_key(self, key: str, path: str, keyed: bool) -> tuple[str, str]:
         key = redaction_marker(key)
@@ -286,20 +296,19 @@ class Builder:
         self.found.append(p)
         return key, p
 
-    def _scrub_values(self, out: dict[Any, Any], path: str, depth: int, keyed: bool) -> None:
-        """Replace the string values of `out` that hold key material by their marker, except payloads:
-        a Secret's `data` / `stringData` and the inline TLS data sources (`core.loading.scrub`), which are kept
-        for the analysis and redacted whole wherever they are shown."""
-        level = depth - self.top
-        secret = self.secret and level == 0
-        if self.secret and level == 1 and path in SECRET_PAYLOADS:
+    def _scrub_value(self, out: dict[Any, Any], key: Any, p: str, path: str, depth: int, keyed: bool) -> None:
+        """Replace `out[key]` by its marker when it is a string that holds key material, except payloads: a
+        Secret's `data` / `stringData` and the inline TLS data sources (`core.loading.scrub`), which are kept for
+        the analysis and redacted whole wherever they are shown."""
+        value = out[key]
+        if type(value) is not str:
             return
-        for key, value in out.items():
-            if type(value) is not str or (secret and key in SECRET_PAYLOADS) or payload_field(path, key, keyed):
-                continue
-            if holds_key(value):
-                out[key] = redaction_marker(value)
-                self.found.append(_intern(paths.join(path, key, keyed)))
+        level = depth - self.top
+        if self.secret and ((level == 0 and key in SECRET_PAYLOADS) or (level == 1 and path in SECRET_PAYLOADS)):
+            return
+        if not payload_field(path, key, keyed) and holds_key(value):
+            out[key] = redaction_marker(value)
+            self.found.append(p)
 
     def sequence(self, node: Node, path: str, depth: int) -> list[Any]:
         if node.tag != SEQ:
@@ -311,6 +320,7 @@ class Builder:
         lines = self.lines
         off = self.off
         fast = self.fast
+        scrub = self.scrub
         for i, item in enumerate(node.value):
             p = _intern(f"{path}[{i}]")
             if record:
@@ -319,11 +329,10 @@ class Builder:
                 out.append(item.value)
             else:
                 out.append(self.build(item, p, depth + 1))
-        if self.scrub:
-            for i, item in enumerate(out):
-                if type(item) is str and holds_key(item):
-                    out[i] = redaction_marker(item)
-                    self.found.append(_intern(f"{path}[{i}]"))
+            if (scrub is not None and type(item) is ScalarNode and type(out[-1]) is str and self._flagged(item)
+                    and holds_key(out[-1])):
+                out[-1] = redaction_marker(out[-1])
+                self.found.append(p)
         return out
 
     def scalar(self, node: Node) -> Any:

@@ -99,7 +99,7 @@ def _csr() -> x509.CertificateSigningRequest:
 
 def test_certificate_requests_are_found_as_pem() -> None:
     pem = _csr().public_bytes(s.Encoding.PEM).decode()
-    assert holds_key(pem) and holds_key(base64.b64encode(pem.encode()).decode())
+    assert holds_key(pem)
     assert holds_key(pem.replace("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"))
 
 
@@ -134,12 +134,12 @@ def test_certificates_public_keys_and_ordinary_strings_are_not_keys() -> None:
     assert found == []
 
 
-@pytest.mark.parametrize("label", [b"PRIVATE KEY", b"CERTIFICATE REQUEST"])
-def test_the_base64_literals_match_the_label_at_every_offset(label: bytes) -> None:
-    """Whatever precedes a PEM label in the bytes a base64 text encodes, the text contains a literal."""
+def test_the_base64_literals_match_the_label_at_every_offset() -> None:
+    """Whatever precedes a private key's PEM label in the bytes a base64 text encodes, the text holds a literal."""
+    assert len(LITERALS) == 7
     for before in range(12):
         for after in range(3):
-            text = base64.b64encode(b"-" * before + label + b"-" * after).decode()
+            text = base64.b64encode(b"-" * before + b"PRIVATE KEY" + b"-" * after).decode()
             assert any(literal in text for literal in LITERALS[4:]), (before, after)
 
 
