@@ -372,12 +372,16 @@ def _redact_payload(value: Any) -> Any:
 _MARKER = re.compile(r"<redacted: \d+ bytes, sha256 [0-9a-f]{12}…>")
 
 
+def is_redaction_marker(value: Any) -> bool:
+    return type(value) is str and value.startswith("<redacted: ") and _MARKER.fullmatch(value) is not None
+
+
 def redaction_marker(value: Any) -> str:
     """`<redacted: N bytes, sha256 0123456789ab…>`: the size and the start of the SHA-256 of the payload as
     written (UTF-8), enough to tell two payloads apart or match one against a file, nothing to recover it.
     A marker stays as it is: redacting twice would describe the marker, not the payload."""
     if type(value) is str:
-        if value.startswith("<redacted: ") and _MARKER.fullmatch(value):
+        if is_redaction_marker(value):
             return value
         data = value.encode("utf-8", "surrogateescape")
     else:

@@ -376,3 +376,10 @@ def test_no_payload_of_the_corpus_is_quoted_in_any_finding_or_document_record() 
     assert len(runs) > 20
     quoted = [r[i:i + 20] for r in runs for i in range(0, len(r) - 20, 10) if r[i:i + 20] in shown]
     assert quoted == []
+
+
+def test_a_key_used_as_a_name_gets_no_similar_name_suggestions() -> None:
+    report = run([baseline_source(), case_source("keys-in-names.yaml")])
+    service = next(s for s in report.services if s.resource.name == "zz-key-as-reference")
+    messages = [f.message for f in service.findings if f.code == "MES201"]
+    assert len(messages) == 2 and not any("Similar Secrets" in m for m in messages), messages
