@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,kubernetes]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,kubernetes,auth]'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -50,7 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 check-sample: $(STAMP)
-	$(BIN)/mesdoctor check sample_data/
+	$(BIN)/mesdoctor check --sample --kuma-version 2.9 --zone eu-west-1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

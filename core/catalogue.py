@@ -88,6 +88,13 @@ _CODES: list[Code] = [
     Code("MES009", "Unknown API version for a Kuma kind", W, _INPUT,
          "The object names a Kuma kind with an API version MES Doctor does not know. It is read as "
          "`kuma.io/v1alpha1`; check the manifest."),
+    Code("MES020", "Private key outside a Secret", W, _RISK,
+         "A string of the manifest that is not a Secret's payload nor an inline TLS field holds private-key "
+         "material: a PEM private key (also encrypted, OpenSSH, PGP) or certificate request, or base64 that "
+         "decodes to one or to a DER private key (PKCS#1, PKCS#8, SEC1, PKCS#12). Typically a key pasted into an "
+         "annotation, a label, a misspelt or unknown field, `extension.config`, or a `secret:` reference where a "
+         "Secret's name belongs. Everyone who can read the resource can read the key. MES Doctor replaces the "
+         "string, wherever it is shown or exported, by its size and SHA-256 (`<redacted: N bytes, sha256 …>`)."),
     # --- MES1xx: MES schema (CRD / Universal OpenAPI) ----------------------------------------------
     Code("MES101", "Required field missing", E, _WRITE,
          "The CRD / Universal schema requires this field (`spec.match`, SAN `value`, on 2.9 "
@@ -365,6 +372,11 @@ _CODES: list[Code] = [
          "Kuma 3.0 skips an MES without endpoints while building the zone egress's endpoint map: it gets no "
          "egress cluster and no filter chain (2.9-2.14 process it and keep an empty endpoint list). It routes "
          "nowhere on any version (MES150); this says where 3.0 drops it.", versions="3.0"),
+    Code("MES520", "Most MES belong to another zone", W, _RISK,
+         "More than half of the MES carry `kuma.io/zone` of one zone other than the analysed one (kuma-cp sets "
+         "the label to its own zone on the MES created there): the input most likely comes from that zone. "
+         "On 2.9-2.14 the analysed zone's egress leaves them out (MES504), so the endpoint map and the 2.9 "
+         "cascade shown are another zone's. Analyse that zone (`--zone`, or leave it empty to detect it)."),
     # --- MES9xx: coverage notes ---------------------------------------------------------------------
     Code("MES901", "No Mesh resource in the input", I, _NOTE,
          "Mesh prerequisites (mTLS backend, MES access default) were not checked."),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 
 import streamlit as st
 
 from core.model import Report
-from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE, DEFAULT_ZONE
+from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE
 from ui import live, live_status, page, state
 from ui.errors import friendly_errors
 from ui.frames import documents_frame, findings_frame
@@ -68,7 +69,7 @@ def on_paste() -> None:
 
 
 def reset_options() -> None:
-    state.update_options(kuma_version="auto", zone=DEFAULT_ZONE, system_namespace=DEFAULT_SYSTEM_NAMESPACE,
+    state.update_options(kuma_version="auto", zone=None, system_namespace=DEFAULT_SYSTEM_NAMESPACE,
                          expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS, federated=False)
 
 
@@ -110,8 +111,9 @@ def paste_tab() -> None:
 
 def sample_tab() -> None:
     st.markdown(
-        "The bundled sample is a small made-up mesh: MeshExternalServices with working, missing and expiring "
-        "TLS material, generated for today, so every page has something to show."
+        "The bundled sample is a made-up zone's export during an incident: a dozen MeshExternalServices, most "
+        "of them healthy, one new MES whose missing Secret takes the others down on Kuma 2.9, and expired, "
+        "mismatched and expiring TLS material, dated relative to now."
     )
     st.button("Use the bundled sample data", on_click=state.use_sample, icon="🧪",
               disabled=state.current_input().is_sample)
@@ -150,7 +152,8 @@ def current_input_box(report: Report) -> None:
 def options_section(report: Report) -> None:
     options = state.current_options()
     for option, key in OPTION_KEYS.items():
-        st.session_state[key] = getattr(options, option)
+        value = getattr(options, option)
+        st.session_state[key] = "" if option == "zone" and value is None else value  # "": detect the zone
     st.subheader("Analysis options", anchor=False)
     cols = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
     with cols[0]:
@@ -165,9 +168,10 @@ def options_section(report: Report) -> None:
         )
     with cols[1]:
         st.text_input(
-            "Zone", key=OPTION_KEYS["zone"],
-            on_change=state.bind(OPTION_KEYS["zone"], "zone", lambda v: (v or "").strip() or DEFAULT_ZONE),
-            help="The zone whose egress is modelled; MES labelled kuma.io/zone for another zone are skipped.",
+            "Zone", key=OPTION_KEYS["zone"], placeholder=f"auto: {report.zone}",
+            on_change=state.bind(OPTION_KEYS["zone"], "zone", lambda v: (v or "").strip() or None),
+            help="The zone whose egress is modelled; MES labelled kuma.io/zone for another zone are skipped. "
+            "Leave it empty to detect it from the input (control plane, ZoneEgresses, zone-created MES).",
         )
     with cols[2]:
         st.text_input(
@@ -189,7 +193,8 @@ def options_section(report: Report) -> None:
             help="Changes which origin labels kuma-cp adds and which hostname generators apply.",
         )
         st.button("Reset options", on_click=reset_options, type="tertiary", icon="↩️")
-    st.caption(f"Version in use: **Kuma {safe(report.kuma_version)}** — {prose(report.version_reason)}")
+    st.caption(f"Version in use: **Kuma {safe(report.kuma_version)}** — {prose(report.version_reason)}  \n"
+               f"Zone in use: {code(report.zone)} — {prose(report.zone_reason)}")
 
 
 def loaded_section(report: Report) -> None:
@@ -219,9 +224,12 @@ def loaded_section(report: Report) -> None:
                            "location": st.column_config.TextColumn("file:line"),
                            "message": st.column_config.TextColumn(width="large")},
         )
+    # one filter per input: its default (problems first, else what loaded) must not stick to the next input
+    # (a fresh upload listed nothing when the sample before it had an ignored document)
+    which = hashlib.sha256(state.current_input().digest.encode()).hexdigest()[:12]
     shown = st.pills("Show documents", ["loaded", "ignored", "failed"], selection_mode="multi",
                      default=["failed", "ignored"] if counts.get("failed") or counts.get("ignored") else ["loaded"],
-                     key="w.sources.doc_filter")
+                     key=f"w.sources.doc_filter.{which}")
     view = docs[docs["status"].isin(shown)] if shown else docs
     st.dataframe(
         view[["look", "kind", "name", "source", "file", "line", "document", "reason"]], hide_index=True,

@@ -17,7 +17,7 @@ from core.exposure import exposure_problem, exposure_warning
 from core.live.guard import ALLOW_VARIABLE, NetworkGuard
 from core.live.policy import ReadPolicy
 from core.live.specs import LiveSpec
-from core.settings import MODE_VARIABLE, Mode, Settings, SettingsError, load_settings
+from core.settings import MODE_VARIABLE, Mode, Settings, SettingsError, SourcesSettingsError, load_settings
 from ui.text import prose
 
 LOG = logging.getLogger("mesdoctor.deployment")
@@ -39,21 +39,23 @@ def server_address() -> str | None:
     return str(value) if value else None
 
 
-def check() -> Settings:
-    """Before a page draws: refuse (and stop the script) on invalid settings or an exposed local mode; warn when
-    the operator knowingly exposed local mode. Returns the settings."""
+def check() -> Settings | None:
+    """Before a page draws: refuse (and stop the script) on an exposed local mode, or on an unusable live-source
+    configuration of a shared dashboard (generic text; the details, which name server files, go to the log); warn
+    when the operator knowingly exposed local mode. Other invalid settings are left to the access gate
+    (ui/auth.py), which shows them: returns None then."""
     try:
         current = settings()
-    except SettingsError as exc:
+    except SourcesSettingsError as exc:
+        if _declared_mode() is Mode.LOCAL:
+            return None  # the visitor is the operator: the gate shows the details
         _log_once(f"invalid server settings: {exc}")
-        if _declared_mode() is Mode.LOCAL:  # the visitor is the operator: the details help
-            st.error(f"**MES Doctor's server settings are invalid**, so it does not start: {prose(str(exc))}",
-                     icon="⛔")
-        else:
-            st.error("**MES Doctor's server settings are invalid**, so it does not start. The operator finds the "
-                     "details in the server's log.", icon="⛔")
+        st.error("**This dashboard is not configured correctly**, so it shows nothing: its live-source "
+                 "configuration cannot be used. The operator finds the details in the server's log.", icon="🛠️")
         st.stop()
-        raise  # st.stop() raises; this keeps type checkers sure `current` is bound
+        return None
+    except SettingsError:
+        return None
     address = server_address()
     problem = exposure_problem(current.shared, address, os.environ)
     if problem:

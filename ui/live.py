@@ -35,7 +35,7 @@ from core.live.config import IN_CLUSTER
 from core.live.errors import ServerFileError
 from core.live.specs import DEFAULT_TIMEOUT, display_url
 from core.settings import Settings, SettingsError
-from ui import deployment, state
+from ui import audit, deployment, state
 from ui.inputs import UPLOAD_TYPES, describe_sources, source_from_paste, sources_from_uploads
 from ui.live_specs import (
     KIND_KUBE,
@@ -87,6 +87,7 @@ SERVER_FILE_MESSAGE = ("this source's configuration on the server cannot be used
                        "credential plugin); the operator finds the details in the server's log")
 
 
+@audit.audited_read  # one audit line per read (ui/audit.py)
 def read(spec: LiveSpec) -> LiveResult:
     """Fetch with the analysis' limits and system namespace, under the server's policy (shared mode: only the
     named sources, checked here before every read). Raises only LiveSourceError."""

@@ -315,13 +315,15 @@ def test_invalid_settings_stop_every_page_with_details_only_in_local_mode(tmp_pa
     monkeypatch.setenv("MESDOCTOR_CONFIG", str(tmp_path / "missing.yaml"))
     at = new_app()
     at.run()
-    assert "settings are invalid" in unescape(texts(at)) and "missing.yaml" in unescape(texts(at))
-    assert not at.title
+    shown = unescape(texts(at))
+    assert "not configured correctly" in shown and "missing.yaml" in shown  # local: the visitor is the operator
+    assert at.title[0].value == "🩺 MES Doctor" and not at.metric
     monkeypatch.setenv("MESDOCTOR_MODE", "shared")
     at = new_app()
     at.run()
     shown = unescape(texts(at))
-    assert "settings are invalid" in shown and "server's log" in shown and "missing.yaml" not in shown
+    assert "not configured correctly" in shown and "server's log" in shown and "missing.yaml" not in shown
+    assert not at.title and not at.metric
 
 
 def test_local_mode_on_a_network_address_refuses_to_draw(monkeypatch):
