@@ -3,6 +3,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PORT   ?= 8501
+# The dashboard listens on this address. Local mode (the default) stays on 127.0.0.1: any other address needs
+# MESDOCTOR_MODE=shared or MESDOCTOR_EXPOSE_LOCAL_MODE=yes (docs/deploy.md), checked before Streamlit starts.
+ADDRESS ?= 127.0.0.1
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The official SARIF 2.1.0 JSON Schema (2.1.0-rtm.5) for the SARIF output test, read from Microsoft's
@@ -20,7 +23,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	@$(BIN)/python -m core.exposure $(ADDRESS)
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 $(SARIF_SCHEMA): | $(STAMP)
 	$(BIN)/python -m tests.tools.fetch_sarif_schema $@

@@ -172,16 +172,17 @@ def version_note(report: Report) -> str:
 def read_live(args: argparse.Namespace, options: AnalysisOptions, err: TextIO) -> LoadResult | None:
     """Read the live sources the options name (LiveSourceError on failure); notes go to stderr."""
     from core.live import fetch_all
-    from core.live.cli_args import specs_from_args
+    from core.live.cli_args import policy_from_args, specs_from_args
 
     try:
         specs = specs_from_args(args, options.system_namespace)
+        policy = policy_from_args(args)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if not specs:
         return None
     # fetched_at is the real time of the read, whatever --now says about evaluating dates
-    result = fetch_all(specs, limits=options.limits, system_namespace=options.system_namespace)
+    result = fetch_all(specs, limits=options.limits, system_namespace=options.system_namespace, policy=policy)
     for note in result.notes:
         err.write(f"mesdoctor: note: {note}\n")
     return result.load

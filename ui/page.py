@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.model import Report
-from ui import auth, live_status, state
+from ui import auth, deployment, live_status, state
 from ui.style import apply_page_style
 from ui.text import code, prose, safe
 
@@ -40,6 +40,7 @@ def setup(page: PageInfo) -> None:
         initial_sidebar_state="expanded",
     )
     apply_page_style()
+    deployment.check()  # invalid server settings, or local mode exposed on a network: refuse before drawing
     auth.gate()
 
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from core.live.errors import LiveSourceError
 from core.live.http import HttpClient, Response, check_scheme, error_detail, ssl_context
+from core.live.policy import ReadPolicy
 from core.live.result import Collector, LiveResult
 from core.live.specs import KumaApiSpec, display_url
 from core.model import SecretsCoverage
@@ -38,7 +39,9 @@ class ApiStatus(LiveSourceError):
         self.detail = detail
 
 
-def fetch_kuma(spec: KumaApiSpec, limits: Limits, now: datetime, default_namespace: str) -> LiveResult:
+def fetch_kuma(spec: KumaApiSpec, limits: Limits, now: datetime, default_namespace: str,
+               policy: ReadPolicy | None = None) -> LiveResult:
+    policy = policy or ReadPolicy()
     if not isinstance(spec.url, str) or not spec.url.strip():
         raise LiveSourceError("kuma-api", "no control plane URL given")
     base = spec.url.strip().rstrip("/")
@@ -48,15 +51,17 @@ def fetch_kuma(spec: KumaApiSpec, limits: Limits, now: datetime, default_namespa
         raise LiveSourceError(label, "the control plane URL must not have a query or fragment")
     headers = {"Authorization": f"Bearer {_token(spec.token, label)}"} if spec.token else {}
     client = HttpClient(label, timeout=spec.timeout, context=ssl_context(spec.ca_file, spec.insecure, label),
-                        headers=headers)
-    collector = Collector(label, limits, now)
-    _Reader(client, base, collector, has_token=bool(spec.token)).run(spec.meshes)
+                        headers=headers, guard=policy.guard, known=(spec.token,))
+    collector = Collector(label, limits, now, known=(spec.token,))
+    _Reader(client, base, collector, has_token=bool(spec.token), echo=policy.echo_bodies).run(spec.meshes)
     return collector.result(default_namespace)
 
 
 class _Reader:
-    def __init__(self, client: HttpClient, base: str, collector: Collector, *, has_token: bool) -> None:
+    def __init__(self, client: HttpClient, base: str, collector: Collector, *, has_token: bool,
+                 echo: bool = True) -> None:
         self.client = client
+        self.echo = echo
         self.base = base
         self.out = collector
         self.label = collector.label
@@ -216,7 +221,7 @@ class _Reader:
 
     def fail(self, path: str, response: Response) -> None:
         status = response.status
-        detail = error_detail(response.body)
+        detail = error_detail(response.body, echo=self.echo, kuma=True, known=self.client.known)
         if status in (301, 302, 303, 307, 308):
             where = display_url(response.headers.get("location", "")) or "another URL"
             message = f"GET {path} was redirected (HTTP {status}) to {where}; use that address as the API URL"

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from core.catalogue import finding
-from core.live.errors import LiveSourceError
+from core.live.errors import LiveSourceError, scrub_secrets
 from core.loading import control_plane
 from core.loading.objects import FileRef, Normaliser, Sink
 from core.loading.tree import Parsed, depth_of
@@ -57,8 +57,9 @@ class Listing:
 class Collector:
     """Accumulates the listings of one live source, enforcing the loader's limits."""
 
-    def __init__(self, label: str, limits: Limits, fetched_at: datetime) -> None:
+    def __init__(self, label: str, limits: Limits, fetched_at: datetime, known: tuple[str | None, ...] = ()) -> None:
         self.label = label
+        self.known = known  # secrets this source sends (a bearer token): scrubbed from notes
         self.limits = limits
         self.fetched_at = fetched_at
         self.listings: list[Listing] = []
@@ -89,12 +90,13 @@ class Collector:
         self.listings.append(Listing(file, list(objects)))
 
     def note(self, text: str) -> None:
+        text = scrub_secrets(text, self.known)  # notes quote server replies; they reach stderr and the page
         if text not in self.notes:
             self.notes.append(text)
 
     def deny_secrets(self, note: str) -> None:
         self.secrets = SecretsCoverage.DENIED
-        self.secrets_note = note
+        self.secrets_note = scrub_secrets(note, self.known)  # quoted by MES905 in every report
 
     def result(self, default_namespace: str) -> LiveResult:
         load = normalise(self.listings, self.label, self.fetched_at, self.limits, default_namespace)

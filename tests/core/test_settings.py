@@ -17,6 +17,16 @@ def test_unknown_mode_is_refused():
         load_settings({"MESDOCTOR_MODE": "public"})
 
 
+def test_no_configuration_means_no_named_sources_and_the_guard_on():
+    settings = load_settings({})
+    assert settings.sources.empty and not settings.allow_link_local
+
+
+def test_a_bad_configuration_is_a_settings_error(tmp_path):
+    with pytest.raises(SettingsError, match=r"MESDOCTOR_CONFIG=.*no such file"):
+        load_settings({"MESDOCTOR_CONFIG": str(tmp_path / "missing.yaml")})
+
+
 def test_access_settings_are_part_of_the_settings():
     settings = load_settings({"MESDOCTOR_MODE": "shared", "MESDOCTOR_ALLOWED_DOMAINS": "example.com",
                               "MESDOCTOR_TRUSTED_USER_HEADER": "X-Forwarded-Email"})
