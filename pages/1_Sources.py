@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.model import Report
 from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE, DEFAULT_ZONE
-from ui import live, live_status, page, state
+from ui import live, live_status, page, state, whatif
 from ui.errors import friendly_errors
 from ui.frames import documents_frame, findings_frame
 from ui.inputs import (
@@ -57,14 +57,44 @@ def on_paste() -> None:
     if source is None:
         st.toast("Nothing to analyse: the text area is empty.", icon="⚠️")
         return
-    current = state.current_input()
-    if st.session_state.get(PASTE_OVERLAY_KEY) and not current.is_sample:
-        pasted = sum(1 for s in current.sources if s.label == "paste")
-        source = source_from_paste(st.session_state.get(PASTE_KEY), name=f"pasted-{pasted + 1}.yaml")
+    if st.session_state.get(PASTE_OVERLAY_KEY):
+        pasted = sum(1 for layer in whatif.layers() if layer.kind == "paste")
+        name = f"pasted-{pasted + 1}.yaml"
+        source = source_from_paste(st.session_state.get(PASTE_KEY), name=name)
         assert source is not None
-        state.add_files([source], "pasted YAML")
+        whatif.add_layer("paste", name, [source])
+        st.toast(f"Added {name} as a what-if layer: every page shows the input with it.", icon="🩹")
     else:
         state.set_files([source], "Pasted YAML")
+
+
+WHATIF_GEN = state.PREFIX + "whatif_upload_gen"  # bumped to empty the what-if uploader
+WHATIF_PASTE_KEY = "w.sources.whatif_paste"
+
+
+def _whatif_upload_key() -> str:
+    return f"w.sources.whatif_upload.{st.session_state.get(WHATIF_GEN, 0)}"
+
+
+def on_add_layer() -> None:
+    """What-if tab: the uploaded files and/or the pasted text become one layer each."""
+    added = []
+    files = sources_from_uploads(st.session_state.get(_whatif_upload_key()) or [])
+    if files:
+        names = [f.name for f in files]
+        title = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
+        added.append(whatif.add_layer("upload", title, files))
+        st.session_state[WHATIF_GEN] = st.session_state.get(WHATIF_GEN, 0) + 1
+    pasted_count = sum(1 for layer in whatif.layers() if layer.kind == "paste")
+    pasted = source_from_paste(st.session_state.get(WHATIF_PASTE_KEY), name=f"pasted-{pasted_count + 1}.yaml")
+    if pasted is not None:
+        added.append(whatif.add_layer("paste", pasted.name, [pasted]))
+        st.session_state[WHATIF_PASTE_KEY] = ""
+    if not added:
+        st.toast("Nothing to add: upload files or paste YAML first.", icon="⚠️")
+        return
+    st.toast(f"Added {len(added)} what-if layer{'s' if len(added) > 1 else ''}: every page shows the input with "
+             "it; the banner compares with the baseline.", icon="🩹")
 
 
 def reset_options() -> None:
@@ -103,8 +133,9 @@ def paste_tab() -> None:
         st.checkbox(
             "Add on top of the current input (what-if)",
             key=PASTE_OVERLAY_KEY,
-            help="Resources defined again replace the loaded ones, e.g. paste a fixed Secret to see the effect.",
-            disabled=state.current_input().is_sample,
+            help="A what-if layer: resources defined again replace the loaded ones, e.g. paste a fixed Secret to see "
+                 "the effect. The banner on every page lists the layers, removes them and compares with the "
+                 "baseline.",
         )
 
 
@@ -117,11 +148,30 @@ def sample_tab() -> None:
               disabled=state.current_input().is_sample)
 
 
+def whatif_tab() -> None:
+    st.markdown(
+        "Try a fix before applying it: files or YAML added here are laid **on top of** the current input "
+        "(a resource defined again replaces the loaded one, e.g. a corrected MeshExternalService or the missing "
+        "Secret). Every page then shows the result, a banner lists the layers (each removable) and switches "
+        "between the what-if and the **baseline**; the Overview shows what changed."
+    )
+    cols = st.columns(2)
+    with cols[0]:
+        st.file_uploader("Files to lay on top", type=UPLOAD_TYPES, accept_multiple_files=True,
+                         key=_whatif_upload_key())
+    with cols[1]:
+        st.text_area("or YAML", key=WHATIF_PASTE_KEY, height=110, placeholder="kind: Secret\n…")
+    st.button("Add as a what-if layer", on_click=on_add_layer, icon="🩹", type="primary")
+    st.caption("No real Secret at hand? On a failing reference (Services → a service's detail, or the Overview's "
+               "incident card), **Stub Secret** adds a placeholder Secret of that name (no key material) instead.")
+
+
 LIVE_TAB = "📡 Live"
 INPUT_TABS: list[tuple[str, Callable[[], None]]] = [
     ("📄 Files", files_tab),
     ("📋 Paste", paste_tab),
     (LIVE_TAB, live.live_tab),
+    ("🩹 What-if", whatif_tab),
     ("🧪 Sample", sample_tab),
 ]
 

@@ -11,6 +11,8 @@ import yaml
 
 from core.catalogue import CATALOGUE
 from core.model import Destination, Finding, Origin, Report, ServiceOutcome, Severity, UpstreamTls
+from core.secrets.placeholder import can_stub
+from ui import whatif
 from ui.frames import service_id
 from ui.style import badge, included_label, label, look
 from ui.text import code, plain, prose, safe
@@ -41,7 +43,7 @@ def render_service(outcome: ServiceOutcome, report: Report) -> None:
         with tabs[1]:
             _destination(outcome, report)
         with tabs[2]:
-            _references(outcome)
+            _references(outcome, report)
         with tabs[3]:
             _certificates(outcome)
         with tabs[4]:
@@ -174,10 +176,11 @@ def _pairs(pairs: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame([{"setting": k, "value": plain(v)} for k, v in pairs])
 
 
-def _references(outcome: ServiceOutcome) -> None:
+def _references(outcome: ServiceOutcome, report: Report) -> None:
     if not outcome.references:
         st.caption("No TLS data sources (no caCert / clientCert / clientKey).")
         return
+    stub_buttons(outcome, report, "refs")
     rows = [
         {
             "status": label(r.status.value),
@@ -190,6 +193,17 @@ def _references(outcome: ServiceOutcome) -> None:
         for r in outcome.references
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def stub_buttons(outcome: ServiceOutcome, report: Report, where: str) -> None:
+    """One "stub this Secret" what-if button per missing Secret of this MES (none when nothing is missing)."""
+    stubbable = [r for r in outcome.references if can_stub(r)]
+    if not stubbable:
+        return
+    with st.container(horizontal=True, gap="small"):
+        for i, ref in enumerate(stubbable):
+            whatif.stub_button(ref, outcome.resource.flavour, report.system_namespace,
+                               key=f"w.stub.{where}.{service_id(outcome.resource)}.{i}")
 
 
 def _certificates(outcome: ServiceOutcome) -> None:

@@ -186,9 +186,17 @@ def bind(widget_key: str, option: str, convert: Callable[[Any], Any] = lambda v:
     return callback
 
 
-def report_key() -> str:
-    """Identity of the current report: input digest, options digest and the day (for days-left)."""
-    data = current_input()
+def analysed_input() -> Input:
+    """The input the pages show: the current input with its what-if layers (`ui.whatif`), or without
+    them while the baseline is shown."""
+    from ui import whatif  # whatif builds on this module
+
+    return whatif.shown_input(current_input())
+
+
+def report_key(data: Input | None = None) -> str:
+    """Identity of a report (the shown one by default): input digest, options digest and the day (for days-left)."""
+    data = data or analysed_input()
     # `now` is the wall clock, fixed per day so days-left stay right and the cache is reused
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return f"{data.digest}|{current_options().digest()}|{day:%Y-%m-%d}"
@@ -196,11 +204,16 @@ def report_key() -> str:
 
 def current_report() -> Report:
     """The report for the current input and options, analysed at most once per change."""
-    key = report_key()
+    return report_for(analysed_input())
+
+
+def report_for(data: Input) -> Report:
+    """The report of `data` with the current options (e.g. the what-if baseline), from the shared cache."""
+    key = report_key(data)
     cache = _report_cache()
     report = cache.get(key)
     if report is None:
-        report = _analyse_with_progress(current_input(), current_options())
+        report = _analyse_with_progress(data, current_options())
         cache.put(key, report)
     return report
 

@@ -87,9 +87,19 @@ def count_analyses(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     return lambda: calls["n"]
 
 
-def report_of(at: AppTest) -> Any:
-    """The report the app is showing (looked up in the shared cache by the session's input and options)."""
+def report_of(at: AppTest, *, baseline: bool = False) -> Any:
+    """The report the app is showing (looked up in the shared cache by the session's input and options):
+    with what-if layers the what-if report, or with `baseline` the one without them."""
+    from dataclasses import replace
+
+    from ui import whatif
+
     data = at.session_state[state.PREFIX + "input"]
+    layers = at.session_state[whatif.LAYERS] if whatif.LAYERS in at.session_state else []
+    if baseline:
+        data = replace(data, sources=[]) if data.is_live else data
+    elif layers:
+        data = replace(data, sources=[*data.sources, *(s for layer in layers for s in layer.sources)])
     options = at.session_state[state.PREFIX + "options"]
     cache = state._report_cache()
     for key, report in cache.items.items():

@@ -16,7 +16,7 @@ from core import pki
 from tests.app.conftest import PAGES, assert_clean, metric, new_app, report_of, texts
 from tests.factories import NOW
 from tests.scenarios import key_fragments, motivating_case
-from ui import page
+from ui import page, whatif
 from ui.inputs import describe_sources, human_size, source_from_paste, sources_from_uploads, upload_label
 
 UPLOAD_KEY = "w.sources.upload"
@@ -211,9 +211,25 @@ def test_paste_overlay_fixes_the_missing_secrets(case):
     )
     _paste(at, fix, overlay=True)
     data = at.session_state["mesdoctor.input"]
-    assert [s.name for s in data.sources] == ["case.yaml", "pasted-1.yaml"]
-    assert data.label == "Uploaded file case.yaml + pasted YAML"
+    assert [s.name for s in data.sources] == ["case.yaml"], "the input stays; the paste is a what-if layer on top"
+    assert data.label == "Uploaded file case.yaml"
+    [layer] = at.session_state[whatif.LAYERS]
+    assert (layer.kind, layer.title, [s.name for s in layer.sources]) == ("paste", "pasted-1.yaml", ["pasted-1.yaml"])
     assert {s.status.value for s in report_of(at).services} == {"healthy"}
+    assert {s.status.value for s in report_of(at, baseline=True).services} == {"healthy", "broken"}
+    # every page names the layer, and the baseline is one click away
+    for path in PAGES:
+        at.switch_page(path).run()
+        assert_clean(at)
+        assert "What-if active" in texts(at) and "pasted-1.yaml" in " ".join(str(b.label) for b in at.button)
+    at.segmented_control(key=whatif.VIEW_KEY).set_value(whatif.BASELINE).run()
+    assert "showing **the baseline**" in " ".join(str(m.value) for m in at.markdown)
+    at.switch_page("app.py").run()
+    assert metric(at, "Broken") == "1", "the baseline: the missing Secrets are missing again"
+    # removing the layer brings back the input alone
+    next(b for b in at.button if "pasted-1.yaml" in str(b.label)).click().run()
+    assert at.session_state[whatif.LAYERS] == []
+    assert "What-if active" not in texts(at)
 
 
 def test_sample_tab_brings_the_sample_back(case):
