@@ -9,7 +9,7 @@ from core.catalogue import CATALOGUE
 from core.model import Finding, Report, Severity
 from core.report.blast import blast_radius
 from core.report.json_report import summary_dict
-from ui import page, state
+from ui import page, state, whatif
 from ui.errors import friendly_errors
 from ui.exports import export_bar
 from ui.frames import services_frame
@@ -165,6 +165,7 @@ with friendly_errors("the Overview"):
     st.title("🩺 MES Doctor", anchor=False)
     st.caption(page.context_line(report))
     page.sample_banner()
+    whatif.banner()
     blast_callout(report)
     metrics(report)
     problem_services(report)

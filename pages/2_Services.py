@@ -14,7 +14,7 @@ from ui import page, state
 from ui.detail import render_service
 from ui.errors import friendly_errors
 from ui.exports import export_bar
-from ui.frames import filter_services, find_services, options_of, service_id, services_frame
+from ui.frames import filter_services, find_services, options_of, service_id, services_frame, varying
 from ui.style import label, look, status_column
 from ui.text import code, safe
 
@@ -33,10 +33,12 @@ FILTER_KEYS = {
     "statuses": "w.services.statuses",
     "included": "w.services.included",
 }
+# the name and why first (visible at 1280 px), then where and what the control planes do, then the details
 TABLE_COLUMNS = [
-    "look", "mesh", "namespace", "name", "included_look", "included_on_2_9_look", "tls", "earliest_expiry",
-    "findings", "top_finding", "destination", "hostname", "endpoints", "dropped_by", "file", "line",
+    "look", "name", "top_finding", "mesh", "namespace", "included_look", "included_on_2_9_look", "tls",
+    "earliest_expiry", "findings", "hostname", "endpoints", "destination", "dropped_by", "file", "line",
 ]
+OPTIONAL_COLUMNS = ("mesh", "namespace", "tls", "dropped_by")  # hidden when the same on every row
 
 
 def on_select(table_key: str) -> None:
@@ -71,7 +73,8 @@ def filters(df: pd.DataFrame) -> pd.DataFrame:
                            text=text or "")
 
 
-def table(report: Report, view: pd.DataFrame, total: int, selected: str | None) -> None:
+def table(report: Report, view: pd.DataFrame, frame: pd.DataFrame, selected: str | None) -> None:
+    total = len(frame)
     digest = hashlib.sha256(
         (state.report_key() + "|" + "|".join(map(str, (st.session_state.get(k) for k in FILTER_KEYS.values()))))
         .encode()
@@ -82,7 +85,8 @@ def table(report: Report, view: pd.DataFrame, total: int, selected: str | None) 
     default = None
     if selected in ids:
         default = {"selection": {"rows": [ids.index(selected)]}}
-    columns = [c for c in TABLE_COLUMNS if c != "included_on_2_9_look" or report.kuma_version != "2.9"]
+    columns = [c for c in varying(frame, TABLE_COLUMNS, OPTIONAL_COLUMNS)
+               if c != "included_on_2_9_look" or report.kuma_version != "2.9"]
     st.dataframe(
         view[columns],
         hide_index=True,
@@ -96,6 +100,7 @@ def table(report: Report, view: pd.DataFrame, total: int, selected: str | None) 
             "tls": st.column_config.TextColumn("TLS", width="small"),
             "earliest_expiry": st.column_config.DatetimeColumn("earliest expiry", format="YYYY-MM-DD"),
             "findings": st.column_config.NumberColumn("problems", width="small"),
+            "name": st.column_config.TextColumn("name", width="medium", pinned=True),
             "top_finding": st.column_config.TextColumn("first problem", width="large"),
             "dropped_by": st.column_config.TextColumn("2.9 culprit"),
             "line": st.column_config.NumberColumn(format="%d", width="small"),
@@ -155,6 +160,6 @@ with friendly_errors("the Services page"):
                                         default=DETAIL_TAB if selected else TABLE_TAB)
         with table_tab:  # always rendered, so the filters keep their values while the detail is shown
             view = filters(frame)
-            table(report, view, len(frame), selected)
+            table(report, view, frame, selected)
         with detail_tab:
             detail(report, selected)

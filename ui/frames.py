@@ -120,6 +120,37 @@ _CERTIFICATE_COLUMNS = [
 ]
 
 
+def unique_certificates(certs: pd.DataFrame) -> pd.DataFrame:
+    """One row per certificate (by sha256 fingerprint), soonest expiry first: a CA bundle that five MES
+    reference is one certificate, with `uses` (how many data sources reach it), `used_by` (`mesh/service ·
+    field`, the first few) and `label` (the first and how many more). Key pair statuses, when they differ
+    between uses, keep the worst."""
+    if certs.empty:
+        return certs.assign(uses=pd.Series(dtype=int), label=pd.Series(dtype=str), used_by=pd.Series(dtype=str))
+    rows = []
+    for _, group in certs.groupby("sha256", sort=False):
+        first = group.iloc[0].to_dict()
+        uses = [f"{m}/{s} · {f}" + (f" #{p}" if p else "")
+                for m, s, f, p in zip(group["mesh"], group["service"], group["field"], group["position"])]
+        first["uses"] = len(uses)
+        first["label"] = uses[0] + (f" +{len(uses) - 1}" if len(uses) > 1 else "")
+        first["used_by"] = ", ".join(dict.fromkeys(uses[:4])) + (f" +{len(uses) - 4}" if len(uses) > 4 else "")
+        if "key_pair" in group:
+            first["key_pair"] = worst_key_pair(list(group["key_pair"]))
+        rows.append(first)
+    out = pd.DataFrame(rows)
+    return out.sort_values("not_after", kind="stable").reset_index(drop=True)
+
+
+_KEY_PAIR_RANK = {"mismatch": 0, "no-key": 1, "unknown": 2, "match": 3}
+
+
+def worst_key_pair(values: list[object]) -> object:
+    """Of the key pair statuses of one certificate's uses, the worst (a mismatch anywhere is a mismatch)."""
+    known = [v for v in values if isinstance(v, str) and v in _KEY_PAIR_RANK]
+    return min(known, key=_KEY_PAIR_RANK.__getitem__) if known else (values[0] if values else None)
+
+
 def documents_frame(report: Report) -> pd.DataFrame:
     df = pd.DataFrame(document_rows(report), columns=_DOCUMENT_COLUMNS)
     df["look"] = [_document_look(s) for s in df["status"]]
@@ -162,6 +193,14 @@ def catalogue_frame(report: Report) -> pd.DataFrame:
         for c in CATALOGUE.values()
     ]
     return pd.DataFrame(rows)
+
+
+def varying(df: pd.DataFrame, columns: Sequence[str], optional: Iterable[str]) -> list[str]:
+    """`columns` without the `optional` ones whose value is the same on every row (one mesh, one namespace,
+    every source `secret`): a column that says nothing about this input only pushes the reason off screen.
+    Decide on the whole frame, not a filtered view, so columns do not come and go while filtering."""
+    constant = {c for c in optional if c in df and df[c].astype(str).nunique(dropna=False) <= 1}
+    return [c for c in columns if c not in constant]
 
 
 def options_of(df: pd.DataFrame, column: str) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.model import Report
-from ui import live_status, state
+from ui import live_status, state, whatif
 from ui.style import apply_page_style
 from ui.text import code, prose, safe
 
@@ -53,6 +53,7 @@ def header(page: PageInfo, report: Report, subtitle: str = "") -> None:
     st.title(f"{page.icon} {page.title}")
     st.caption(context_line(report) + (f" · {subtitle}" if subtitle else ""))
     live_status.banners(report)
+    whatif.banner()
 
 
 def context_line(report: Report) -> str:
@@ -76,14 +77,13 @@ def sample_banner(compact: bool = False) -> None:
             icon="🧪",
         )
         return
-    st.info(
-        "**This is the bundled sample data**, not your cluster: a few MeshExternalServices with working, "
-        "broken and expiring TLS material, generated for today. To diagnose your own configuration, open "
-        "**Sources** and upload YAML/JSON manifests or archives (for example the output of "
-        "`kubectl get meshexternalservices,secrets,meshes -A -o yaml`), or paste them.",
-        icon="🧪",
-    )
-    st.page_link(SOURCES.path, label="Load your own manifests", icon="📥")
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=False):
+        st.info(
+            "**This is the bundled sample data**, not your cluster: a made-up zone generated for today. Load "
+            "your own `kubectl get meshexternalservices,secrets,meshes,zoneegresses -A -o yaml` on **Sources**.",
+            icon="🧪",
+        )
+        st.page_link(SOURCES.path, label="Load your own manifests", icon="📥")
 
 
 def version_label(report: Report, choice: str) -> str:
