@@ -102,11 +102,12 @@ def maps(report: Report, comparison: pd.DataFrame) -> None:
         map_table(legacy, report, set(), meshes, "map.target")
         return
     target29 = report.kuma_version == "2.9"
-    left, right = st.columns(2, gap="medium")
-    with left:
-        map_table(isolated, report, differing, meshes, "map.isolated" if target29 else "map.target")
-    with right:
-        map_table(legacy, report, differing, meshes, "map.target" if target29 else "map.legacy")
+    with st.container(key="stack-maps"):  # side by side, or one under the other on a narrow screen (ui/style.py)
+        left, right = st.columns(2, gap="medium")
+        with left:
+            map_table(isolated, report, differing, meshes, "map.isolated" if target29 else "map.target")
+        with right:
+            map_table(legacy, report, differing, meshes, "map.target" if target29 else "map.legacy")
     lost = isolated.map.lost_filter_chains
     if lost:
         names = ", ".join(code(e.service.name) for e in list(lost.values())[:20])

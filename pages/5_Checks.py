@@ -99,7 +99,7 @@ with friendly_errors("the Checks page"):
     ids = list(view["code"])
     selected = st.query_params.get(QUERY_KEY)
     table_key = "checks.table." + hashlib.sha256("|".join(ids).encode()).hexdigest()[:16]
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.container(key="stack-checks").columns([3, 2], gap="medium")
     with left:
         st.dataframe(
             view[["code", "look", "in_input", "title", "stage", "versions"]],
