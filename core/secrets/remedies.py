@@ -60,8 +60,8 @@ def _remedy(ctx: Context, mes: Resource, ref: SecretReference) -> tuple[str, str
                  "PEM under key `value`" if k8s else f"a Secret in mesh {mes.mesh} whose `data` is the base64 PEM")
         close = near_miss_name(ctx, mes, ref)
         if close is not None and shell_safe(close, mes.name, mes.namespace or ns):
-            return (f'Secret "{close}" exists and is visible to this MES: if the name at {ref.path} is a typo, point '
-                    f"the reference at it (first command). Otherwise create {where}.",
+            return (f'Point {ref.path} at the existing Secret "{close}" (a near miss: likely a typo), or create '
+                    f'Secret "{name}": {where}.',
                     _lines(point_at(ctx, mes, ref, close), f'# or create the Secret "{name}" it names:', create))
         return f'Create {where}, or correct the name at {ref.path}.', create
 

@@ -229,7 +229,7 @@ def test_remedy_for_an_inline_value_that_is_not_base64():
 def test_missing_secret_with_a_near_miss_leads_with_pointing_the_reference_at_it():
     _, [finding] = findings_for({"caCert": {"secret": "partner-cq"}}, k8s_secret("partner-ca", PAYLOAD, mesh="demo"))
     assert finding.code == "MES201"
-    assert finding.hint.startswith('Secret "partner-ca" exists and is visible to this MES')
+    assert finding.hint.startswith('Point spec.tls.verification.caCert.secret at the existing Secret "partner-ca"')
     first, _, rest = finding.fix.partition("\n  -p ")
     assert first == "kubectl patch meshexternalservice svc -n kuma-system --type json \\"
     assert ('[{"op": "replace", "path": "/spec/tls/verification/caCert/secret", "value": "partner-ca"}]'
