@@ -61,7 +61,7 @@ def _remedy(ctx: Context, mes: Resource, ref: SecretReference) -> tuple[str, str
         close = near_miss_name(ctx, mes, ref)
         if close is not None and shell_safe(close, mes.name, mes.namespace or ns):
             return (f'Point {ref.path} at the existing Secret "{close}" (a near miss: likely a typo), or create '
-                    f'Secret "{name}": {where}.',
+                    f'the Secret "{name}" it names (second command).',
                     _lines(point_at(ctx, mes, ref, close), f'# or create the Secret "{name}" it names:', create))
         return f'Create {where}, or correct the name at {ref.path}.', create
 
