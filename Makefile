@@ -46,7 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 check-sample: $(STAMP)
-	$(BIN)/mesdoctor check sample_data/
+	$(BIN)/mesdoctor check --sample --kuma-version 2.9 --zone eu-west-1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

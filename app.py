@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.catalogue import CATALOGUE
+from core.durations import expiry_text
 from core.model import Finding, Report, Severity
 from core.report.blast import blast_radius
 from core.report.json_report import summary_dict
@@ -84,7 +85,7 @@ def metrics(report: Report) -> None:
         days = earliest.days_left
         cols[3].metric(
             "Earliest expiry", f"{earliest.not_after:%Y-%m-%d}", border=True,
-            delta=f"{days} days left" if days >= 0 else f"expired {-days} days ago",
+            delta=expiry_text(earliest.not_after, report.now),  # "expires in 12 days", "expired 6 days ago"
             delta_color="normal" if days > report.expiry_warning_days else "inverse", delta_arrow="off",
             help=safe(f"{earliest.service.mesh}/{earliest.service.name} · {earliest.field} · {earliest.subject}"),
         )

@@ -25,6 +25,7 @@ from core.options import (
     AnalysisOptions,
     Limits,
 )
+from core.sample_names import DEFAULT_SAMPLE, SAMPLES
 from core.sources import Source, UnreadablePath, sources_from_paths
 from core.versions import SUPPORTED
 
@@ -50,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Analyse Kubernetes / Universal manifests (files, directories, archives, "
                            "`-` for stdin) and print the report.")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (recursive); - reads stdin")
-    check.add_argument("--sample", action="store_true",
-                       help="analyse the bundled sample data, with its certificates re-issued relative to now")
+    check.add_argument("--sample", nargs="?", const=DEFAULT_SAMPLE, default=None, metavar="NAME",
+                       help="analyse a bundled sample, dated relative to now: incident (the default: one zone's "
+                       "2.9 cascade) or gallery (every failure mode)")
     check.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--kuma-version", default="auto", metavar="VERSION",
@@ -117,11 +119,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = options_from_args(args)
+    sample_name(args)
     sources: list[Source] = []
     if args.sample:
         from core.sample import sample_sources
 
-        sources.extend(sample_sources(options.resolved_now()))
+        sources.extend(sample_sources(options.resolved_now(), args.sample))
     if args.paths:
         sources.extend(sources_from_paths(args.paths, max_file_bytes=options.limits.max_file_bytes))
     live = read_live(args, options, err)
@@ -140,6 +143,20 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(text)
     return exit_code(report, args.fail_on)
+
+
+def sample_name(args: argparse.Namespace) -> None:
+    """`--sample` takes an optional sample name, so `--sample manifests/` reads as `--sample` and a PATH (the
+    sample with a what-if overlay) when that PATH exists; any other word must name a sample."""
+    name = args.sample
+    if name is None or name in SAMPLES:
+        return
+    if name == "-" or os.path.exists(name):
+        args.paths = [name, *args.paths]
+        args.sample = DEFAULT_SAMPLE
+        return
+    raise UsageError(f"--sample: no sample called {name!r} (choose {' or '.join(SAMPLES)}; a PATH that exists is "
+                     "read as input)")
 
 
 def read_live(args: argparse.Namespace, options: AnalysisOptions, err: TextIO) -> LoadResult | None:

@@ -142,6 +142,10 @@ class Resource:
     field_lines: dict[str, int] = field(default_factory=dict, repr=False)
     api_version: str | None = None
     raw_redaction: Redaction = field(default=Redaction.DEEP, repr=False)
+    # Kubernetes `metadata.creationTimestamp` / Kuma `creationTime`; the latest `metadata.managedFields[].time`
+    # (status subresource excluded) / Kuma `modificationTime`. None when absent or unreadable.
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
     # (kind, name, mesh, namespace, flavour, origin, core name, key, ref): see `_identity`
     _identity_memo: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
 
@@ -240,6 +244,9 @@ class Resource:
             raw,
             self.field_lines,
             self.api_version,
+            Redaction.DEEP,
+            self.created_at,
+            self.modified_at,
         )
 
 
@@ -449,6 +456,16 @@ class CertificateStatus(StrEnum):
     NOT_YET_VALID = "not-yet-valid"
 
 
+class KeyPairStatus(StrEnum):
+    """Whether the `clientKey` belongs to the leaf of the `clientCert` it is paired with (the comparison the
+    MES306 / MES307 key-mismatch findings make: `mismatch` exactly when one of them is raised for the pair)."""
+
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    NO_KEY = "no-key"  # no clientKey configured, or its material holds no private key
+    UNKNOWN = "unknown"  # the key did not load, is encrypted, or cannot be compared
+
+
 @record
 class CertificateRecord:
     """One X.509 certificate reached through an MES data source. No key material, ever."""
@@ -474,6 +491,9 @@ class CertificateRecord:
     signature_algorithm: str
     key_usage: tuple[str, ...] = ()
     extended_key_usage: tuple[str, ...] = ()
+    # the clientCert leaf (position 0) only: does the MES's clientKey belong to it? None for every other
+    # certificate (caCert bundles, the issuers of a client chain)
+    key_pair: KeyPairStatus | None = None
 
 
 @record

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 
@@ -141,8 +142,9 @@ def paste_tab() -> None:
 
 def sample_tab() -> None:
     st.markdown(
-        "The bundled sample is a small made-up mesh: MeshExternalServices with working, missing and expiring "
-        "TLS material, generated for today, so every page has something to show."
+        "The bundled sample is a made-up zone's export during an incident: a dozen MeshExternalServices, most "
+        "of them healthy, one new MES whose missing Secret takes the others down on Kuma 2.9, and expired, "
+        "mismatched and expiring TLS material, dated relative to now."
     )
     st.button("Use the bundled sample data", on_click=state.use_sample, icon="🧪",
               disabled=state.current_input().is_sample)
@@ -269,9 +271,12 @@ def loaded_section(report: Report) -> None:
                            "location": st.column_config.TextColumn("file:line"),
                            "message": st.column_config.TextColumn(width="large")},
         )
+    # one filter per input: its default (problems first, else what loaded) must not stick to the next input
+    # (a fresh upload listed nothing when the sample before it had an ignored document)
+    which = hashlib.sha256(state.current_input().digest.encode()).hexdigest()[:12]
     shown = st.pills("Show documents", ["loaded", "ignored", "failed"], selection_mode="multi",
                      default=["failed", "ignored"] if counts.get("failed") or counts.get("ignored") else ["loaded"],
-                     key="w.sources.doc_filter")
+                     key=f"w.sources.doc_filter.{which}")
     view = docs[docs["status"].isin(shown)] if shown else docs
     st.dataframe(
         view[["look", "kind", "name", "source", "file", "line", "document", "reason"]], hide_index=True,

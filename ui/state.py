@@ -28,6 +28,7 @@ from core.options import (
     AnalysisOptions,
     Limits,
 )
+from core.sample_names import DEFAULT_SAMPLE
 from core.sources import Source, inputs_digest
 
 T = TypeVar("T")
@@ -101,12 +102,14 @@ def set_input(value: Input) -> None:
     _set("input", value)
 
 
-def use_sample() -> None:
-    set_input(_sample_input())
+def use_sample(name: str = DEFAULT_SAMPLE) -> None:
+    """Analyse the bundled sample `name` (`core.sample_names.SAMPLES`) from now on."""
+    set_input(_sample_input(name))
 
 
-def _sample_input() -> Input:
-    """The sample manifests with certificates re-issued relative to the start of today.
+def _sample_input(name: str = DEFAULT_SAMPLE) -> Input:
+    """Sample `name` with its certificates and timestamps made relative to the start of the current hour
+    (or to the analysis clock, when the options fix one), so "added 3 h ago" reads right all day.
 
     Generated per session (about 0.1 s) and kept in session state like an upload, never in a
     Streamlit cache: the sample's Secrets hold (demo) private keys, and caches hold no key material.
@@ -114,8 +117,10 @@ def _sample_input() -> Input:
     from core.sample import sample_sources  # imported late: the sample module generates a PKI
 
     now = datetime.now(UTC)
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return Input(kind="sample", sources=sample_sources(start), label="Bundled sample data", loaded_at=now)
+    fixed = current_options().now
+    start = fixed if fixed is not None else now.replace(minute=0, second=0, microsecond=0)
+    label = "Bundled sample data" if name == DEFAULT_SAMPLE else f"Bundled sample data ({name})"
+    return Input(kind="sample", sources=sample_sources(start, name), label=label, loaded_at=now)
 
 
 def set_files(sources: list[Source], label: str) -> None:

@@ -21,6 +21,9 @@ What the later stages can rely on (the normalisation contract):
   GlobalSecret: `payload = SecretPayload(None, data=<the base64 string or None>)`. Mesh, ZoneEgress
   and Dataplane inline their spec: every top-level key but type/name/mesh/labels/creationTime/
   modificationTime/kri becomes `spec` (and their field lines are `spec.<key>`).
+* `created_at` / `modified_at`: Kubernetes `metadata.creationTimestamp` / latest non-subresource
+  `metadata.managedFields[].time`; Kuma `creationTime` / `modificationTime` (`core.loading.times`);
+  None when absent or not a date/time (never a finding: the API server sets them itself).
 * `spec` is the mapping as written (`{}` when absent), never type-checked inside; `status` is kept
   when it is a mapping; `raw` is the whole object (items of a typed `<Kind>List` get the implied
   `apiVersion`/`kind`).

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from core.catalogue import finding
+from core.loading.times import kubernetes_times, kuma_times
 from core.loading.tree import Parsed, is_list_wrapper
 from core.model import (
     DocumentRecord,
@@ -160,6 +161,7 @@ class Normaliser:
             namespace = None
         elif not namespace:
             namespace = self.default_namespace
+        created, modified = kubernetes_times(meta)
         resource = Resource(
             kind=kind,
             flavour=Flavour.KUBERNETES,
@@ -176,6 +178,8 @@ class Normaliser:
             field_lines=parsed.lines or {},
             api_version=api,
             raw_redaction=parsed.redaction,
+            created_at=created,
+            modified_at=modified,
         )
         if kind not in (Kind.SECRET, Kind.GLOBAL_SECRET) and api != KUMA_API_VERSION:
             self.sink.findings.append(finding(
@@ -207,6 +211,7 @@ class Normaliser:
             lines = _spec_lines(lines)
         else:
             spec = _optional_map(obj.get("spec"), "spec") or {}
+        created, modified = kuma_times(obj)
         return Resource(
             kind=kind,
             flavour=Flavour.UNIVERSAL,
@@ -221,6 +226,8 @@ class Normaliser:
             raw=obj,
             field_lines=lines,
             raw_redaction=parsed.redaction,
+            created_at=created,
+            modified_at=modified,
         )
 
     # --- wrappers, records, findings ------------------------------------------------------------

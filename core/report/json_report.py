@@ -14,6 +14,7 @@ from typing import Any
 
 from core import __version__, gc_pause
 from core.catalogue import CATALOGUE
+from core.durations import changed_recently
 from core.model import (
     CertificateRecord,
     CertificateStatus,
@@ -21,8 +22,10 @@ from core.model import (
     EndpointMap,
     Exclusion,
     Finding,
+    Kind,
     Origin,
     Report,
+    Resource,
     ResourceRef,
     SecretReference,
     ServiceOutcome,
@@ -44,6 +47,7 @@ def to_json(report: Report, *, indent: int | None = 2) -> str:
 
 def report_dict(report: Report) -> dict[str, Any]:
     services = report.services
+    secrets = secrets_by_key(report)
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "mes-doctor", "version": __version__},
@@ -54,8 +58,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "systemNamespace": report.system_namespace,
         "expiryWarningDays": report.expiry_warning_days,
         "summary": summary_dict(report),
-        "services": [service_dict(s) for s in services],
-        "secretReferences": [reference_dict(r) for r in report.secret_references],
+        "services": [service_dict(s, report.now) for s in services],
+        "secretReferences": [reference_dict(r, secrets) for r in report.secret_references],
         "certificates": [certificate_dict(c) for c in report.certificates],
         "findings": [finding_dict(f) for f in report.findings],
         "coverage": [finding_dict(f) for f in report.coverage],
@@ -91,10 +95,12 @@ def summary_dict(report: Report) -> dict[str, Any]:
         "earliestExpiry": _time(min((c.not_after for c in report.certificates), default=None)),
         "findings": {"error": severities["error"], "warning": severities["warning"], "info": severities["info"]},
         "documents": {"loaded": docs["loaded"], "ignored": docs["ignored"], "failed": docs["failed"]},
+        "changedRecently": sum(1 for s in services if _changed_recently(s.resource, report.now)),
     }
 
 
-def service_dict(s: ServiceOutcome) -> dict[str, Any]:
+def service_dict(s: ServiceOutcome, now: datetime | None = None) -> dict[str, Any]:
+    """One service; `now` (the report's) decides `changedRecently` (False without it)."""
     r = s.resource
     d = s.destination
     return {
@@ -126,7 +132,20 @@ def service_dict(s: ServiceOutcome) -> dict[str, Any]:
         "logLines": list(s.log_lines),
         "origin": origin_dict(r.origin),
         "findings": [finding_dict(f, with_resource=False) for f in s.findings],
+        "createdAt": _time(r.created_at),
+        "modifiedAt": _time(r.modified_at),
+        "changedRecently": now is not None and _changed_recently(r, now),
     }
+
+
+def _changed_recently(r: Resource, now: datetime) -> bool:
+    return changed_recently(r.created_at, r.modified_at, now)
+
+
+def secrets_by_key(report: Report) -> dict[str, Resource]:
+    """The report's (redacted) Secrets and GlobalSecrets by resource key, to date the matched Secret of a
+    reference."""
+    return {r.key: r for r in report.resources if r.kind is Kind.SECRET or r.kind is Kind.GLOBAL_SECRET}
 
 
 def tls_dict(t: UpstreamTls) -> dict[str, Any]:
@@ -147,7 +166,9 @@ def tls_dict(t: UpstreamTls) -> dict[str, Any]:
     }
 
 
-def reference_dict(r: SecretReference) -> dict[str, Any]:
+def reference_dict(r: SecretReference, secrets: dict[str, Resource] | None = None) -> dict[str, Any]:
+    """One reference; `secrets` (`secrets_by_key`) dates the matched Secret (null when unknown)."""
+    matched = secrets.get(r.matched.key) if secrets is not None and r.matched is not None else None
     return {
         "service": r.service.name,
         "serviceCoreName": r.service.core_name,
@@ -164,6 +185,8 @@ def reference_dict(r: SecretReference) -> dict[str, Any]:
         "logLine": r.log_line,
         "errorChain": r.error_chain,
         "materialSha256": r.material_sha256,
+        "secretCreatedAt": _time(matched.created_at) if matched else None,
+        "secretModifiedAt": _time(matched.modified_at) if matched else None,
     }
 
 
@@ -192,6 +215,7 @@ def certificate_dict(c: CertificateRecord) -> dict[str, Any]:
         "signatureAlgorithm": c.signature_algorithm,
         "keyUsage": list(c.key_usage),
         "extendedKeyUsage": list(c.extended_key_usage),
+        "keyPair": c.key_pair.value if c.key_pair else None,
     }
 
 

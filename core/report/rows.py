@@ -19,6 +19,7 @@ from core.report.text import printable
 SERVICE_COLUMNS = [
     "status", "included", "mesh", "namespace", "name", "destination", "hostname", "endpoints",
     "tls", "earliest_expiry", "findings", "top_finding", "included_on_2_9", "dropped_by", "file", "line",
+    "created_at", "modified_at",
 ]
 
 
@@ -48,6 +49,8 @@ def service_row(s: ServiceOutcome) -> dict[str, Any]:
         "dropped_by": s.dropped_by.name if s.dropped_by else "",
         "file": r.origin.file,
         "line": r.origin.line,
+        "created_at": r.created_at,
+        "modified_at": r.modified_at,
     }
 
 
@@ -94,7 +97,7 @@ def reference_rows(report: Report) -> list[dict[str, Any]]:
 
 CERTIFICATE_COLUMNS = [
     "status", "days_left", "not_after", "not_before", "mesh", "service", "field", "secret", "position",
-    "subject", "issuer", "sans", "serial", "sha256", "key", "is_ca",
+    "subject", "issuer", "sans", "serial", "sha256", "key", "key_pair", "is_ca",
 ]
 
 
@@ -117,6 +120,7 @@ def certificate_rows(report: Report) -> list[dict[str, Any]]:
             "serial": c.serial,
             "sha256": c.sha256,
             "key": f"{c.key_type} {c.key_size}" if c.key_size else c.key_type,
+            "key_pair": c.key_pair.value if c.key_pair else "",
             "is_ca": c.is_ca,
         }
         for c in report.certificates

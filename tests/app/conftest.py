@@ -26,10 +26,19 @@ PAGES = [
 TIMEOUT = 90  # seconds; the first run generates the sample PKI
 
 
-def new_app(now: Any = NOW) -> AppTest:
-    """The dashboard with the analysis clock fixed at `now` (seeded into the permanent options)."""
+INCIDENT_ZONE = "eu-west-1"  # the zone the default (incident) sample is an export of
+
+
+def new_app(now: Any = NOW, *, sample: str | None = None, **options: Any) -> AppTest:
+    """The dashboard with the analysis clock fixed at `now` (seeded into the permanent options, with any other
+    `options`), opened on the bundled sample `sample` when one is named (else on the default sample)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.session_state[state.PREFIX + "options"] = AnalysisOptions(now=now)
+    at.session_state[state.PREFIX + "options"] = AnalysisOptions(now=now, **options)
+    if sample is not None:
+        from core.sample import sample_sources
+
+        at.session_state[state.PREFIX + "input"] = state.Input(
+            kind="sample", sources=sample_sources(now, sample), label=f"Bundled sample data ({sample})")
     return at
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from core.report.blast import blast_radius
 from core.report.json_report import summary_dict
-from tests.app.conftest import PAGES, assert_clean, count_analyses, metric, report_of, texts
-from ui import page
+from tests.app.conftest import INCIDENT_ZONE, PAGES, assert_clean, count_analyses, metric, new_app, report_of, texts
+from ui import page, state
 
 
 def test_overview_opens_on_the_sample_with_a_banner(app):
@@ -46,7 +48,10 @@ def test_sample_analysis_is_shared_between_pages(app, monkeypatch):
     assert calls() == 0, "changing page must not analyse again"
 
 
-def test_switching_to_2_9_shows_the_blast_radius_callout(app):
+@pytest.mark.parametrize(("sample", "zone"), [("incident", INCIDENT_ZONE), ("gallery", "default")])
+def test_switching_to_2_9_shows_the_blast_radius_callout(sample, zone):
+    app = new_app(sample=sample, zone=zone, kuma_version="2.14")
+    app.run()
     # not 2.9: a smaller note (a collapsed expander), no alert
     assert not any("drop" in str(e.value) for e in app.error)
     assert any(e.label.startswith("💥") for e in app.expander)
@@ -63,6 +68,18 @@ def test_switching_to_2_9_shows_the_blast_radius_callout(app):
         assert culprit.name in shown
         for victim in victims[:3]:
             assert victim.name in shown
+    if sample == "incident":
+        assert [c.name for c in radius.culprits] == ["fraud-scoring"]
+        assert "payments-psp" in {v.name for v in next(iter(radius.culprits.values()))}
+
+
+def test_the_default_sample_is_the_incident_dated_to_the_analysis_clock(app):
+    data = app.session_state[state.PREFIX + "input"]
+    assert data.is_sample and [s.name for s in data.sources] == ["sample_data/incident/eu-west-1-export.yaml"]
+    report = report_of(app)
+    culprit = report.service("default", "fraud-scoring")
+    assert culprit is not None and report.now - culprit.resource.created_at == timedelta(hours=3)
+    assert {c.status.value for c in report.certificates} == {"valid", "expiring", "expired"}
 
 
 def test_version_choice_follows_every_page(app):

@@ -86,7 +86,7 @@ def review(base: str, out: Path) -> None:
 
 DOC_SHOTS = {  # name -> (colour scheme, page path, target version choice or None)
     "overview": ("light", "", "2.9.x"),
-    "services": ("light", "Services?service=demo/partner-api", None),
+    "services": ("light", "Services?service=default/fraud-scoring", None),
     "endpoint-map": ("dark", "Endpoint_map", None),
 }
 

@@ -102,12 +102,12 @@ def test_selecting_a_row_updates_the_url_and_the_detail(page, server, case):
 
 
 def test_deep_link_opens_a_service(page, server):
-    # a new page load is a new session, so deep links work on what that session loads: the sample
-    page.goto(f"{server}/Services?service=demo/partner-api")
+    # a new page load is a new session, so deep links work on what that session loads: the (incident) sample
+    page.goto(f"{server}/Services?service=default/fraud-scoring")
     settle(page)
     text = main_text(page)
-    assert "demo / partner-api" in text
-    assert "MES201" in text
+    assert "default / fraud-scoring" in text
+    assert "MES201" in text and "fraud-scoring-client-cert" in text  # the missing Secret and its near miss
 
 
 def test_no_key_material_anywhere(page, server, case):

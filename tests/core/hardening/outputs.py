@@ -15,6 +15,7 @@ import jsonschema
 
 from core.cli import main
 from core.model import Report
+from core.options import AnalysisOptions
 from core.report.json_report import report_dict
 from core.report.junit import to_junit
 from core.report.markdown import to_markdown
@@ -30,6 +31,7 @@ from core.report.rows import (
     to_csv,
 )
 from core.report.sarif import sarif_dict
+from core.report.snapshot import from_snapshot, to_snapshot
 from core.report.table import to_table
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,7 +59,8 @@ def key_fragments(pem: bytes, der: bytes = b"") -> list[str]:
 
 
 def render_all(report: Report) -> dict[str, str]:
-    """Every format a user can get from the report (the CLI's five and the dashboard's CSV exports)."""
+    """Every format a user can get from the report (the CLI's five, the dashboard's CSV exports and its
+    snapshot)."""
     data = report_dict(report)
     errors = sorted(validator().iter_errors(data), key=str)
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:3]]
@@ -72,7 +75,10 @@ def render_all(report: Report) -> dict[str, str]:
         "references.csv": to_csv(reference_rows(report), REFERENCE_COLUMNS),
         "certificates.csv": to_csv(certificate_rows(report), CERTIFICATE_COLUMNS),
         "findings.csv": to_csv(finding_rows(report), FINDING_COLUMNS),
+        "snapshot": to_snapshot(report, AnalysisOptions()).decode(),
     }
+    reopened, _ = from_snapshot(out["snapshot"])  # whatever the input held, its snapshot opens again
+    assert [s.resource.key for s in reopened.services] == [s.resource.key for s in report.services]
     ET.fromstring(out["junit"].encode())  # well-formed XML (raises otherwise)
     json.loads(out["sarif"])
     bad = CONTROL.findall(out["table"])
