@@ -365,6 +365,11 @@ _CODES: list[Code] = [
          "Kuma 3.0 skips an MES without endpoints while building the zone egress's endpoint map: it gets no "
          "egress cluster and no filter chain (2.9-2.14 process it and keep an empty endpoint list). It routes "
          "nowhere on any version (MES150); this says where 3.0 drops it.", versions="3.0"),
+    Code("MES520", "Most MES belong to another zone", W, _RISK,
+         "More than half of the MES carry `kuma.io/zone` of one zone other than the analysed one (kuma-cp sets "
+         "the label to its own zone on the MES created there): the input most likely comes from that zone. "
+         "On 2.9-2.14 the analysed zone's egress leaves them out (MES504), so the endpoint map and the 2.9 "
+         "cascade shown are another zone's. Analyse that zone (`--zone`, or leave it empty to detect it)."),
     # --- MES9xx: coverage notes ---------------------------------------------------------------------
     Code("MES901", "No Mesh resource in the input", I, _NOTE,
          "Mesh prerequisites (mTLS backend, MES access default) were not checked."),

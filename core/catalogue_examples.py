@@ -9,7 +9,9 @@ Conventions (read by `tests/core/test_catalogue_examples.py`, which analyses eve
 * A line `# target: Kuma X.Y` names the Kuma version the example is analysed for; without one the
   version is chosen automatically (`auto`). Every version-specific code names its target.
 * A line `# federated: ...` means the zone control plane is connected to a Global one
-  (`AnalysisOptions.federated`). The analysed zone is `default`, the system namespace `kuma-system`.
+  (`AnalysisOptions.federated`). A line `# zone: X` names the analysed zone (`--zone X`); without
+  one it is detected from the input (`default` when nothing names a zone). The system namespace
+  is `kuma-system`.
 * Certificate and key contents are never real: a PEM body reads `(... elided)` and a Secret value is
   a truncated base64 string with a comment saying what it stands for.
 
@@ -446,6 +448,7 @@ spec:
 """,
     "MES142": """\
 # federated: this zone control plane (zone "default") is connected to a Global one
+# zone: default
 apiVersion: kuma.io/v1alpha1
 kind: MeshExternalService
 metadata:
@@ -1213,6 +1216,7 @@ spec:
 """,
     "MES404": """\
 # target: Kuma 2.14
+# zone: default
 # the analysed zone is "default"; the only zone egress serves zone-2
 apiVersion: kuma.io/v1alpha1
 kind: ZoneEgress
@@ -1537,6 +1541,29 @@ kind: MeshExternalService
 metadata: {name: archive, namespace: kuma-system}
 spec:
   match: {port: 80, protocol: http}   # no endpoints
+""",
+    "MES520": """\
+# zone: default
+# the analysis is told to model zone default; both MES were created in zone eu-west-1
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: billing
+  namespace: kuma-system
+  labels: {kuma.io/origin: zone, kuma.io/zone: eu-west-1}
+spec:
+  match: {port: 443, protocol: tcp}
+  endpoints: [{address: api.billing.example, port: 443}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: payments
+  namespace: kuma-system
+  labels: {kuma.io/origin: zone, kuma.io/zone: eu-west-1}
+spec:
+  match: {port: 443, protocol: tcp}
+  endpoints: [{address: api.payments.example, port: 443}]
 """,
     # --- MES9xx: coverage notes ------------------------------------------------------------------
     "MES901": """\

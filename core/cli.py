@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--kuma-version", default="auto", metavar="VERSION",
                        help=f"target control plane: auto (default) or one of {', '.join(SUPPORTED)}")
-    check.add_argument("--zone", default=DEFAULT_ZONE, help=f"zone whose egress is modelled (default: {DEFAULT_ZONE})")
+    check.add_argument("--zone", default=None,
+                       help="zone whose egress is modelled (default: detected from the input: the control plane, "
+                       f"ZoneEgresses, the kuma.io/zone labels of zone-created MES; else {DEFAULT_ZONE})")
     check.add_argument("--system-namespace", default=DEFAULT_SYSTEM_NAMESPACE,
                        help=f"Kuma system namespace on Kubernetes (default: {DEFAULT_SYSTEM_NAMESPACE})")
     check.add_argument("--expiry-warning-days", type=int, default=DEFAULT_EXPIRY_WARNING_DAYS, metavar="N",
@@ -132,6 +134,8 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("nothing to check: give PATHs (files, directories, - for stdin), --sample, or a live "
                          "source (--kube, --kube-context, --in-cluster, --kuma-url, --url)")
     report = analyse(sources, options, preloaded=live)
+    if args.format == "table" and not report.version_detected and report.version_source != "chosen":
+        err.write(f"mesdoctor: note: {version_note(report)}\n")
     colour = args.color == "always" or (args.color == "auto" and _is_tty(out) and not args.output)
     text = render(report, args.format, colour=colour)
     if args.output:
@@ -157,6 +161,12 @@ def sample_name(args: argparse.Namespace) -> None:
         return
     raise UsageError(f"--sample: no sample called {name!r} (choose {' or '.join(SAMPLES)}; a PATH that exists is "
                      "read as input)")
+
+
+def version_note(report: Report) -> str:
+    """The one-line question when the kuma-cp version was not detected (a plain kubectl export)."""
+    return (f"kuma-cp version not detected: analysed as {report.kuma_version}; pass --kuma-version 2.9 if the zone "
+            "runs 2.9.x")
 
 
 def read_live(args: argparse.Namespace, options: AnalysisOptions, err: TextIO) -> LoadResult | None:

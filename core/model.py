@@ -568,6 +568,9 @@ class EndpointMap:
     included: dict[str, Destination] = field(default_factory=dict)  # by service key
     excluded: dict[str, Exclusion] = field(default_factory=dict)  # by service key
     lost_filter_chains: dict[str, Exclusion] = field(default_factory=dict)  # 2.9-2.11 (inferred)
+    # keys of the MES in the mesh loops (store-valid, reachable, of a served mesh) whose TLS material fails to
+    # load, in loop order: also those a 2.9 cascade dropped before kuma-cp got to them (core.report.cascade)
+    failing: list[str] = field(default_factory=list)
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -605,6 +608,13 @@ class LoadResult:
     secrets: SecretsCoverage | None = None  # None: decide from the resources
     secrets_note: str = ""  # why Secrets are absent/denied (shown in the coverage note)
     detected_version: str | None = None  # e.g. from a live Kuma API `GET /`
+    # where detected_version came from: "api" (live Kuma API) or "control-plane" (a kuma-cp image tag in the
+    # input); `version_evidence` says what was seen, also when it named no usable version (a digest-only image)
+    version_source: str = ""
+    version_evidence: str = ""
+    detected_zone: str | None = None  # the zone the control plane runs as (API `GET /config`, kuma-cp env)
+    zone_source: str = ""  # "api" or "control-plane"
+    zone_evidence: str = ""
 
     def extend(self, other: LoadResult) -> None:
         self.resources.extend(other.resources)
@@ -613,7 +623,14 @@ class LoadResult:
         if other.secrets is not None and self.secrets is not SecretsCoverage.DENIED:
             self.secrets = other.secrets
             self.secrets_note = other.secrets_note or self.secrets_note
-        self.detected_version = other.detected_version or self.detected_version
+        if other.detected_version:  # a later source (a what-if overlay) wins, with what it says about itself
+            self.detected_version = other.detected_version
+            self.version_source, self.version_evidence = other.version_source, other.version_evidence
+        elif other.version_evidence and not self.detected_version:
+            self.version_evidence = other.version_evidence
+        if other.detected_zone:
+            self.detected_zone, self.zone_source, self.zone_evidence = (
+                other.detected_zone, other.zone_source, other.zone_evidence)
 
 
 # --- the report every surface reads ---------------------------------------------------------------
@@ -637,6 +654,11 @@ class ServiceOutcome:
     included_on_2_9: bool  # what a 2.9.x control plane would do with the same input
     dropped_by: ResourceRef | None = None  # 2.9 cascade culprit (when dropped collaterally)
     log_lines: list[str] = field(default_factory=list)  # predicted kuma-cp log lines
+    # the 2.9 cascade, whatever the target (core.report.cascade): "culprit" | "latent-culprit" | "victim" | None,
+    # and the core names (loop order) of every MES whose TLS material must load for this one to be in a 2.9.x
+    # map: () when it already is, None when fixing TLS would not put it there (out of zone, rejected, no mTLS)
+    cascade_role: str | None = None
+    restore_on_29: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -660,6 +682,10 @@ class Report:
     # on a 2.9 target (where endpoint_map is legacy_map): the same input on a control plane that isolates a
     # failing MES (core.analysis.ISOLATING_VERSION), to show side by side with 2.9.x what isolation keeps
     isolated_map: EndpointMap | None = None
+    zone_reason: str = ""  # how the zone was chosen, like version_reason ("auto: ZoneEgress … is in zone …")
+    zones: dict[str, int] = field(default_factory=dict)  # MES per written `kuma.io/zone` ("" unlabelled), most first
+    version_detected: bool = False  # the version came from the control plane (kuma-cp image tag, API)
+    version_source: str = ""  # "chosen" | "control-plane" | "api" | "shape" | "default"
 
     def service(self, mesh: str, name: str) -> ServiceOutcome | None:
         """Find a service by mesh and name (as written, or core name)."""

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from core.access import AccessSettings, AccessSettingsError, load_access_settings
+
 MODE_VARIABLE = "MESDOCTOR_MODE"
+REPORT_CACHE_VARIABLE = "MESDOCTOR_REPORT_CACHE_MB"
+DEFAULT_REPORT_CACHE_MB = 512
 
 
 class Mode(StrEnum):
@@ -28,6 +32,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     mode: Mode = Mode.LOCAL
+    access: AccessSettings = field(default_factory=AccessSettings)  # who may see a shared dashboard (core/access.py)
+    report_cache_mb: int = DEFAULT_REPORT_CACHE_MB  # all sessions' cached reports together (ui/report_cache.py)
 
     @property
     def shared(self) -> bool:
@@ -43,4 +49,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValueError:
         choices = ", ".join(m.value for m in Mode)
         raise SettingsError(f"{MODE_VARIABLE}={raw!r} is not a mode; use one of: {choices}") from None
-    return Settings(mode=mode)
+    try:
+        access = load_access_settings(env)
+    except AccessSettingsError as exc:
+        raise SettingsError(str(exc)) from None
+    return Settings(mode=mode, access=access, report_cache_mb=_report_cache_mb(env))
+
+
+def _report_cache_mb(env: Mapping[str, str]) -> int:
+    raw = (env.get(REPORT_CACHE_VARIABLE) or "").strip()
+    if not raw:
+        return DEFAULT_REPORT_CACHE_MB
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SettingsError(f"{REPORT_CACHE_VARIABLE}={raw!r} is not a number of MiB (1 or more)")
+    return value

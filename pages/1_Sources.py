@@ -9,7 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.model import Report
-from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE, DEFAULT_ZONE
+from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE
 from ui import live, live_status, page, state, whatif
 from ui.errors import friendly_errors
 from ui.frames import documents_frame, findings_frame
@@ -99,7 +99,7 @@ def on_add_layer() -> None:
 
 
 def reset_options() -> None:
-    state.update_options(kuma_version="auto", zone=DEFAULT_ZONE, system_namespace=DEFAULT_SYSTEM_NAMESPACE,
+    state.update_options(kuma_version="auto", zone=None, system_namespace=DEFAULT_SYSTEM_NAMESPACE,
                          expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS, federated=False)
 
 
@@ -202,7 +202,8 @@ def current_input_box(report: Report) -> None:
 def options_section(report: Report) -> None:
     options = state.current_options()
     for option, key in OPTION_KEYS.items():
-        st.session_state[key] = getattr(options, option)
+        value = getattr(options, option)
+        st.session_state[key] = "" if option == "zone" and value is None else value  # "": detect the zone
     st.subheader("Analysis options", anchor=False)
     cols = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
     with cols[0]:
@@ -217,9 +218,10 @@ def options_section(report: Report) -> None:
         )
     with cols[1]:
         st.text_input(
-            "Zone", key=OPTION_KEYS["zone"],
-            on_change=state.bind(OPTION_KEYS["zone"], "zone", lambda v: (v or "").strip() or DEFAULT_ZONE),
-            help="The zone whose egress is modelled; MES labelled kuma.io/zone for another zone are skipped.",
+            "Zone", key=OPTION_KEYS["zone"], placeholder=f"auto: {report.zone}",
+            on_change=state.bind(OPTION_KEYS["zone"], "zone", lambda v: (v or "").strip() or None),
+            help="The zone whose egress is modelled; MES labelled kuma.io/zone for another zone are skipped. "
+            "Leave it empty to detect it from the input (control plane, ZoneEgresses, zone-created MES).",
         )
     with cols[2]:
         st.text_input(
@@ -241,7 +243,8 @@ def options_section(report: Report) -> None:
             help="Changes which origin labels kuma-cp adds and which hostname generators apply.",
         )
         st.button("Reset options", on_click=reset_options, type="tertiary", icon="↩️")
-    st.caption(f"Version in use: **Kuma {safe(report.kuma_version)}** — {prose(report.version_reason)}")
+    st.caption(f"Version in use: **Kuma {safe(report.kuma_version)}** — {prose(report.version_reason)}  \n"
+               f"Zone in use: {code(report.zone)} — {prose(report.zone_reason)}")
 
 
 def loaded_section(report: Report) -> None:

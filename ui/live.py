@@ -27,7 +27,7 @@ from core.live import (
     kubernetes_available,
 )
 from core.live.specs import DEFAULT_TIMEOUT
-from ui import state
+from ui import audit, state
 from ui.inputs import UPLOAD_TYPES, describe_sources, source_from_paste, sources_from_uploads
 from ui.live_specs import (
     KIND_KUBE,
@@ -75,6 +75,7 @@ POLL_FRAGMENT = "mesdoctor-live-poll"
 # --- reading --------------------------------------------------------------------------------------
 
 
+@audit.audited_read  # one audit line per read (ui/audit.py)
 def read(spec: LiveSpec) -> LiveResult:
     """Fetch with the analysis' limits and system namespace. Raises only LiveSourceError."""
     options = state.current_options()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.model import Report
-from ui import live_status, state, whatif
+from ui import auth, live_status, state, whatif
 from ui.style import apply_page_style
 from ui.text import code, prose, safe
 
@@ -31,7 +31,8 @@ SIDEBAR_VERSION_KEY = "w.sidebar.kuma_version"
 
 
 def setup(page: PageInfo) -> None:
-    """First call of every page: browser title and icon, wide layout, the shared style."""
+    """First call of every page: browser title and icon, wide layout, the shared style, and the access gate
+    (shared mode: stops here unless the visitor may see the dashboard; see ui/auth.py)."""
     st.set_page_config(
         page_title=f"{page.title} · MES Doctor" if page is not OVERVIEW else "MES Doctor",
         page_icon=page.icon,
@@ -39,6 +40,7 @@ def setup(page: PageInfo) -> None:
         initial_sidebar_state="expanded",
     )
     apply_page_style()
+    auth.gate()
 
 
 def navigation() -> None:
@@ -47,6 +49,7 @@ def navigation() -> None:
         st.markdown("### 🩺 MES Doctor")
         for p in PAGES:
             st.page_link(p.path, label=p.title, icon=p.icon)
+        auth.identity_block()
 
 
 def header(page: PageInfo, report: Report, subtitle: str = "") -> None:

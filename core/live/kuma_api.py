@@ -1,6 +1,7 @@
 """Read a Kuma control plane through its REST API (section 7 of the reference).
 
-`GET /` names the product and version (the version drives auto-detection); then Meshes,
+`GET /` names the product and version (the version drives auto-detection), `GET /config` the zone
+(`multizone.zone.name`, auto-detection of the zone); then Meshes,
 MeshExternalServices and Secrets per mesh, GlobalSecrets, ZoneEgresses and the optional kinds,
 every list paginated (`size`, `offset`, following `next`). Secrets and GlobalSecrets are
 admin-only: a 403 there is not an error but `SecretsCoverage.DENIED`, with the server's reason
@@ -63,6 +64,7 @@ class _Reader:
 
     def run(self, only_meshes: tuple[str, ...]) -> None:
         self.index()
+        self.config()
         meshes = self.meshes(only_meshes)
         names = [m["name"] for m in meshes if isinstance(m, dict) and isinstance(m.get("name"), str)]
         names = [mesh for mesh in names if self.services(mesh)]
@@ -90,6 +92,36 @@ class _Reader:
         self.out.server = f"{product} {data['version']}" + (f" ({host})" if isinstance(host, str) and host else "")
         if version != data["version"]:
             self.out.server += f", based on Kuma {version}"
+
+    def config(self) -> None:
+        """The zone this control plane runs as: `GET /config` (readable by anyone by default) holds `mode` and
+        `multizone.zone.name`. Optional: a refusal or an unexpected answer only leaves the zone undetected."""
+        try:
+            response = self.get("/config")
+        except LiveSourceError:
+            return
+        if not response.ok:
+            if response.status == 403:
+                self.out.note("GET /config was refused (403): the zone this control plane runs as is not known; "
+                              "choose it in the analysis options")
+            return
+        try:
+            data = _json(response, self.label, "GET /config")
+        except LiveSourceError:
+            return
+        if not isinstance(data, dict):
+            return
+        mode = data.get("mode")
+        if mode == "global":
+            self.out.note("this is a Global control plane: its MeshExternalServices come from every zone; choose "
+                          "the zone to analyse in the options")
+            return
+        multizone = data.get("multizone")
+        zone = multizone.get("zone") if isinstance(multizone, dict) else None
+        name = zone.get("name") if isinstance(zone, dict) else None
+        if mode in ("zone", "standalone") and isinstance(name, str) and name.strip():
+            self.out.detected_zone = name.strip()
+            self.out.zone_evidence = f"the control plane API (GET /config) runs as zone {name.strip()}"
 
     def meshes(self, only: tuple[str, ...]) -> list[Any]:
         if not only:

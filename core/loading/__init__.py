@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from core.catalogue import finding
-from core.loading import archives
+from core.loading import archives, control_plane
 from core.loading.objects import FileRef, Normaliser, Sink
 from core.loading.stream import Problem, parse_file
 from core.loading.text import decode
@@ -91,6 +91,7 @@ class _Load:
                 self._source(source)
             except _Stop:
                 continue
+        control_plane.apply(self.result, self.normaliser.sink.control_planes)
         return self.result
 
     def close(self) -> None:

@@ -9,11 +9,12 @@ ignored. The spec is kept as written: its contents are the validator's business.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from core.catalogue import finding
+from core.loading import control_plane
 from core.loading.times import kubernetes_times, kuma_times
 from core.loading.tree import Parsed, is_list_wrapper
 from core.model import (
@@ -66,6 +67,9 @@ class Sink:
     documents: list[DocumentRecord]
     findings: list[Finding]
     on_resource: Callable[[Resource], None]
+    # kuma-cp containers of ignored workloads (Deployment, Pod…) by workload: version and zone hints, never
+    # resources; a workload defined again later (a what-if overlay) replaces the earlier one
+    control_planes: dict[str, list[control_plane.Sighting]] = field(default_factory=dict)
 
 
 class Normaliser:
@@ -116,8 +120,10 @@ class Normaliser:
                 group = api.split("/", 1)[0] if isinstance(api, str) else None
                 if api is None or group == "kuma.io":
                     return self._kubernetes(parsed, obj, origin, KUMA_KINDS[kind])
+            read = control_plane.collect(self.sink.control_planes, obj)
+            also = f"; its kuma-cp container ({read}) was read for the control plane's version and zone" if read else ""
             self._ignore(parsed, origin, obj, f"{_text(api) or '(no apiVersion)'} {_text(kind) or '(no kind)'} "
-                                              "is not a kind MES Doctor analyses")
+                                              f"is not a kind MES Doctor analyses{also}")
             return None
         type_ = obj.get("type")
         if isinstance(type_, str) and type_ in UNIVERSAL_TYPES:

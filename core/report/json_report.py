@@ -32,7 +32,9 @@ from core.model import (
     ServiceStatus,
     UpstreamTls,
 )
+from core.report.cascade import CascadeSummary, cascade_summary
 from core.report.json_text import dumps_indented
+from core.report.verdict import overall_verdict, service_verdict
 
 SCHEMA_VERSION = 1
 
@@ -48,17 +50,24 @@ def to_json(report: Report, *, indent: int | None = 2) -> str:
 def report_dict(report: Report) -> dict[str, Any]:
     services = report.services
     secrets = secrets_by_key(report)
+    cascade = cascade_summary(report)
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "mes-doctor", "version": __version__},
         "now": _time(report.now),
         "kumaVersion": report.kuma_version,
         "kumaVersionReason": report.version_reason,
+        "kumaVersionDetected": report.version_detected,
+        "kumaVersionSource": report.version_source,
         "zone": report.zone,
+        "zoneReason": report.zone_reason,
+        "zones": [{"zone": zone, "services": n} for zone, n in report.zones.items()],
         "systemNamespace": report.system_namespace,
         "expiryWarningDays": report.expiry_warning_days,
+        "verdict": overall_verdict(report, cascade).to_dict(),
         "summary": summary_dict(report),
-        "services": [service_dict(s, report.now) for s in services],
+        "cascade": cascade.to_dict(),
+        "services": [service_dict(s, report, cascade) for s in services],
         "secretReferences": [reference_dict(r, secrets) for r in report.secret_references],
         "certificates": [certificate_dict(c) for c in report.certificates],
         "findings": [finding_dict(f) for f in report.findings],
@@ -99,11 +108,13 @@ def summary_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def service_dict(s: ServiceOutcome, now: datetime | None = None) -> dict[str, Any]:
-    """One service; `now` (the report's) decides `changedRecently` (False without it)."""
+def service_dict(s: ServiceOutcome, report: Report | None = None, cascade: CascadeSummary | None = None,
+                 ) -> dict[str, Any]:
+    """One service; `report` adds its verdict (which reads the endpoint map and the cascade) and decides
+    `changedRecently` by its `now` (False without it)."""
     r = s.resource
     d = s.destination
-    return {
+    out = {
         "name": r.name,
         "mesh": r.mesh,
         "namespace": r.namespace,
@@ -134,8 +145,13 @@ def service_dict(s: ServiceOutcome, now: datetime | None = None) -> dict[str, An
         "findings": [finding_dict(f, with_resource=False) for f in s.findings],
         "createdAt": _time(r.created_at),
         "modifiedAt": _time(r.modified_at),
-        "changedRecently": now is not None and _changed_recently(r, now),
+        "changedRecently": report is not None and _changed_recently(r, report.now),
+        "cascadeRole": s.cascade_role,
+        "restoreOn29": list(s.restore_on_29) if s.restore_on_29 is not None else None,
     }
+    if report is not None:
+        out["verdict"] = service_verdict(s, report, cascade).to_dict()
+    return out
 
 
 def _changed_recently(r: Resource, now: datetime) -> bool:

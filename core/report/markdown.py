@@ -11,11 +11,13 @@ from core.model import (
     ServiceStatus,
     Severity,
 )
-from core.report.blast import blast_radius
+from core.report.cascade import LATENT, CascadeSummary, cascade_summary
 from core.report.rows import secret_label
 from core.report.text import md, md_block, md_code
+from core.report.verdict import overall_verdict
 
 _ICON = {ServiceStatus.BROKEN: "🔴", ServiceStatus.WARNING: "🟠", ServiceStatus.HEALTHY: "🟢"}
+_VERDICT_ICON = {"error": "🔴", "warning": "🟠", "ok": "🟢"}
 
 
 def to_markdown(report: Report) -> str:
@@ -27,10 +29,24 @@ def to_markdown(report: Report) -> str:
     out.append("# MES Doctor incident report")
     out.append("")
     out.append(
-        f"Generated {report.now:%Y-%m-%d %H:%M UTC} · Kuma {md(report.kuma_version)} ({md(report.version_reason)}) · "
-        f"zone {md_code(report.zone)} · system namespace {md_code(report.system_namespace)}"
+        f"Generated {report.now:%Y-%m-%d %H:%M UTC} · Kuma {md(report.kuma_version)} · zone {md_code(report.zone)} · "
+        f"system namespace {md_code(report.system_namespace)}"
     )
     out.append("")
+    out.append(f"- Version: {md(report.version_reason)}" + ("" if report.version_detected or
+                                                             report.version_source == "chosen" else
+                                                             " **(not detected: confirm the kuma-cp version)**"))
+    out.append(f"- Zone: {md(report.zone_reason)}")
+    out.append("")
+    cascade = cascade_summary(report)
+    verdict = overall_verdict(report, cascade)
+    out.append(f"**{_VERDICT_ICON[verdict.level]} {verdict.level.upper()}: {md(verdict.headline)}**")
+    out.append("")
+    for reason in verdict.reasons:
+        if reason != verdict.headline:
+            out.append(f"- {md(reason)}")
+    if len(verdict.reasons) > 1:
+        out.append("")
     out.append("## Summary")
     out.append("")
     out.append(
@@ -46,18 +62,8 @@ def to_markdown(report: Report) -> str:
     out.append(f"- {len(expired)} certificates expired, {len(expiring)} expiring within {window} days")
     out.append("")
 
-    radius = blast_radius(report)
-    if radius.culprits:
-        title = "## Blast radius on this Kuma 2.9 control plane" if report.kuma_version == "2.9" else (
-            "## What a Kuma 2.9.x control plane would drop")
-        out.append(title)
-        out.append("")
-        out.append(md(radius.headline))
-        out.append("")
-        for culprit, victims in radius.culprits.items():
-            names = ", ".join(md_code(v.name) for v in victims) or "no other service"
-            out.append(f"- {md_code(culprit.name)} (mesh {md_code(culprit.mesh)}) drops: {names}")
-        out.append("")
+    if cascade.culprits:
+        out.extend(_cascade_section(cascade))
 
     if broken:
         out.append("## Broken services")
@@ -112,6 +118,32 @@ def to_markdown(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
+def _cascade_section(cascade: CascadeSummary) -> list[str]:
+    """Every culprit in loop order, its cause and fix printed once, and the MES it holds back."""
+    title = "## The 2.9 cascade on this control plane" if cascade.on_target else (
+        f"## On a Kuma 2.9.x control plane this input would drop {cascade.dropped_now} MES")
+    out = [title, "", md(cascade.headline()), ""]
+    for mesh in cascade.meshes:
+        if len(cascade.meshes) > 1:
+            out += [f"### Mesh {md(mesh.mesh)}", ""]
+        for c in mesh.culprits:
+            role = ("latent culprit: stops the loop once the culprits before it are fixed" if c.role == LATENT
+                    else f"culprit: stops the loop now and drops {c.drops_now} other MES")
+            out.append(f"{c.position}. **{md_code(c.core_name)}** — {role}")
+            out.append(f"   - Cause: {md(c.cause)}")
+            out.append(f"   - Fix: {md(c.fix)}")
+            if c.fix_command:
+                out.append("")
+                out.extend("     " + line for line in md_block(c.fix_command).split("\n"))
+                out.append("")
+            back = ", ".join(md_code(v.resource.core_name) for v in c.takes_down)
+            if back:
+                after = "" if c.position == 1 else " (after the culprits before it)"
+                out.append(f"   - Fixing it{after} brings back: {back}")
+        out.append("")
+    return out
+
+
 def _service_section(s: ServiceOutcome) -> list[str]:
     r = s.resource
     state = "in the endpoint map" if s.included else "**not** in the endpoint map"
@@ -136,6 +168,12 @@ def _finding_lines(f: Finding) -> list[str]:
     title = CATALOGUE[f.code].title
     path = f" at {md_code(f.path)}" if f.path else ""
     lines = [f"- **{f.code}** {md(title)} ({f.severity.value}, {f.stage.value}){path}: {md(f.message)}"]
+    if f.code == "MES502":  # the culprit's fix is printed once, in the cascade section, not under every victim
+        culprit = f.related[0].core_name if f.related else "the culprit"
+        lines.append(f"  - Fix: fix {md_code(culprit)} (see the 2.9 cascade above), or upgrade to Kuma 2.10.0 or "
+                     "later, which isolates each MES.")
+        lines.append("")
+        return lines
     if f.hint:
         lines.append(f"  - Fix: {md(f.hint)}")
     if f.fix:

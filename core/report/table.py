@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.model import DocumentStatus, Report, Severity
-from core.report.blast import blast_radius
+from core.report.cascade import LATENT, CascadeSummary, cascade_summary
 from core.report.rows import certificate_rows, reference_rows, service_rows
 from core.report.text import printable
+from core.report.verdict import overall_verdict
 
 _COLOURS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _STATUS_COLOUR = {"broken": "red", "warning": "yellow", "healthy": "green", "error": "red", "info": "cyan",
@@ -18,6 +19,7 @@ _STATUS_COLOUR = {"broken": "red", "warning": "yellow", "healthy": "green", "err
                   "not-checked": "dim"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _SEVERITY_ICON = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
+_VERDICT = {"error": ("✖", "red"), "warning": ("▲", "yellow"), "ok": ("✔", "green")}
 
 
 class Painted(str):
@@ -42,9 +44,18 @@ class Painter:
 def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
     p = Painter(colour)
     out: list[str] = []
-    out.append(p("MES Doctor", "bold") + f" — Kuma {report.kuma_version} ({printable(report.version_reason)}), "
-               f"zone {printable(report.zone)}, system namespace {printable(report.system_namespace)}, "
-               f"now {report.now:%Y-%m-%d %H:%M} UTC")
+    cascade = cascade_summary(report)
+    out.append(p("MES Doctor", "bold") + f" — Kuma {report.kuma_version}, zone {printable(report.zone)}, "
+               f"system namespace {printable(report.system_namespace)}, now {report.now:%Y-%m-%d %H:%M} UTC")
+    out.append(p(f"  version: {printable(report.version_reason)}", "dim" if report.version_detected else "yellow"))
+    out.append(p(f"  zone:    {printable(report.zone_reason)}", "dim"))
+    out.append("")
+    verdict = overall_verdict(report, cascade)
+    icon, colour_name = _VERDICT[verdict.level]
+    out.append(p(f"{icon} {verdict.level.upper()}: {printable(verdict.headline)}", colour_name))
+    for reason in verdict.reasons:
+        if reason != verdict.headline:
+            out.append(p(f"  · {printable(reason)}", "dim"))
     out.append("")
     out.extend(_loaded(report))
     out.append("")
@@ -59,14 +70,9 @@ def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
                  s["tls"], _date(s["earliest_expiry"]), s["top_finding"] or ""] for s in services]
         out.extend(_grid(["STATUS", "INCLUDED", "MESH", "NAME", "DESTINATION", "TLS", "EXPIRY", "FIRST PROBLEM"],
                          rows, width))
-    radius = blast_radius(report)
-    if radius.culprits:
+    if cascade.culprits:
         out.append("")
-        label = "On this 2.9 control plane" if report.kuma_version == "2.9" else "On a 2.9.x control plane"
-        out.append(p(f"{label}: {radius.headline}", "red" if report.kuma_version == "2.9" else "yellow"))
-        for culprit, victims in radius.culprits.items():
-            dropped = ", ".join(v.name for v in victims) or "nothing else"
-            out.append(printable(f"  {culprit.mesh}/{culprit.name} → drops {dropped}"))
+        out.extend(_cascade(cascade, p))
 
     refs = reference_rows(report)
     out.append("")
@@ -102,6 +108,33 @@ def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
         if f.hint:
             out.append(p(f"    hint: {printable(f.hint)}", "dim"))
     return "\n".join(out) + "\n"
+
+
+def _cascade(cascade: CascadeSummary, p: Painter) -> list[str]:
+    """The culprits of the 2.9 cascade in loop order: cause, fix, and the MES each one holds back."""
+    label = "The 2.9 cascade on this control plane" if cascade.on_target else (
+        f"On a 2.9.x control plane this input would drop {cascade.dropped_now} MES")
+    lines = [p(f"{label} — culprits in loop order:", "red" if cascade.on_target else "yellow")]
+    by_core = {v.resource.core_name: v.resource.name for v in cascade.victims}
+    for mesh in cascade.meshes:
+        for c in mesh.culprits:
+            if c.role == LATENT:
+                what = f"latent culprit, next in line once culprit{'s' if c.position > 2 else ''} 1" + (
+                    f"-{c.position - 1}" if c.position > 2 else "") + " fixed"
+            else:
+                held = sorted([(v.resource.core_name, v.resource.name) for v in mesh.victims]
+                              + [(o.core_name, o.name) for o in mesh.culprits if o.role == LATENT])
+                what = "culprit, stops the loop now → drops " + (", ".join(n for _, n in held) or "nothing else")
+            lines.append(printable(f"  {c.position}. {c.mesh}/{c.name} — {what}"))
+            lines.append(printable(f"       cause: {c.cause}"))
+            lines.append(printable(f"       fix:   {c.fix}"))
+            for command in c.fix_command.splitlines():
+                lines.append(p(f"         {printable(command)}", "dim"))
+            back = ", ".join(by_core.get(name, name) for name in (v.resource.core_name for v in c.takes_down))
+            if back:
+                after = "" if c.position == 1 else " (with the culprits before it)"
+                lines.append(printable(f"       fixing it{after} brings back: {back}"))
+    return lines
 
 
 def _loaded(report: Report) -> list[str]:

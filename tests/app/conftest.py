@@ -110,8 +110,9 @@ def report_of(at: AppTest, *, baseline: bool = False) -> Any:
     elif layers:
         data = replace(data, sources=[*data.sources, *(s for layer in layers for s in layer.sources)])
     options = at.session_state[state.PREFIX + "options"]
+    session = at.session_state[state.PREFIX + "session"]
     cache = state._report_cache()
-    for key, report in cache.items.items():
+    for key in reversed(cache.keys(session)):
         if key.startswith(f"{data.digest}|{options.digest()}|"):
-            return report
+            return cache.get(session, key)
     raise AssertionError("the app's report is not in the cache")

@@ -15,6 +15,8 @@ import pytest
 from core import pki
 from tests.app.conftest import PAGES, assert_clean, metric, new_app, report_of, texts
 from tests.factories import NOW
+from tests.incident import mes as mes_doc
+from tests.incident import mesh, zone_egress
 from tests.scenarios import key_fragments, motivating_case
 from ui import page, whatif
 from ui.inputs import describe_sources, human_size, source_from_paste, sources_from_uploads, upload_label
@@ -319,3 +321,21 @@ def test_inputs_without_any_mes_render_every_page(name, data):
         assert_clean(at)
     at.switch_page("app.py").run()
     assert any("no MeshExternalService" in str(i.value) for i in at.info)
+
+
+def test_the_zone_is_detected_from_a_pasted_export_and_an_explicit_zone_wins():
+    labels = {"kuma.io/origin": "zone", "kuma.io/zone": "eu-west-1"}
+    text = "---\n".join([mesh(), zone_egress(label="eu-west-1"), mes_doc("billing", labels=labels)])
+    at = _paste(new_app(), text)
+    report = report_of(at)
+    assert (report.zone, report.zone_reason) == ("eu-west-1", "auto: ZoneEgress kuma-system/zone-egress is in zone "
+                                                              "eu-west-1 (label kuma.io/zone)")
+    zone_input = at.text_input(key="w.sources.zone")
+    assert zone_input.value == "" and zone_input.placeholder == "auto: eu-west-1"
+    assert "ZoneEgress kuma-system/zone-egress is in zone eu-west-1" in texts(at)
+    assert report.service("default", "billing").included
+    zone_input.set_value("default").run()
+    assert (report_of(at).zone, report_of(at).zone_reason) == ("default", "chosen: zone default")
+    assert not report_of(at).service("default", "billing").included
+    at.text_input(key="w.sources.zone").set_value("  ").run()  # cleared: detect again
+    assert report_of(at).zone == "eu-west-1"

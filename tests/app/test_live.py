@@ -361,7 +361,7 @@ def test_the_token_never_appears_in_elements_state_keys_query_params_or_the_repo
     report = report_of(at)
     assert ADMIN not in json.dumps(report_dict(report), default=str)
     assert ADMIN not in repr(current(at))
-    for key in state._report_cache().items:
+    for key in state._report_cache().keys(at.session_state[state.PREFIX + "session"]):
         assert ADMIN not in key
 
 

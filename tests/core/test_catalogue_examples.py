@@ -22,6 +22,7 @@ COMPLETE = [code for code in ACTIVE if CATALOGUE[code].example_complete]
 UNPARSEABLE = frozenset({"MES001", "MES004"})
 TARGET = re.compile(r"^#\s*target:\s*Kuma\s+(\S+)\s*$", re.M)
 FEDERATED = re.compile(r"^#\s*federated:", re.M)
+ZONE = re.compile(r"^#\s*zone:\s*(\S+)\s*$", re.M)
 LONG_BASE64 = re.compile(r"[A-Za-z0-9+/]{60,}")
 
 
@@ -32,8 +33,10 @@ def target_of(text: str) -> str | None:
 
 
 def options_for(text: str) -> AnalysisOptions:
+    zone = ZONE.findall(text)
+    assert len(zone) <= 1, "at most one `# zone:` line"
     return AnalysisOptions(kuma_version=target_of(text) or "auto", now=NOW,
-                           federated=FEDERATED.search(text) is not None)
+                           federated=FEDERATED.search(text) is not None, zone=zone[0] if zone else None)
 
 
 def in_range(versions: str, version: KumaVersion) -> bool:
@@ -99,6 +102,8 @@ def test_options_follow_the_comment_conventions():
     options = options_for(text)
     assert (options.kuma_version, options.federated, options.now) == ("2.9", True, NOW)
     assert (options_for("kind: Mesh\n").kuma_version, options_for("kind: Mesh\n").federated) == ("auto", False)
+    assert options_for("# zone: eu-west-1\nkind: Mesh\n").zone == "eu-west-1"
+    assert options_for("kind: Mesh\n").zone is None  # detected from the input
 
 
 def test_federated_example_needs_the_option():
