@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.model import Report
 from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE
-from ui import live, live_status, page, state, whatif
+from ui import live, live_status, page, snapshot, state, whatif
 from ui.errors import friendly_errors
 from ui.frames import documents_frame, findings_frame
 from ui.inputs import (
@@ -141,16 +141,24 @@ def paste_tab() -> None:
 
 
 def sample_tab() -> None:
-    st.markdown(
-        "The bundled sample is a made-up zone's export during an incident: a dozen MeshExternalServices, most "
-        "of them healthy, one new MES whose missing Secret takes the others down on Kuma 2.9, and expired, "
-        "mismatched and expiring TLS material, dated relative to now."
-    )
-    st.button("Use the bundled sample data", on_click=state.use_sample, icon="🧪",
-              disabled=state.current_input().is_sample)
+    from core.sample import SAMPLE_INFO  # imported here: the sample module generates a PKI
+
+    current = state.sample_name(state.current_input())
+    cols = st.columns(len(SAMPLE_INFO))
+    for col, info in zip(cols, SAMPLE_INFO.values()):
+        with col, st.container(border=True, height="stretch"):
+            st.markdown(f"**{safe(info.title)}**" + ("  ✅ in use" if info.name == current else ""))
+            st.caption(prose(info.description))
+            st.button(f"Use the {info.name} sample", on_click=state.use_sample, args=(info.name,), icon="🧪",
+                      disabled=info.name == current, key=f"w.sources.sample.{info.name}")
+    st.caption("Both are made up and dated relative to now, so nothing is \"all expired\" on a later day.")
 
 
 def whatif_tab() -> None:
+    if not whatif.available():
+        st.info("This is an opened snapshot: a saved report, without the input to analyse again. Load the input "
+                "it was made from to try a fix on top of it.", icon="📦")
+        return
     st.markdown(
         "Try a fix before applying it: files or YAML added here are laid **on top of** the current input "
         "(a resource defined again replaces the loaded one, e.g. a corrected MeshExternalService or the missing "
@@ -174,6 +182,7 @@ INPUT_TABS: list[tuple[str, Callable[[], None]]] = [
     ("📋 Paste", paste_tab),
     (LIVE_TAB, live.live_tab),
     ("🩹 What-if", whatif_tab),
+    ("📦 Snapshot", snapshot.snapshot_tab),
     ("🧪 Sample", sample_tab),
 ]
 
@@ -192,8 +201,10 @@ def current_input_box(report: Report) -> None:
         live_status.rbac_expander(data)
         return
     with st.container(border=True):
-        st.markdown(f"**Now analysing:** {'🧪' if data.is_sample else '📄'} {safe(data.label)}")
-        details = describe_sources(data.sources) + f" · {human_size(total_bytes(data.sources))}"
+        st.markdown(f"**Now analysing:** {'🧪' if data.is_sample else '📦' if data.is_snapshot else '📄'} "
+                    f"{safe(data.label)}")
+        details = ("a saved report (no input files)" if data.is_snapshot else
+                   describe_sources(data.sources) + f" · {human_size(total_bytes(data.sources))}")
         if data.loaded_at:
             details += f" · loaded {data.loaded_at:%Y-%m-%d %H:%M} UTC"
         st.text(details)
@@ -300,13 +311,17 @@ with friendly_errors("the Sources page"):
     report = page.begin(page.SOURCES)
     page.header(page.SOURCES, report)
     current_input_box(report)
+    page.version_question(report, "sources")  # right after an upload that does not say which kuma-cp runs
     tabs = st.tabs([title for title, _ in INPUT_TABS], key="w.sources.tab",
                    default=LIVE_TAB if state.current_input().is_live else None)
     for tab, (_, render) in zip(tabs, INPUT_TABS):
         with tab:
             render()
     st.divider()
-    options_section(report)
+    if state.current_input().is_snapshot:
+        st.caption("A snapshot keeps the options it was made with: " + page.context_line(report))
+    else:
+        options_section(report)
     st.divider()
     loaded_section(report)
     st.caption(f"Zone {code(report.zone)} · everything is computed locally; live sources are only read "

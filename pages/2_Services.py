@@ -25,6 +25,7 @@ VIEW_KEY = "services.view"
 TABLE_TAB = "📋 All services"
 DETAIL_TAB = "🔎 Service detail"
 VIEW_IDS_KEY = "services.view_ids"
+OPEN_KEY = "w.services.open"
 TABLE_PREFIX = "services.table."
 FILTER_KEYS = {
     "text": "w.services.text",
@@ -35,10 +36,11 @@ FILTER_KEYS = {
 }
 # the name and why first (visible at 1280 px), then where and what the control planes do, then the details
 TABLE_COLUMNS = [
-    "look", "name", "top_finding", "mesh", "namespace", "included_look", "included_on_2_9_look", "tls",
-    "earliest_expiry", "findings", "hostname", "endpoints", "destination", "dropped_by", "file", "line",
+    "look", "role_look", "name", "top_finding", "changed", "mesh", "namespace", "included_look",
+    "included_on_2_9_look", "tls", "earliest_expiry", "findings", "hostname", "endpoints", "destination", "file",
+    "line",
 ]
-OPTIONAL_COLUMNS = ("mesh", "namespace", "tls", "dropped_by")  # hidden when the same on every row
+OPTIONAL_COLUMNS = ("role_look", "changed", "mesh", "namespace", "tls")  # hidden when the same on every row
 
 
 def on_select(table_key: str) -> None:
@@ -53,16 +55,47 @@ def on_select(table_key: str) -> None:
         del st.query_params[QUERY_KEY]
 
 
+def on_open() -> None:
+    """"Open a service" (type a name, Enter): its detail, as a selected row would."""
+    chosen = st.session_state.get(OPEN_KEY)
+    if chosen:
+        st.query_params[QUERY_KEY] = chosen
+        st.session_state[VIEW_KEY] = DETAIL_TAB
+    st.session_state[OPEN_KEY] = None
+
+
+def open_box(df: pd.DataFrame) -> None:
+    """Keyboards: a searchable list of every MES (by impact) that opens the one chosen."""
+    names = dict(zip(df["service"], [f"{look} {name} · {mesh}" for look, name, mesh in
+                                     zip(df["look"], df["name"], df["mesh"])]))
+    st.selectbox("Open a service", list(names), index=None, key=OPEN_KEY, on_change=on_open,
+                 format_func=lambda sid: names.get(sid, sid), placeholder="type a name, Enter",
+                 help="Opens its detail (as selecting its row does). In a table, the arrow keys move and Shift+Space "
+                      "then Space select the row.")
+
+
 def filters(df: pd.DataFrame) -> pd.DataFrame:
-    cols = st.columns([4, 2, 2], vertical_alignment="bottom")
+    mesh_options = options_of(df, "mesh")
+    namespace_options = [n for n in options_of(df, "namespace") if n]
+    # a filter with one value to choose filters nothing: only the search then
+    shown = [len(mesh_options) > 1, len(namespace_options) > 1]
+    cols = st.columns([3, 3] + [2 for on in shown if on], vertical_alignment="bottom")
     with cols[0]:
         text = st.text_input("Search", key=FILTER_KEYS["text"], placeholder="name, host, endpoint, finding, file…",
                              icon="🔎")
     with cols[1]:
-        meshes = st.multiselect("Mesh", options_of(df, "mesh"), key=FILTER_KEYS["meshes"], placeholder="all")
-    with cols[2]:
-        namespaces = st.multiselect("Namespace", [n for n in options_of(df, "namespace") if n],
-                                    key=FILTER_KEYS["namespaces"], placeholder="all")
+        open_box(df)
+    meshes: list[str] = []
+    namespaces: list[str] = []
+    column = 2
+    if shown[0]:
+        with cols[column]:
+            meshes = st.multiselect("Mesh", mesh_options, key=FILTER_KEYS["meshes"], placeholder="all")
+        column += 1
+    if shown[1]:
+        with cols[column]:
+            namespaces = st.multiselect("Namespace", namespace_options, key=FILTER_KEYS["namespaces"],
+                                        placeholder="all")
     with st.container(horizontal=True, vertical_alignment="bottom", gap="large"):
         statuses = st.pills("Status", ["broken", "warning", "healthy"], selection_mode="multi",
                             key=FILTER_KEYS["statuses"], format_func=label)
@@ -100,9 +133,12 @@ def table(report: Report, view: pd.DataFrame, frame: pd.DataFrame, selected: str
             "tls": st.column_config.TextColumn("TLS", width="small"),
             "earliest_expiry": st.column_config.DatetimeColumn("earliest expiry", format="YYYY-MM-DD"),
             "findings": st.column_config.NumberColumn("problems", width="small"),
-            "name": st.column_config.TextColumn("name", width="medium", pinned=True),
+            "name": st.column_config.TextColumn("name", width=160, pinned=True),
             "top_finding": st.column_config.TextColumn("first problem", width="large"),
-            "dropped_by": st.column_config.TextColumn("2.9 culprit"),
+            "role_look": st.column_config.TextColumn("role", width=180, help="In the 2.9 cascade: root cause, latent "
+                                                     "root cause (next in line) or dropped by a root cause; or a "
+                                                     "fault of its own"),
+            "changed": st.column_config.TextColumn("changed", help="Created or last changed (🆕: within 24 h)"),
             "line": st.column_config.NumberColumn(format="%d", width="small"),
         },
         on_select=lambda: on_select(table_key),
@@ -112,7 +148,8 @@ def table(report: Report, view: pd.DataFrame, frame: pd.DataFrame, selected: str
         placeholder="—",
     )
     shown = f"{len(view)} of {total} MeshExternalServices" if len(view) != total else f"{total} MeshExternalServices"
-    st.caption(f"{shown} · select a row for its detail · click a column header to sort")
+    st.caption(f"{shown} · select a row for its detail (keyboard: arrow keys, then Shift+Space and Space) · click a "
+               "column header to sort")
     export_bar(report, "services", "json")
 
 

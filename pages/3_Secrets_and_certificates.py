@@ -20,7 +20,8 @@ REF_STATUS_KEY = "w.secrets.ref_status"
 CERT_STATUS_KEY = "w.secrets.cert_status"
 
 
-REFERENCE_COLUMNS = ["look", "service", "field", "secret", "message", "mesh", "source", "code", "file"]
+REFERENCE_COLUMNS = ["look", "service", "field", "secret", "secret_changed", "message", "mesh", "source", "code",
+                     "file"]
 
 
 def references(report: Report, refs: pd.DataFrame, all_refs: pd.DataFrame) -> None:
@@ -33,22 +34,30 @@ def references(report: Report, refs: pd.DataFrame, all_refs: pd.DataFrame) -> No
         st.success("Every secret reference resolves.", icon="✅")
         return
     st.dataframe(
-        view[varying(all_refs, REFERENCE_COLUMNS, ("mesh", "source"))],
+        view[varying(all_refs, REFERENCE_COLUMNS, ("mesh", "source", "secret_changed"))],
         hide_index=True, width="stretch", height=min(460, 38 + 35 * len(view)),
         column_config={
             "look": status_column(width=150),
             "secret": st.column_config.TextColumn("Secret"),
             "message": st.column_config.TextColumn("why", width="large"),
             "file": st.column_config.TextColumn("file:line"),
+            "secret_changed": st.column_config.TextColumn("Secret changed", help="When the Secret found was "
+                                                          "created or last changed (🆕: within 24 h)"),
         },
     )
 
 
+CERTIFICATE_COLUMNS = ["look", "days_left", "key_pair_look", "not_after", "subject", "used_by", "uses", "secret",
+                       "issuer", "sans", "not_before", "key", "is_ca", "serial", "sha256"]
+
+
 def certificates(report: Report, certs: pd.DataFrame) -> None:
     window = report.expiry_warning_days
-    unique = unique_certificates(certs)
+    unique = unique_certificates(certs, with_mesh=certs["mesh"].nunique() > 1)
     bad = unique[unique["status"] != "valid"]
-    st.subheader(f"Certificates · {len(bad)} of {len(unique)} expired, expiring or not yet valid", anchor=False)
+    mismatched = int((unique["key_pair"] == "mismatch").sum())
+    st.subheader(f"Certificates · {len(bad)} of {len(unique)} expired, expiring or not yet valid"
+                 + (f" · {mismatched} with a key that does not match" if mismatched else ""), anchor=False)
     if certs.empty:
         st.caption("No certificate was reached through any data source (nothing to show).")
         return
@@ -67,15 +76,18 @@ def certificates(report: Report, certs: pd.DataFrame) -> None:
     statuses = st.pills("Status", ["expired", "not-yet-valid", "expiring", "valid"], selection_mode="multi",
                         key=CERT_STATUS_KEY, format_func=label)
     view = unique[unique["status"].isin(statuses)] if statuses else unique
-    columns = ["look", "days_left", "not_after", "subject", "used_by", "uses", "secret", "issuer", "sans",
-               "not_before", "key", "is_ca", "serial", "sha256"]
+    columns = varying(unique, CERTIFICATE_COLUMNS, ("key_pair_look",))
     st.dataframe(
         view[columns],
         hide_index=True, width="stretch", height=min(460, 38 + 35 * max(1, len(view))),
         column_config={
             "look": status_column(),
             "days_left": st.column_config.NumberColumn("days left", width="small",
-                                                       help="Negative: expired that many days ago."),
+                                                       help="Whole days to not-after, toward zero: -6 is expired 6 "
+                                                            "days ago."),
+            "key_pair_look": st.column_config.TextColumn("key pair", width=120,
+                                                         help="Does the client key match this certificate? (A "
+                                                              "mismatched key fails the handshake; CAs have none.)"),
             "not_after": st.column_config.DatetimeColumn("not after", format="YYYY-MM-DD HH:mm"),
             "not_before": st.column_config.DatetimeColumn("not before", format="YYYY-MM-DD HH:mm"),
             "subject": st.column_config.TextColumn(width="medium"),

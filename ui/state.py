@@ -73,10 +73,18 @@ class Input:
     live_digest: str = ""
     loaded_at: datetime | None = None
     live_info: LiveInfo | None = None  # set with `live`: the spec to refresh, server, notes
+    # an opened snapshot (core.report.snapshot): the report itself, shown as it is (never analysed again)
+    snapshot: Report | None = None
+    snapshot_options: AnalysisOptions | None = None
+    snapshot_digest: str = ""
 
     @property
     def digest(self) -> str:
-        return f"{self.kind}:{self.live_digest}:{inputs_digest(self.sources)}"
+        return f"{self.kind}:{self.live_digest}{self.snapshot_digest}:{inputs_digest(self.sources)}"
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.snapshot is not None
 
     @property
     def is_sample(self) -> bool:
@@ -85,6 +93,15 @@ class Input:
     @property
     def is_live(self) -> bool:
         return self.live is not None
+
+
+def sample_name(data: Input) -> str | None:
+    """Which bundled sample (`core.sample_names.SAMPLES`) an input is, from its label; None for other inputs."""
+    if not data.is_sample:
+        return None
+    from core.sample_names import DEFAULT_SAMPLE, SAMPLES
+
+    return next((name for name in SAMPLES if data.label.endswith(f"({name})")), DEFAULT_SAMPLE)
 
 
 def _get(name: str, default: Any) -> Any:
@@ -227,6 +244,10 @@ def report_for(data: Input) -> Report:
     cache = _report_cache()
     report = cache.get(session_token(), key)
     if report is None:
+        if data.snapshot is not None:  # an opened snapshot's report is shown as it was saved (no key material)
+            report = data.snapshot
+            cache.put(session_token(), key, report)
+            return report
         started = time.monotonic()
         try:
             report = _analyse_with_progress(data, current_options())

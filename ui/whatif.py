@@ -21,10 +21,13 @@ from typing import Any
 import streamlit as st
 
 from core.model import Flavour, SecretReference
+from core.report.diff import ReportDiff, diff_reports
+from core.report.json_report import report_dict
 from core.secrets.placeholder import can_stub, placeholder_file_name, placeholder_manifest
 from core.sources import Source
 from ui import state
 from ui.inputs import describe_sources
+from ui.text import code, prose
 
 LAYERS = state.PREFIX + "whatif.layers"  # list[Layer] added in the dashboard
 BASE = state.PREFIX + "whatif.base"  # identity of the input they sit on
@@ -84,9 +87,17 @@ def active(data: state.Input | None = None) -> bool:
     return bool(layers(data))
 
 
-def add_layer(kind: str, title: str, sources: list[Source]) -> Layer:
-    """Lay `sources` on top of the current input (and show the what-if view)."""
+def available(data: state.Input | None = None) -> bool:
+    """What-if needs an input to analyse again: an opened snapshot is a report only."""
+    return not (data or state.current_input()).is_snapshot
+
+
+def add_layer(kind: str, title: str, sources: list[Source]) -> Layer | None:
+    """Lay `sources` on top of the current input (and show the what-if view); None on a snapshot."""
     data = state.current_input()
+    if not available(data):
+        st.toast("A snapshot is a saved report: load its input to try a fix on top of it.", icon="📦")
+        return None
     current = own_layers(data)
     layer = Layer(f"{kind}-{next(_ids)}", kind, title, tuple(sources))
     st.session_state[LAYERS] = [*current, layer]
@@ -185,6 +196,9 @@ def banner() -> None:
                           args=(layer.id,), type="secondary", help=f"Remove this layer ({layer.kind})")
             if len(current) > 1:
                 st.button("Remove all", key="w.whatif.clear", on_click=clear, type="tertiary", icon="🧹")
+        diff = delta()
+        if diff is not None:
+            st.caption("Δ " + prose(delta_line(diff)) + " — the Overview has the details.")
 
 
 # --- "stub this Secret" -------------------------------------------------------------------------------------
@@ -203,14 +217,85 @@ def stub_secret(reference: SecretReference, flavour: Flavour, system_namespace: 
     add_layer("stub", title, [Source(label="what-if", name=placeholder_file_name(reference), data=text.encode())])
 
 
-def stub_button(reference: SecretReference, flavour: Flavour, system_namespace: str, *, key: str) -> None:
+def stub_button(reference: SecretReference, flavour: Flavour, system_namespace: str, *, key: str,
+                short: bool = False) -> None:
     """A button that stubs the Secret of a missing reference; nothing for references a stub would not fix."""
-    if not can_stub(reference):
+    if not can_stub(reference) or not available():
         return
     done = has_layer("stub", stub_title(reference))
+    if short:
+        text = "Stub the Secret" if not done else "Secret stubbed"
+    else:
+        text = f"Stub Secret {reference.secret} (what-if)" if not done else f"Secret {reference.secret} is stubbed"
     st.button(
-        f"Stub Secret {reference.secret} (what-if)" if not done else f"Secret {reference.secret} is stubbed",
+        text,
         key=key, icon="🧩", disabled=done, on_click=stub_secret, args=(reference, flavour, system_namespace),
-        help="Adds a placeholder Secret of this name where Kuma reads it (a what-if layer, no key material) to "
-             "see what the fix changes; the MES then reports that the placeholder is not PEM (MES301).",
+        help=f"Adds a placeholder Secret {reference.secret} where Kuma reads it (a what-if layer, no key material) "
+             "to see what the fix changes; the MES then reports that the placeholder is not PEM (MES301).",
     )
+
+
+# --- what the layers change -------------------------------------------------------------------------------
+
+DELTA = state.PREFIX + "whatif.delta"  # (baseline key, what-if key) -> ReportDiff, for this session
+
+
+def delta() -> ReportDiff | None:
+    """The baseline → what-if diff of the reports (`core.report.diff` on their JSON), None without layers."""
+    data = state.current_input()
+    if not active(data):
+        return None
+    before, after = baseline_input(data), whatif_input(data)
+    key = (state.report_key(before), state.report_key(after))
+    held = st.session_state.get(DELTA)
+    if held is not None and held[0] == key:
+        return held[1]  # type: ignore[no-any-return]
+    diff = diff_reports(report_dict(state.report_for(before)), report_dict(state.report_for(after)))
+    st.session_state[DELTA] = (key, diff)
+    return diff
+
+
+def delta_counts(diff: ReportDiff) -> list[tuple[str, int, str]]:
+    """(label, count, help) of what changed, for the metrics row and the banner's one line. On a 2.9 target its
+    map is the 2.9.x map, so the "on 2.9.x" counts are not repeated."""
+    certs = len(diff.certificates_rotated) + len(diff.certificates_added) + len(diff.certificates_removed)
+    target29 = diff.version_after == "2.9"
+    rows = [("restored", len(diff.restored), "MES the what-if puts back in the target version's endpoint map")]
+    if not target29:
+        rows.append(("restored on 2.9.x", len(diff.restored_on_29), "MES a 2.9.x control plane would have again"))
+    still = diff.still_dropped if target29 else diff.still_dropped_on_29
+    rows += [
+        ("still dropped" if target29 else "still dropped on 2.9.x", len(still),
+         "MES still missing from the " + ("endpoint map" if target29 else "2.9.x endpoint map")),
+        ("newly dropped", len(diff.newly_dropped) + (0 if target29 else len(diff.newly_dropped_on_29)),
+         "MES the what-if takes out of a map"),
+        ("new root causes", len(diff.new_culprits), "MES that now stop the 2.9 loop (often the next in line)"),
+        ("findings resolved", len(diff.findings_resolved), "findings of the baseline gone in the what-if"),
+        ("findings new", len(diff.findings_new), "findings the what-if adds"),
+        ("certificates changed", certs, "rotated, added or removed certificates"),
+    ]
+    return rows
+
+
+def delta_line(diff: ReportDiff) -> str:
+    parts = [f"{n} {what}" for what, n, _ in delta_counts(diff) if n]
+    return "vs baseline: " + (" · ".join(parts) if parts else "no change")
+
+
+def delta_panel() -> None:
+    """The Overview's before/after of the layers: counts, what came back, what is still down, new culprits."""
+    diff = delta()
+    if diff is None:
+        return
+    with st.container(border=True, key="whatif-delta"):
+        st.markdown("#### 🩹 What the what-if changes")
+        st.caption("The input with the layers compared with the baseline (the input alone).")
+        with st.container(horizontal=True, gap="small"):
+            for what, n, help_text in delta_counts(diff):
+                st.metric(what, n, help=help_text, width=150)
+        for c in diff.new_culprits:
+            was = " — it was next in line" if c.role_before else ""
+            st.warning(f"**New root cause:** {code(c.name)} (mesh {code(c.mesh)}) now stops the 2.9 loop{was}, "
+                       f"holding back {len(c.victims)} MES. Fix it too.", icon="💥")
+        for line in diff.summary_lines():
+            st.markdown(f"- {prose(line)}")
