@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -98,13 +99,19 @@ def count_analyses(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
 
 def report_of(at: AppTest, *, baseline: bool = False) -> Any:
     """The report the app is showing (looked up in the shared cache by the session's input and options):
-    with what-if layers the what-if report, or with `baseline` the one without them."""
+    with what-if layers the what-if report (or the baseline while the app shows it), or with `baseline` the
+    one without them."""
     from dataclasses import replace
 
     from ui import whatif
 
     data = at.session_state[state.PREFIX + "input"]
-    layers = at.session_state[whatif.LAYERS] if whatif.LAYERS in at.session_state else []
+    try:
+        layers = at.session_state[whatif.LAYERS]
+    except KeyError:
+        layers = []
+    with contextlib.suppress(KeyError):
+        baseline = baseline or (bool(layers) and at.session_state[whatif.VIEW] == whatif.BASELINE)
     if baseline:
         data = replace(data, sources=[]) if data.is_live else data
     elif layers:
