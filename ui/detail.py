@@ -16,7 +16,7 @@ from core.report.verdict import service_verdict
 from core.secrets.placeholder import can_stub
 from ui import state, whatif
 from ui.frames import change_look, service_id
-from ui.incident import service_link, victim_links
+from ui.incident import culprit_lead, service_link, victim_links
 from ui.style import ROLE_LOOKS, badge, included_label, label, look
 from ui.text import code, plain, prose, safe
 
@@ -81,12 +81,21 @@ def _summary(outcome: ServiceOutcome, report: Report) -> None:
         st.caption(prose(verdict.note))
     r = outcome.resource
     culprit = cascade.culprit(r.mesh, r.core_name)
-    if culprit is not None and culprit.takes_down:
+    mesh = next((m for m in cascade.meshes if m.mesh == r.mesh), None)
+    if culprit is not None and mesh is not None:
         look_ = ROLE_LOOKS[culprit.role]
-        lead = ("takes down" if culprit.role == "culprit" else "once the root causes before it are fixed, takes down")
-        st.markdown(f"{look_.icon} **{look_.label.capitalize()}** of the 2.9 cascade in mesh {code(r.mesh)}: it "
-                    f"{lead} **{len(culprit.takes_down)} other MES** (its fix brings them back):")
-        victim_links(culprit.takes_down, f"detail-victims-{service_id(r)}")
+        st.markdown(f"{look_.icon} **{look_.label.capitalize()} #{culprit.position}** of the 2.9 cascade in mesh "
+                    f"{code(r.mesh)}. {culprit_lead(mesh, culprit)}")
+        if culprit.takes_down:
+            victim_links(culprit.takes_down, f"detail-victims-{service_id(r)}")
+        later = [c for c in mesh.culprits if c.position > culprit.position]
+        if culprit.role == "culprit" and later:  # the rest of what it drops now: the next root causes and theirs
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                st.caption(f"Also dropped behind it until #{later[0].position} is fixed:", width="content")
+                for c in later:
+                    service_link(c.service, icon=ROLE_LOOKS[c.role].icon)
+                    for v in c.takes_down:
+                        service_link(v, icon="⛓️")
     restore = [name for name in (outcome.restore_on_29 or ()) if name != r.core_name]
     if restore:
         by_name = {s.resource.core_name: s for s in report.services if s.resource.mesh == r.mesh}

@@ -105,9 +105,17 @@ def _culprit(mesh: MeshCascade, c: Culprit, report: Report, index: int) -> None:
               if secret is not None and secret_age.startswith("🆕") else "")
     with st.container(key=f"incident-why-{index}"):
         st.markdown(f"**Cause:** {prose(c.cause)}{recent}  \n**Fix:** {prose(c.fix)}")
+    lead = culprit_lead(mesh, c)
+    st.markdown(lead)
+    victim_links(c.takes_down, f"victims-{index}")
+
+
+def culprit_lead(mesh: MeshCascade, c: Culprit) -> str:
+    """What a root cause does to its mesh's loop, in the numbers the engine computed: `drops_now` counts the
+    later root causes too (they are dropped behind it as well), `takes_down` the MES its fix alone brings back."""
     later = [x for x in mesh.culprits if x.position > c.position]
     if c.role == CULPRIT:
-        victims = c.drops_now - len(later)  # the latent root causes behind it are dropped too, and counted apart
+        victims = c.drops_now - len(later)
         what = (f"Stops the loop: **{victims}** MES dropped behind it" if c.drops_now
                 else "Stops the loop, but nothing sorts after it")
         if later:
@@ -117,14 +125,11 @@ def _culprit(mesh: MeshCascade, c: Culprit, report: Report, index: int) -> None:
                      f"wait for #{later[0].position}")
         elif c.takes_down:
             what += ". Fixing it brings them back"
-        lead = what + (":" if c.takes_down else ".")
-    elif c.takes_down:
-        lead = (f"Next in line: once #{c.position - 1} is fixed it stops the loop; fixing it too brings back "
+        return what + (":" if c.takes_down else ".")
+    if c.takes_down:
+        return (f"Next in line: once #{c.position - 1} is fixed it stops the loop; fixing it too brings back "
                 f"**{len(c.takes_down)}**:")
-    else:
-        lead = f"Next in line: once #{c.position - 1} is fixed, it stops the loop itself."
-    st.markdown(lead)
-    victim_links(c.takes_down, f"victims-{index}")
+    return f"Next in line: once #{c.position - 1} is fixed, it stops the loop itself."
 
 
 def _root_causes(later: list[Culprit]) -> str:

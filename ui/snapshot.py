@@ -48,7 +48,7 @@ def open_uploaded() -> None:
 
 def snapshot_tab() -> None:
     st.markdown(
-        "Open a **snapshot** someone saved with *Snapshot (share)* (the export bar of the Overview or Sources): "
+        "Open a **snapshot** someone saved with *Snapshot (share)* (the Overview's export bar): "
         "every page shows that report as it was, including `?service=` links within this session. A snapshot is "
         "read only: the options it was made with stay, and nothing can be analysed again."
     )

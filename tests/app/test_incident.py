@@ -126,9 +126,14 @@ def test_a_root_cause_detail_says_what_it_takes_down_and_lists_it(app):
     assert_clean(app)
     culprit = cascade_summary(report_of(app)).culprits[0]
     text = shown(app)
-    assert f"it takes down {len(culprit.takes_down)} other MES" in text
-    for v in culprit.takes_down:
-        assert any(label.startswith(v.resource.name + " →") for label in service_links(app))
+    assert f"Root cause #1 of the 2.9 cascade in mesh default. Stops the loop: {culprit.drops_now - 1} MES dropped " \
+           f"behind it (and root cause #2). Fixing it brings back {len(culprit.takes_down)}" in text
+    assert f"it takes down {culprit.drops_now} other MES" in text, "the verdict: everything it drops now"
+    dropped = [v.resource.name for v in culprit.takes_down] + [
+        s.resource.name for c in cascade_summary(report_of(app)).culprits[1:] for s in (c.service, *c.takes_down)]
+    assert len(dropped) == culprit.drops_now, "every MES it drops now is listed"
+    for name in dropped:
+        assert any(label.startswith(name + " →") for label in service_links(app)), name
     assert "added 3 h ago" in text
 
 
