@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import field
 
 from core.context import Context
-from core.model import Flavour, Kind, ReferenceStatus, Resource
+from core.model import Flavour, Kind, ReferenceStatus, Resource, is_redaction_marker
 from core.records import record
 from core.secrets.datasource import DECODER, Decoder
 from core.secrets.similar import CloseNames
@@ -188,7 +188,10 @@ def _not_found_message(ctx: Context, mes: Resource, name: str, candidates: list[
 
 def similar_visible_names(ctx: Context, mes: Resource, name: str, n: int = 3) -> list[str]:
     """Names of Secrets the MES's mesh sees that are close to `name` (best first): the near misses of a
-    Secret that does not exist, as the not-found message lists them."""
+    Secret that does not exist, as the not-found message lists them. None for a key pasted as the name
+    (MES020, shown redacted): no other name is "similar"."""
+    if is_redaction_marker(name):
+        return []
     return _visible_names(ctx, mes.flavour, mes.mesh).close_matches(name, n=n, cutoff=NEAR_MISS_CUTOFF)
 
 
