@@ -292,10 +292,13 @@ def delta_panel() -> None:
         st.caption("The input with the layers compared with the baseline (the input alone).")
         with st.container(horizontal=True, gap="small"):
             for what, n, help_text in delta_counts(diff):
-                st.metric(what, n, help=help_text, width=150)
+                st.metric(what, n, help=help_text, width=170)
         for c in diff.new_culprits:
             was = " — it was next in line" if c.role_before else ""
             st.warning(f"**New root cause:** {code(c.name)} (mesh {code(c.mesh)}) now stops the 2.9 loop{was}, "
                        f"holding back {len(c.victims)} MES. Fix it too.", icon="💥")
+        target29 = diff.version_after == "2.9"
         for line in diff.summary_lines():
+            if target29 and line.startswith("On 2.9.x,"):
+                continue  # on a 2.9 target the endpoint map is the 2.9.x map: said in the line before
             st.markdown(f"- {prose(line)}")
