@@ -98,9 +98,20 @@ EXPORTS: dict[str, Export] = {
     "findings": Export(
         "Findings (CSV)", "📄", lambda r: f"mesdoctor-findings-{_stamp(r)}.csv", "text/csv",
         lambda r: to_csv(finding_rows(r), FINDING_COLUMNS)),
+    "snapshot": Export(
+        "Snapshot (share)", "📦", lambda r: f"mesdoctor-snapshot-{_stamp(r)}.json", "application/json",
+        lambda r: _snapshot_text(r),
+        "The report and the options of what you see (the what-if, when one is shown), to open again on Sources → "
+        "Snapshot: the same pages, without the input. No Secret payload or key is in it."),
 }
 KEYS = {"json": "dl.json", "markdown": "dl.md", "services": "dl.services", "references": "dl.references",
-        "certificates": "dl.certificates", "findings": "dl.findings"}
+        "certificates": "dl.certificates", "findings": "dl.findings", "snapshot": "dl.snapshot"}
+
+
+def _snapshot_text(report: Report) -> str:
+    from ui.snapshot import snapshot_text  # the snapshot codec is only loaded when one is asked for
+
+    return snapshot_text(report)
 
 
 def max_delivery_bytes() -> int:
@@ -127,7 +138,8 @@ def delivery(export: Export, report: Report, limit: int | None = None) -> dict[s
 
 @st.fragment
 def export_bar(report: Report, *buttons: str) -> None:
-    """A row of export buttons: any of `json`, `markdown`, `services`, `references`, `certificates`, `findings`.
+    """A row of export buttons: any of `json`, `markdown`, `services`, `references`, `certificates`, `findings`,
+    `snapshot` (the report and its options, to open again on Sources: `ui.snapshot`).
 
     A fragment: a click reruns only this bar, which builds the file and delivers it to this browser tab.
     """

@@ -73,10 +73,18 @@ class Input:
     live_digest: str = ""
     loaded_at: datetime | None = None
     live_info: LiveInfo | None = None  # set with `live`: the spec to refresh, server, notes
+    # an opened snapshot (core.report.snapshot): the report itself, shown as it is (never analysed again)
+    snapshot: Report | None = None
+    snapshot_options: AnalysisOptions | None = None
+    snapshot_digest: str = ""
 
     @property
     def digest(self) -> str:
-        return f"{self.kind}:{self.live_digest}:{inputs_digest(self.sources)}"
+        return f"{self.kind}:{self.live_digest}{self.snapshot_digest}:{inputs_digest(self.sources)}"
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.snapshot is not None
 
     @property
     def is_sample(self) -> bool:
@@ -85,6 +93,15 @@ class Input:
     @property
     def is_live(self) -> bool:
         return self.live is not None
+
+
+def sample_name(data: Input) -> str | None:
+    """Which bundled sample (`core.sample_names.SAMPLES`) an input is, from its label; None for other inputs."""
+    if not data.is_sample:
+        return None
+    from core.sample_names import DEFAULT_SAMPLE, SAMPLES
+
+    return next((name for name in SAMPLES if data.label.endswith(f"({name})")), DEFAULT_SAMPLE)
 
 
 def _get(name: str, default: Any) -> Any:
@@ -195,9 +212,17 @@ def bind(widget_key: str, option: str, convert: Callable[[Any], Any] = lambda v:
     return callback
 
 
-def report_key() -> str:
-    """Identity of the current report: input digest, options digest and the day (for days-left)."""
-    data = current_input()
+def analysed_input() -> Input:
+    """The input the pages show: the current input with its what-if layers (`ui.whatif`), or without
+    them while the baseline is shown."""
+    from ui import whatif  # whatif builds on this module
+
+    return whatif.shown_input(current_input())
+
+
+def report_key(data: Input | None = None) -> str:
+    """Identity of a report (the shown one by default): input digest, options digest and the day (for days-left)."""
+    data = data or analysed_input()
     # `now` is the wall clock, fixed per day so days-left stay right and the cache is reused
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return f"{data.digest}|{current_options().digest()}|{day:%Y-%m-%d}"
@@ -210,11 +235,19 @@ def session_token() -> str:
 
 def current_report() -> Report:
     """The report for the current input and options, analysed at most once per change."""
-    key = report_key()
+    return report_for(analysed_input())
+
+
+def report_for(data: Input) -> Report:
+    """The report of `data` with the current options (e.g. the what-if baseline), from the shared cache."""
+    key = report_key(data)
     cache = _report_cache()
     report = cache.get(session_token(), key)
     if report is None:
-        data = current_input()
+        if data.snapshot is not None:  # an opened snapshot's report is shown as it was saved (no key material)
+            report = data.snapshot
+            cache.put(session_token(), key, report)
+            return report
         started = time.monotonic()
         try:
             report = _analyse_with_progress(data, current_options())

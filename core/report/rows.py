@@ -13,7 +13,7 @@ from typing import Any
 
 from core import gc_pause
 from core.catalogue import CATALOGUE
-from core.model import Report, ServiceOutcome
+from core.model import Kind, Report, Resource, ResourceRef, ServiceOutcome
 from core.report.text import printable
 
 SERVICE_COLUMNS = [
@@ -77,6 +77,9 @@ REFERENCE_COLUMNS = ["status", "mesh", "service", "field", "source", "secret", "
 
 @gc_pause.during
 def reference_rows(report: Report) -> list[dict[str, Any]]:
+    """One row per secret reference, failing first; `secret_created_at` / `secret_modified_at` date the Secret it
+    found (the dashboard shows them as ages; they are not CSV columns)."""
+    secrets = {r.key: r for r in report.resources if r.kind in (Kind.SECRET, Kind.GLOBAL_SECRET)}
     rows = [
         {
             "status": r.status.value,
@@ -88,11 +91,19 @@ def reference_rows(report: Report) -> list[dict[str, Any]]:
             "message": r.message,
             "code": r.code or "",
             "file": r.service.origin.location() if r.service.origin else "",
+            "service_core_name": r.service.core_name,
+            "secret_created_at": _matched_time(secrets, r.matched, "created_at"),
+            "secret_modified_at": _matched_time(secrets, r.matched, "modified_at"),
         }
         for r in report.secret_references
     ]
     # failing first, then by mesh / service / field
     return sorted(rows, key=lambda x: (x["status"] == "ok", x["status"] == "not-checked", x["mesh"], x["service"]))
+
+
+def _matched_time(secrets: dict[str, Resource], matched: ResourceRef | None, attribute: str) -> Any:
+    secret = secrets.get(matched.key) if matched is not None else None
+    return getattr(secret, attribute) if secret is not None else None
 
 
 CERTIFICATE_COLUMNS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -97,9 +98,25 @@ def count_analyses(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     return lambda: calls["n"]
 
 
-def report_of(at: AppTest) -> Any:
-    """The report the app is showing (looked up in the report cache by the session's token, input and options)."""
+def report_of(at: AppTest, *, baseline: bool = False) -> Any:
+    """The report the app is showing (looked up in the shared cache by the session's input and options):
+    with what-if layers the what-if report (or the baseline while the app shows it), or with `baseline` the
+    one without them."""
+    from dataclasses import replace
+
+    from ui import whatif
+
     data = at.session_state[state.PREFIX + "input"]
+    try:
+        layers = at.session_state[whatif.LAYERS]
+    except KeyError:
+        layers = []
+    with contextlib.suppress(KeyError):
+        baseline = baseline or (bool(layers) and at.session_state[whatif.VIEW] == whatif.BASELINE)
+    if baseline:
+        data = replace(data, sources=[]) if data.is_live else data
+    elif layers:
+        data = replace(data, sources=[*data.sources, *(s for layer in layers for s in layer.sources)])
     options = at.session_state[state.PREFIX + "options"]
     session = at.session_state[state.PREFIX + "session"]
     cache = state._report_cache()

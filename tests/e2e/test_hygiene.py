@@ -34,7 +34,7 @@ def keys() -> Keys:
 def upload(page: Any, server: str, files: list[tuple[str, bytes]]) -> None:
     page.goto(f"{server}/Sources")
     settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+    page.get_by_label("Manifests or archives").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         [{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files])
     page.get_by_text(f"{len(files)} uploaded files").first.wait_for()
     settle(page)

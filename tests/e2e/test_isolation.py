@@ -47,7 +47,7 @@ def two(browser: Any) -> Iterator[tuple[Any, Any]]:
 def upload(page: Any, server: str, name: str, data: bytes) -> None:
     page.goto(f"{server}/Sources")
     settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+    page.get_by_label("Manifests or archives").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         [{"name": name, "mimeType": "application/octet-stream", "buffer": data}])
     page.get_by_text(f"Uploaded file {name}").first.wait_for()
     settle(page)
