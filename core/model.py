@@ -11,9 +11,12 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.records import record
+
+if TYPE_CHECKING:
+    from core.gate.result import GateResult
 
 
 class Severity(StrEnum):
@@ -686,6 +689,8 @@ class Report:
     zones: dict[str, int] = field(default_factory=dict)  # MES per written `kuma.io/zone` ("" unlabelled), most first
     version_detected: bool = False  # the version came from the control plane (kuma-cp image tag, API)
     version_source: str = ""  # "chosen" | "control-plane" | "api" | "shape" | "default"
+    # the merge gate (core.gate.apply.apply_gate, run by the CLI): suppressions and the baseline; None when none ran
+    gate: GateResult | None = None
 
     def service(self, mesh: str, name: str) -> ServiceOutcome | None:
         """Find a service by mesh and name (as written, or core name)."""
