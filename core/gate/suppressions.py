@@ -27,7 +27,8 @@ ANNOTATION_PATH = f'metadata.annotations["{ANNOTATION}"]'
 GATE_CODES = frozenset(c for c in CATALOGUE if c.startswith("MES95"))  # what a suppression cannot hide
 
 _CODE = re.compile(r"MES\d{3}")
-_ENTRY = re.compile(r"^(?P<codes>[A-Za-z0-9 ,]+?)(?:\s+until\s+(?P<until>\S+))?\s*:\s*(?P<reason>.*)$")
+_UNTIL = re.compile(r"^(?P<codes>[^:]*?)\s+until\s+(?P<rest>.*)$")
+_END_OF_DATE = re.compile(r":(?:\s|$)")  # a date-time's own colons are followed by digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +152,12 @@ def annotation_suppressions(resource: Resource) -> tuple[list[Suppression], list
     if not lines:
         return [], [AnnotationProblem(resource, "", "the annotation is empty")]
     for i, line in enumerate(lines):
-        match = _ENTRY.match(line)
-        if match is None:
+        head_codes, until_word, reason = _split_entry(line)
+        if reason is None or not head_codes.strip():
             problems.append(AnnotationProblem(resource, line, "expected `CODES [until DATE]: REASON`, e.g. "
                                               "`MES508: partner fixes its SNI in Q1`"))
             continue
-        words = [w for w in re.split(r"[\s,]+", match["codes"].strip()) if w]
+        words = [w for w in re.split(r"[\s,]+", head_codes) if w]
         bad = [w for w in words if not _CODE.fullmatch(w)]
         if bad:
             problems.append(AnnotationProblem(resource, line, f"not a finding code: {', '.join(bad)}"))
@@ -165,14 +166,14 @@ def annotation_suppressions(resource: Resource) -> tuple[list[Suppression], list
         if why is not None:
             problems.append(AnnotationProblem(resource, line, why))
             continue
-        reason = match["reason"].strip()
+        reason = reason.strip()
         if not reason:
             problems.append(AnnotationProblem(resource, line, "no reason after the `:`; say why it is accepted"))
             continue
         until = until_text = None
-        if match["until"]:
+        if until_word is not None:
             try:
-                until, until_text = parse_until(match["until"])
+                until, until_text = parse_until(until_word)
             except ValueError as exc:
                 problems.append(AnnotationProblem(resource, line, f"until: {exc}"))
                 continue
@@ -180,3 +181,15 @@ def annotation_suppressions(resource: Resource) -> tuple[list[Suppression], list
                                origin=origin, until=until, until_text=until_text or "",
                                resource=resource.ref, index=i))
     return out, problems
+
+
+def _split_entry(line: str) -> tuple[str, str | None, str | None]:
+    """`CODES [until DATE]: REASON` -> (codes, date text or None, reason or None when there is no `:`)."""
+    until = _UNTIL.match(line)
+    if until is not None:
+        end = _END_OF_DATE.search(until["rest"])
+        if end is None:
+            return until["codes"], until["rest"], None
+        return until["codes"], until["rest"][:end.start()].strip(), until["rest"][end.end():]
+    codes, colon, reason = line.partition(":")
+    return codes, None, reason if colon else None
