@@ -33,7 +33,8 @@ def sources_at_revision(rev: str, paths: list[str], *, cwd: str | None = None,
         listing = _git(["ls-tree", "-r", "-z", commit, "--", raw], cwd)
         entries = [e for e in listing.split(b"\0") if e]
         spec = os.path.relpath(os.path.join(cwd or os.getcwd(), raw), cwd or os.getcwd())
-        for entry in sorted(entries):
+        # by path components, as the directory walk sorts its paths
+        for entry in sorted(entries, key=lambda e: PurePosixPath(os.fsdecode(e.partition(b"\t")[2])).parts):
             meta, _, name_bytes = entry.partition(b"\t")
             mode, kind, oid = meta.decode().split()
             name = os.fsdecode(name_bytes)
