@@ -12,8 +12,8 @@ import pytest
 
 from core.gate.git import sources_at_revision
 from core.report.diff import diff_reports
-from core.sources import sources_from_paths
 from core.report.diff_text import COMMENT_LIMIT, MARKER
+from core.sources import sources_from_paths
 from tests.gate_inputs import NOW_ARG, chain, run, write
 from tests.incident import ca_pem, secret
 from tests.incident import mes as mes_doc
