@@ -280,3 +280,19 @@ def test_the_gate_codes_are_documented_and_listed():
     for gate_code in ("MES950", "MES951", "MES952", "MES953"):
         assert entries[gate_code]["category"] == "Coverage and suppressions"
         assert "mesdoctor.kuma.io/ignore" in entries[gate_code]["example"]
+
+
+def test_a_hostile_reason_is_text_in_every_output():
+    value = '"MES201: ok \\e[2J<img src=x>|x\\nMES31: \\e]8;;x"'  # YAML escapes: ESC and a new line
+    b = mes_doc("b", ca="ca-b").replace("  namespace: kuma-system\n", "  namespace: kuma-system\n  annotations:\n"
+                                        f"    mesdoctor.kuma.io/ignore: {value}\n", 1)
+    rep = analysed(**{"b.yaml": b})
+    apply_gate(rep)
+    assert suppressed(rep) == [("MES201", "b" + K)] and codes(rep) == [("MES952", "b" + K)]
+    from core.report.markdown import to_markdown
+    from core.report.table import to_table
+
+    table, markdown = to_table(rep), to_markdown(rep)
+    assert "\x1b" not in table and "\\x1b[2J<img src=x>|x" in table
+    assert "\x1b" not in markdown
+    assert "<img" not in markdown.replace("\\<img", "") and "\\<img src=x\\>\\|x" in markdown
