@@ -89,6 +89,13 @@ _CODES: list[Code] = [
     Code("MES009", "Unknown API version for a Kuma kind", W, _INPUT,
          "The object names a Kuma kind with an API version MES Doctor does not know. It is read as "
          "`kuma.io/v1alpha1`; check the manifest."),
+    Code("MES020", "Private key outside a Secret", W, _RISK,
+         "A string of the manifest that is not a Secret's payload nor an inline TLS field holds private-key "
+         "material: a PEM private key (also encrypted, OpenSSH, PGP) or certificate request, or base64 that "
+         "decodes to one or to a DER private key (PKCS#1, PKCS#8, SEC1, PKCS#12). Typically a key pasted into an "
+         "annotation, a label, a misspelt or unknown field, `extension.config`, or a `secret:` reference where a "
+         "Secret's name belongs. Everyone who can read the resource can read the key. MES Doctor replaces the "
+         "string, wherever it is shown or exported, by its size and SHA-256 (`<redacted: N bytes, sha256 …>`)."),
     # --- MES1xx: MES schema (CRD / Universal OpenAPI) ----------------------------------------------
     Code("MES101", "Required field missing", E, _WRITE,
          "The CRD / Universal schema requires this field (`spec.match`, SAN `value`, on 2.9 "

@@ -130,6 +130,21 @@ spec:
   match: {port: 80, protocol: http}
   endpoints: [{address: httpbin.org, port: 80}]
 """,
+    "MES020": """\
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    team.example.com/client-key: |   # a key pasted into an annotation: readable by everyone who can read the MES
+      -----BEGIN PRIVATE KEY-----
+      (... elided)
+      -----END PRIVATE KEY-----
+spec:
+  match: {port: 443, protocol: tcp}
+  endpoints: [{address: httpbin.org, port: 443}]
+""",
     # --- MES1xx: MES schema, validator and admission -------------------------------------------
     "MES101": """\
 apiVersion: kuma.io/v1alpha1

@@ -8,6 +8,7 @@ object, Kuma REST item), and every problem is a `Finding` with a stable code fro
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -228,7 +229,8 @@ class Resource:
         else:
             spec = redact_document(self.spec, None)
         # positional, in field order (test_loading_redaction_scope.py pins it): a keyword call
-        # costs about twice as much, and assembling a report copies every Secret
+        # costs about twice as much, and assembling a report copies every Secret. The copy's manifest is
+        # redacted already: NONE, so that showing it never redacts the markers again
         return Resource(
             self.kind,
             self.flavour,
@@ -244,7 +246,7 @@ class Resource:
             raw,
             self.field_lines,
             self.api_version,
-            Redaction.DEEP,
+            Redaction.NONE,
             self.created_at,
             self.modified_at,
         )
@@ -331,9 +333,11 @@ def redact_document(doc: Any, kind: Kind | None = None) -> Any:
     """Copy of a manifest with every Secret payload replaced by a size + fingerprint marker.
 
     Redacts `data` / `stringData` of Secrets (Kubernetes and Universal), any inline TLS
-    material in MES specs (`inline`, `inlineString`, `insecureInline.value`) and kubectl's
-    `last-applied-configuration` annotation (a verbatim second copy of the object, payload
-    included) so a displayed or exported manifest can never carry key material.
+    material in MES specs (`inline`, `inlineString`, `insecureInline.value`, or `insecureInline`
+    itself when it is not a mapping) and kubectl's `last-applied-configuration` annotation (a
+    verbatim second copy of the object, payload included) so a displayed or exported manifest can
+    never carry key material. (Key material anywhere else was replaced when the manifest was read:
+    `core.loading.scrub`.) A marker is never redacted again: the marker describes the payload.
     """
     if isinstance(doc, dict):
         return _redact_mapping(doc, _is_secret(doc, kind))
@@ -355,8 +359,9 @@ def _redact_mapping(doc: dict[Any, Any], is_secret: bool, deep: bool = True) -> 
             out[k] = _redact_payload(v)
         elif k in ("inline", "inlineString", LAST_APPLIED):
             out[k] = redaction_marker(v)
-        elif k == "insecureInline" and isinstance(v, dict):
-            out[k] = {ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}
+        elif k == "insecureInline" and v is not None:
+            out[k] = ({ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}
+                      if isinstance(v, dict) else redaction_marker(v))
         elif deep and isinstance(v, dict | list):
             out[k] = redact_document(v, None)
         else:
@@ -370,8 +375,20 @@ def _redact_payload(value: Any) -> Any:
     return redaction_marker(value)
 
 
+_MARKER = re.compile(r"<redacted: \d+ bytes, sha256 [0-9a-f]{12}…>")
+
+
+def is_redaction_marker(value: Any) -> bool:
+    return type(value) is str and value.startswith("<redacted: ") and _MARKER.fullmatch(value) is not None
+
+
 def redaction_marker(value: Any) -> str:
+    """`<redacted: N bytes, sha256 0123456789ab…>`: the size and the start of the SHA-256 of the payload as
+    written (UTF-8), enough to tell two payloads apart or match one against a file, nothing to recover it.
+    A marker stays as it is: redacting twice would describe the marker, not the payload."""
     if type(value) is str:
+        if is_redaction_marker(value):
+            return value
         data = value.encode("utf-8", "surrogateescape")
     else:
         text = value if isinstance(value, str | bytes) else repr(value)

@@ -47,7 +47,8 @@ def render_service(outcome: ServiceOutcome, report: Report) -> None:
         with tabs[4]:
             _log(outcome)
         with tabs[5]:
-            st.caption("As loaded; every Secret payload and inline TLS material is replaced by a size and fingerprint.")
+            st.caption("As loaded; Secret payloads, inline TLS material and any private key found elsewhere (MES020) "
+                       "are replaced by their size and SHA-256.")
             st.code(manifest_yaml(r.redacted_manifest()), language="yaml")
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.report.diff import ReportDiff, ServiceKey
-from core.report.text import md, md_code, printable
+from core.report.text import md, md_code, one_line
 
 MARKER = "<!-- mesdoctor-diff -->"  # lets a CI job find and update its own comment
 MAX_ROWS = 40
@@ -157,16 +157,16 @@ def _more(total: int, rows: int) -> list[str]:
 
 
 def to_diff_table(diff: ReportDiff, before: DiffSide, after: DiffSide) -> str:
-    out = [f"MES Doctor diff — {printable(before.label)} → {printable(after.label)}",
+    out = [f"MES Doctor diff — {one_line(before.label)} → {one_line(after.label)}",
            f"  verdict {diff.verdict_before or 'n/a'} → {diff.verdict_after or 'n/a'}; Kuma "
-           f"{printable(_pair(diff.version_before, diff.version_after))}; zone "
-           f"{printable(_pair(diff.zone_before, diff.zone_after))}", ""]
-    out += [printable(line) for line in diff.summary_lines()]
+           f"{one_line(_pair(diff.version_before, diff.version_after))}; zone "
+           f"{one_line(_pair(diff.zone_before, diff.zone_after))}", ""]
+    out += [one_line(line) for line in diff.summary_lines()]
     services = _service_rows(diff, before.report, after.report)
     if services:
         out += ["", "MeshExternalServices that change:"]
         for r in services:
-            out.append(printable(f"  {r['mesh']}/{r['name']}: status {r['status']}; endpoint map {r['included']}; "
+            out.append(one_line(f"  {r['mesh']}/{r['name']}: status {r['status']}; endpoint map {r['included']}; "
                                  f"2.9.x {r['on29']}"))
     for title, findings in (("New findings", diff.findings_new), ("Resolved findings", diff.findings_resolved)):
         if findings:
@@ -174,13 +174,13 @@ def to_diff_table(diff: ReportDiff, before: DiffSide, after: DiffSide) -> str:
             for f in findings:
                 suppressed = " (suppressed)" if f.get("suppression") else ""
                 path = f" {f.get('path')}" if f.get("path") else ""
-                out.append(printable(f"  {f.get('severity')} {f.get('code')} {_subject(f)}{path}{suppressed}: "
+                out.append(one_line(f"  {f.get('severity')} {f.get('code')} {_subject(f)}{path}{suppressed}: "
                                      f"{f.get('message')}"))
     certs = _certificate_rows(diff)
     if certs:
         out += ["", "Certificates:"]
         for change, c, secret in certs:
-            out.append(printable(f"  {change}: {c.get('serviceCoreName')} {c.get('field')} ({secret}) "
+            out.append(one_line(f"  {change}: {c.get('serviceCoreName')} {c.get('field')} ({secret}) "
                                  f"{c.get('subject')}, not after {(c.get('notAfter') or '')[:10]}"))
     return "\n".join(out) + "\n"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import field
 
 from core.context import Context
-from core.model import Flavour, Kind, ReferenceStatus, Resource
+from core.model import Flavour, Kind, ReferenceStatus, Resource, is_redaction_marker
 from core.records import record
 from core.secrets.datasource import DECODER, Decoder
 from core.secrets.similar import CloseNames
@@ -179,6 +179,8 @@ def _not_found_message(ctx: Context, mes: Resource, name: str, candidates: list[
         if plain in ctx.index.secrets_by_name:
             text += f' Reference Secrets by their plain name ("{plain}"), without a namespace suffix.'
             return text
+    if is_redaction_marker(name):  # a key pasted as the name (MES020): no other name is "similar"
+        return text
     close = _visible_names(ctx, mes.flavour, mes.mesh).close_matches(name, n=3, cutoff=0.75)
     if close:
         text += " Similar Secrets of this mesh: " + ", ".join(f'"{c}"' for c in close) + "."

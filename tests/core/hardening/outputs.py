@@ -38,7 +38,7 @@ from core.report.snapshot import from_snapshot, to_snapshot
 from core.report.table import to_table
 
 ROOT = Path(__file__).resolve().parents[3]
-PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")  # a label such as "(EC PRIVATE KEY)" is fine
+PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*(?:PRIVATE KEY|CERTIFICATE REQUEST)-----")  # "(EC PRIVATE KEY)" is fine
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # terminal escapes, bidi overrides
 
 
@@ -112,3 +112,24 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def markdown_prose(markdown: str) -> str:
+    """Markdown outside code spans and fenced blocks (which render literally)."""
+    text = re.sub(r"(?ms)^[ \t]*(`{3,}).*?^[ \t]*\1", "", markdown)
+    return re.sub(r"(`+)(?:(?!\1).)*?\1", "", text)
+
+
+# What renderers make of the text itself, even when escaped: GFM autolink literals, emoji shortcodes and
+# Streamlit's icon codes (found after the backslash escapes are read), and `$` math.
+AUTOLINK = re.compile(r"(?i)(?:https?://|www\.)[-.\w]|[-.\w+]+@[-\w]+\.[-\w]")
+SHORTCODE = re.compile(r":[\w+-]+:|:material[/_]\w+:")
+
+
+def live_patterns(markdown: str) -> list[str]:
+    """Autolinks, shortcodes and unescaped `$` in the prose of a Markdown text, after its escapes are read; and
+    any `:material/` at all (Streamlit rewrites it to an icon code in the whole source, code spans included)."""
+    prose = markdown_prose(markdown)
+    read = re.sub(r"\\(.)", r"\1", prose)
+    found = AUTOLINK.findall(read) + SHORTCODE.findall(read) + re.findall(r"(?<!\\)\$", prose)
+    return found + re.findall(r":material/", markdown)
