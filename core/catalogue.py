@@ -3,7 +3,8 @@
 Codes are stable and never renumbered: a retired code stays here with `retired=True`.
 Ranges: MES0xx input, MES1xx MES schema / validator / admission, MES2xx secret references,
 MES3xx certificates and keys, MES4xx mesh and prerequisites, MES5xx endpoint map / xDS /
-hostnames / TLS behaviour, MES9xx coverage notes (what the input did not let us check).
+hostnames / TLS behaviour, MES9xx coverage notes (what the input did not let us check) and, from MES950, the merge gate's
+suppressions (core.gate).
 
 Severity and stage belong to the code: the same code always means the same thing. Where Kuma
 behaves differently per version (e.g. `Secured` without a CA), there are two codes.
@@ -48,7 +49,7 @@ CATEGORIES = {
     "3": "Certificates and keys",
     "4": "Mesh and prerequisites",
     "5": "Endpoint map, hostnames and TLS behaviour",
-    "9": "Coverage",
+    "9": "Coverage and suppressions",
 }
 
 _INPUT = Stage.INPUT
@@ -392,6 +393,21 @@ _CODES: list[Code] = [
          "of them the input lacks (overall or for a mesh with MES).", versions="3.0"),
     Code("MES905", "Secrets could not be read", I, _NOTE,
          "A live source refused to list Secrets (e.g. RBAC 403); secret references show `not-checked`."),
+    # --- MES95x: the merge gate's suppressions (core.gate; `mesdoctor check`, not the dashboard) -------
+    Code("MES950", "Suppression matches nothing", W, _NOTE,
+         "A suppression (in `.mesdoctor.yaml` or a `mesdoctor.kuma.io/ignore` annotation) that has not ended "
+         "covers no finding of this input: what it accepted is fixed or no longer reported. Remove it, or it "
+         "would hide the problem if it came back."),
+    Code("MES951", "Suppression has ended", W, _NOTE,
+         "A suppression is past its `until` date (a date covers that whole day, UTC; `--now` sets the clock). "
+         "It suppresses nothing any more: the findings it covered count for `--fail-on` again."),
+    Code("MES952", "Suppression annotation cannot be read", W, _INPUT,
+         "An entry of the `mesdoctor.kuma.io/ignore` annotation is not `CODES [until YYYY-MM-DD]: REASON` "
+         "(one entry per line; codes separated by commas), names an unknown code or a MES95x code, has no "
+         "reason or an unreadable date. That entry suppresses nothing."),
+    Code("MES953", "Suppression ends soon", I, _NOTE,
+         "A suppression in use ends within the expiry warning window (`--expiry-warning-days`): the findings it "
+         "covers will count again then."),
 ]
 
 _CODES = [replace(c, example=EXAMPLES.get(c.code, c.example), example_complete=c.code not in PLACEHOLDER)

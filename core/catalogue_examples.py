@@ -12,6 +12,9 @@ Conventions (read by `tests/core/test_catalogue_examples.py`, which analyses eve
   (`AnalysisOptions.federated`). A line `# zone: X` names the analysed zone (`--zone X`); without
   one it is detected from the input (`default` when nothing names a zone). The system namespace
   is `kuma-system`.
+* MES95x (the merge gate's suppressions) are found by `mesdoctor check`, which runs the gate after the
+  analysis (`core.gate.apply.apply_gate`); the test does the same. Dates are those of the tests' clock
+  (`--now 2026-06-01`).
 * Certificate and key contents are never real: a PEM body reads `(... elided)` and a Secret value is
   a truncated base64 string with a comment saying what it stands for.
 
@@ -1642,5 +1645,57 @@ spec:
   tls:
     enabled: true
     verification: {caCert: {secret: partner-ca}}
+""",
+    "MES950": """\
+# the annotation accepts MES312 (a certificate expiring soon), but this MES has no TLS at all
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    mesdoctor.kuma.io/ignore: "MES312: partner rotates its CA in March"
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES951": """\
+# --now 2026-06-01: the suppression ended on 31 January; MES106 counts again
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    mesdoctor.kuma.io/ignore: "MES106 until 2026-01-31: the hostname field goes with the next chart release"
+spec:
+  match: {port: 80, protocol: http, hostname: httpbin.mesh}   # match has no hostname field
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES952": """\
+# a suppression needs codes and a reason: `MES106: why it is accepted`
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    mesdoctor.kuma.io/ignore: "ignore everything"
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES953": """\
+# --now 2026-06-01: the suppression in use ends on 15 June, within the 30-day window
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    mesdoctor.kuma.io/ignore: "MES106 until 2026-06-15: the hostname field goes with the next chart release"
+spec:
+  match: {port: 80, protocol: http, hostname: httpbin.mesh}   # match has no hostname field
+  endpoints: [{address: httpbin.org, port: 80}]
 """,
 }

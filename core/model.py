@@ -703,6 +703,10 @@ class Report:
     zones: dict[str, int] = field(default_factory=dict)  # MES per written `kuma.io/zone` ("" unlabelled), most first
     version_detected: bool = False  # the version came from the control plane (kuma-cp image tag, API)
     version_source: str = ""  # "chosen" | "control-plane" | "api" | "shape" | "default"
+    # the merge gate (core.gate.apply.apply_gate, run by the CLI): a core.gate.result.GateResult, or None when none
+    # ran. Typed Any and left out of __init__ so the model needs no import of core.gate (which imports the model)
+    # and a snapshot (core.report.snapshot, the dashboard's: never gated) does not carry it
+    gate: Any = field(default=None, init=False, compare=False, repr=False)
 
     def service(self, mesh: str, name: str) -> ServiceOutcome | None:
         """Find a service by mesh and name (as written, or core name)."""

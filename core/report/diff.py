@@ -282,22 +282,41 @@ def finding_key(finding: Mapping[str, Any]) -> FindingKey:
     return (str(finding.get("code") or ""), where, str(finding.get("path") or ""))
 
 
-def _findings(diff: ReportDiff, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
+@dataclass(slots=True)
+class FindingMatch:
+    """Findings of two reports matched by `finding_key`, as multisets (the same key twice needs two)."""
+
+    new: list[dict[str, Any]] = field(default_factory=list)  # in `after` only
+    unchanged: list[dict[str, Any]] = field(default_factory=list)  # the `after` side of each match
+    resolved: list[dict[str, Any]] = field(default_factory=list)  # in `before` only
+
+
+def match_findings(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> FindingMatch:
+    """The one finding comparison: the report diff and the merge gate's baseline (core.gate) both use it."""
+    match = FindingMatch()
     remaining = Counter(finding_key(f) for f in before)
     for f in after:
         key = finding_key(f)
         if remaining[key] > 0:
             remaining[key] -= 1
-            diff.findings_unchanged.append(f)
+            match.unchanged.append(f)
         else:
-            diff.findings_new.append(f)
+            match.new.append(f)
     left = Counter(finding_key(f) for f in after)
     for f in before:
         key = finding_key(f)
         if left[key] > 0:
             left[key] -= 1
         else:
-            diff.findings_resolved.append(f)
+            match.resolved.append(f)
+    return match
+
+
+def _findings(diff: ReportDiff, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
+    match = match_findings(before, after)
+    diff.findings_new.extend(match.new)
+    diff.findings_unchanged.extend(match.unchanged)
+    diff.findings_resolved.extend(match.resolved)
 
 
 # --- secret references and certificates -------------------------------------------------------------

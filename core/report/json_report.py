@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import __version__, gc_pause
 from core.catalogue import CATALOGUE
@@ -33,6 +33,10 @@ from core.model import (
     UpstreamTls,
 )
 from core.report.cascade import CascadeSummary, cascade_summary
+
+if TYPE_CHECKING:
+    from core.gate.result import GateResult
+    from core.gate.suppressions import Suppression
 from core.report.json_text import dumps_indented
 from core.report.verdict import overall_verdict, service_verdict
 
@@ -70,12 +74,13 @@ def report_dict(report: Report) -> dict[str, Any]:
         "services": [service_dict(s, report, cascade) for s in services],
         "secretReferences": [reference_dict(r, secrets) for r in report.secret_references],
         "certificates": [certificate_dict(c) for c in report.certificates],
-        "findings": [finding_dict(f) for f in report.findings],
-        "coverage": [finding_dict(f) for f in report.coverage],
+        "findings": [finding_dict(f, gate=report.gate) for f in report.findings],
+        "coverage": [finding_dict(f, gate=report.gate) for f in report.coverage],
         "endpointMaps": {
             "target": endpoint_map_dict(report.endpoint_map),
             "kuma29": endpoint_map_dict(report.legacy_map),
         },
+        "gate": gate_dict(report.gate, report.findings),
     }
 
 
@@ -142,7 +147,7 @@ def service_dict(s: ServiceOutcome, report: Report | None = None, cascade: Casca
         "earliestExpiry": _time(s.earliest_expiry),
         "logLines": list(s.log_lines),
         "origin": origin_dict(r.origin),
-        "findings": [finding_dict(f, with_resource=False) for f in s.findings],
+        "findings": [finding_dict(f, with_resource=False, gate=report.gate if report else None) for f in s.findings],
         "createdAt": _time(r.created_at),
         "modifiedAt": _time(r.modified_at),
         "changedRecently": report is not None and _changed_recently(r, report.now),
@@ -235,7 +240,8 @@ def certificate_dict(c: CertificateRecord) -> dict[str, Any]:
     }
 
 
-def finding_dict(f: Finding, *, with_resource: bool = True) -> dict[str, Any]:
+def finding_dict(f: Finding, *, with_resource: bool = True, gate: GateResult | None = None) -> dict[str, Any]:
+    """One finding; `gate` (the merge gate's result) says whether it is suppressed and new since the baseline."""
     origin = f.origin or (f.resource.origin if f.resource else None)
     d: dict[str, Any] = {
         "code": f.code,
@@ -248,10 +254,43 @@ def finding_dict(f: Finding, *, with_resource: bool = True) -> dict[str, Any]:
         "fix": f.fix,
         "location": origin_dict(origin) if origin else None,
         "related": [_ref_dict(r) for r in f.related],
+        "suppression": _suppression_mark(gate.suppression(f)) if gate is not None else None,
+        "baselineState": gate.baseline_state(f) if gate is not None else None,
     }
     if with_resource:
         d["resource"] = _ref_dict(f.resource)
     return d
+
+
+def _suppression_mark(s: Suppression | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"source": s.source, "reason": s.reason, "until": s.until_text or None,
+            "location": {"file": s.origin.file, "line": s.origin.line}}
+
+
+def gate_dict(gate: GateResult | None, findings: list[Finding]) -> dict[str, Any] | None:
+    """The merge gate's part of the report (null when no gate ran, e.g. the dashboard's report)."""
+    if gate is None:
+        return None
+    baseline = gate.baseline
+    return {
+        "configFile": gate.config_file,
+        "suppressed": len(gate.suppressed),
+        "counted": len(gate.counted(findings)),
+        "suppressions": [{**s.to_dict(), "state": gate.states.get(s), "matched": gate.matched.get(s, 0)}
+                         for s in gate.suppressions],
+        "baseline": None if baseline is None else {
+            "file": baseline.file,
+            "now": baseline.now,
+            "kumaVersion": baseline.kuma_version,
+            "zone": baseline.zone,
+            "new": sum(1 for f in findings if gate.baseline_state(f) == "new"),
+            "unchanged": sum(1 for f in findings if gate.baseline_state(f) == "unchanged"),
+            "resolved": len(gate.resolved),
+            "resolvedFindings": gate.resolved,
+        },
+    }
 
 
 def endpoint_map_dict(m: EndpointMap) -> dict[str, Any]:

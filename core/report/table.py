@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from core.gate.result import NEW, UNCHANGED, GateResult
 from core.model import DocumentStatus, Report, Severity
 from core.report.cascade import LATENT, CascadeSummary, cascade_summary
 from core.report.rows import certificate_rows, reference_rows, service_rows
@@ -101,16 +102,54 @@ def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
     sev = Counter(f.severity for f in report.findings)
     out.append(p("Findings", "bold") + f": {sev[Severity.ERROR]} errors, {sev[Severity.WARNING]} warnings, "
                f"{sev[Severity.INFO]} notes")
+    gate = report.gate
     for f in report.findings:
         icon = p(_SEVERITY_ICON[f.severity], _STATUS_COLOUR[f.severity.value])
         subject = f.resource.label() if f.resource else "input"
         where = f" [{f.location}]" if f.location else ""
         path = f" {f.path}" if f.path else ""
-        out.append(f"{icon} {f.code} {one_line(subject)}{one_line(path)}{one_line(where)}")
+        state = gate.baseline_state(f) if gate is not None else None
+        tag = p(" NEW", "bold") if state == NEW else ""
+        out.append(f"{icon} {f.code}{tag} {one_line(subject)}{one_line(path)}{one_line(where)}")
         out.append(f"    {one_line(f.message)}")
         if f.hint:
             out.append(p(f"    hint: {one_line(f.hint)}", "dim"))
+        suppression = gate.suppression(f) if gate is not None else None
+        if suppression is not None:
+            until = f" until {suppression.until_text}" if suppression.until_text else ""
+            out.append(p(f"    suppressed{until} ({one_line(suppression.where())}): {one_line(suppression.reason)}",
+                         "dim"))
+    if gate is not None:
+        out.append("")
+        out.extend(_gate(report, gate, p))
     return "\n".join(out) + "\n"
+
+
+def _gate(report: Report, gate: GateResult, p: Painter) -> list[str]:
+    """The merge gate's summary: what is suppressed, what is new since the baseline, what counts."""
+    config = f" ({one_line(gate.config_file)})" if gate.config_file else ""
+    lines = [p("Gate", "bold") + f": {len(gate.suppressed)} suppressed by {len(gate.suppressions)} "
+             f"suppression{'s' if len(gate.suppressions) != 1 else ''}{config}; "
+             f"{len(gate.counted(report.findings))} finding(s) count for --fail-on"]
+    baseline = gate.baseline
+    if baseline is not None:
+        new = sum(1 for f in report.findings if gate.baseline_state(f) == NEW)
+        unchanged = sum(1 for f in report.findings if gate.baseline_state(f) == UNCHANGED)
+        lines.append(f"  baseline {one_line(baseline.file)}: {new} new, {unchanged} unchanged, "
+                     f"{len(gate.resolved)} resolved")
+        for f in gate.resolved:
+            lines.append(p(f"  ✔ resolved {one_line(_resolved_label(f))}", "green"))
+    return lines
+
+
+def _resolved_label(f: dict[str, Any]) -> str:
+    resource = f.get("resource")
+    subject = "input"
+    if isinstance(resource, dict):
+        ns = f"{resource.get('namespace')}/" if resource.get("namespace") else ""
+        subject = f"{resource.get('kind')} {ns}{resource.get('name')}"
+    path = f" {f.get('path')}" if f.get("path") else ""
+    return f"{f.get('code')} {subject}{path}: {f.get('message')}"
 
 
 def _cascade(cascade: CascadeSummary, p: Painter) -> list[str]:

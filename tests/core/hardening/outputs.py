@@ -16,6 +16,9 @@ import jsonschema
 from core.cli import main
 from core.model import Report
 from core.options import AnalysisOptions
+from core.report.codequality import to_codequality
+from core.report.diff import diff_reports
+from core.report.diff_text import DiffSide, to_diff_json, to_diff_markdown, to_diff_table
 from core.report.json_report import report_dict
 from core.report.junit import to_junit
 from core.report.markdown import to_markdown
@@ -59,8 +62,8 @@ def key_fragments(pem: bytes, der: bytes = b"") -> list[str]:
 
 
 def render_all(report: Report) -> dict[str, str]:
-    """Every format a user can get from the report (the CLI's five, the dashboard's CSV exports and its
-    snapshot)."""
+    """Every format a user can get from the report (the CLI's six, `mesdoctor diff`'s three, the dashboard's CSV
+    exports and its snapshot)."""
     data = report_dict(report)
     errors = sorted(validator().iter_errors(data), key=str)
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:3]]
@@ -76,7 +79,16 @@ def render_all(report: Report) -> dict[str, str]:
         "certificates.csv": to_csv(certificate_rows(report), CERTIFICATE_COLUMNS),
         "findings.csv": to_csv(finding_rows(report), FINDING_COLUMNS),
         "snapshot": to_snapshot(report, AnalysisOptions()).decode(),
+        "codequality": to_codequality(report),
     }
+    # `mesdoctor diff` from nothing to this report: every name and message of the report goes through it
+    change, before, after = diff_reports({}, data), DiffSide("before", {}), DiffSide("after", data)
+    out["diff.markdown"] = to_diff_markdown(change, before, after)
+    out["diff.table"] = to_diff_table(change, before, after)
+    out["diff.json"] = to_diff_json(change, before, after)
+    json.loads(out["codequality"])
+    json.loads(out["diff.json"])
+    assert not CONTROL.findall(out["diff.table"]), "control characters in the diff table"
     reopened, _ = from_snapshot(out["snapshot"])  # whatever the input held, its snapshot opens again
     assert [s.resource.key for s in reopened.services] == [s.resource.key for s in report.services]
     ET.fromstring(out["junit"].encode())  # well-formed XML (raises otherwise)

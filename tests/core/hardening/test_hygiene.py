@@ -308,11 +308,18 @@ def test_keys_outside_secrets_reach_no_output_in_any_format(version: str, logs: 
     texts = dict(render_all(report))
     for i, source in enumerate(sources):
         (tmp_path / f"{i}-{source.name}").write_bytes(source.data)
-    for fmt in ("json", "sarif", "junit", "markdown", "table"):
+    for fmt in ("json", "sarif", "junit", "markdown", "table", "codequality"):
         code, out, err = run_cli("check", str(tmp_path), "--format", fmt, "--now", NOW.isoformat(),
                                  "--kuma-version", version, "--fail-on", "never")
         assert code == 0, err
         texts[f"cli {fmt}"] = out + err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for fmt in ("json", "markdown", "table"):  # `mesdoctor diff` from nothing to all of it
+        code, out, err = run_cli("diff", str(empty), str(tmp_path), "--format", fmt, "--now", NOW.isoformat(),
+                                 "--kuma-version", version)
+        assert code == 0, err
+        texts[f"cli diff {fmt}"] = out + err
     texts["logs"] = "\n".join(logs.lines)
     texts["report"] = repr(report) + repr([(s.resource.redacted_manifest(), s.resource.annotations,
                                            s.resource.labels, s.resource.spec) for s in report.services])

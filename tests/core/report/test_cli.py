@@ -95,7 +95,7 @@ def test_output_file_and_formats(incident, tmp_path):
 
 def test_no_key_material_on_stdout(incident):
     case_key = (incident / "key.pem").read_bytes()
-    for fmt in ("table", "json", "markdown", "sarif", "junit"):
+    for fmt in ("table", "json", "markdown", "sarif", "junit", "codequality"):
         _, out, err = run("check", str(incident), "--format", fmt)
         for fragment in key_fragments(case_key):
             assert fragment not in out and fragment not in err
