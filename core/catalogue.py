@@ -3,7 +3,8 @@
 Codes are stable and never renumbered: a retired code stays here with `retired=True`.
 Ranges: MES0xx input, MES1xx MES schema / validator / admission, MES2xx secret references,
 MES3xx certificates and keys, MES4xx mesh and prerequisites, MES5xx endpoint map / xDS /
-hostnames / TLS behaviour, MES9xx coverage notes (what the input did not let us check).
+hostnames / TLS behaviour, MES9xx coverage notes (what the input did not let us check) and, from MES950, the merge gate's
+suppressions (core.gate).
 
 Severity and stage belong to the code: the same code always means the same thing. Where Kuma
 behaves differently per version (e.g. `Secured` without a CA), there are two codes.
@@ -48,7 +49,7 @@ CATEGORIES = {
     "3": "Certificates and keys",
     "4": "Mesh and prerequisites",
     "5": "Endpoint map, hostnames and TLS behaviour",
-    "9": "Coverage",
+    "9": "Coverage and suppressions",
 }
 
 _INPUT = Stage.INPUT
@@ -95,6 +96,13 @@ _CODES: list[Code] = [
          "ones are listed, and this note counts the others. They are most likely the same problem; fix the "
          "listed ones and run again. The cap keeps a flood of findings (a key repeated 200,000 times) from "
          "exhausting memory or making a report of hundreds of megabytes. Statuses are unchanged."),
+    Code("MES020", "Private key outside a Secret", W, _RISK,
+         "A string of the manifest that is not a Secret's payload nor an inline TLS field holds private-key "
+         "material: a PEM private key (also encrypted, OpenSSH, PGP) or certificate request, or base64 that "
+         "decodes to one or to a DER private key (PKCS#1, PKCS#8, SEC1, PKCS#12). Typically a key pasted into an "
+         "annotation, a label, a misspelt or unknown field, `extension.config`, or a `secret:` reference where a "
+         "Secret's name belongs. Everyone who can read the resource can read the key. MES Doctor replaces the "
+         "string, wherever it is shown or exported, by its size and SHA-256 (`<redacted: N bytes, sha256 …>`)."),
     # --- MES1xx: MES schema (CRD / Universal OpenAPI) ----------------------------------------------
     Code("MES101", "Required field missing", E, _WRITE,
          "The CRD / Universal schema requires this field (`spec.match`, SAN `value`, on 2.9 "
@@ -372,6 +380,11 @@ _CODES: list[Code] = [
          "Kuma 3.0 skips an MES without endpoints while building the zone egress's endpoint map: it gets no "
          "egress cluster and no filter chain (2.9-2.14 process it and keep an empty endpoint list). It routes "
          "nowhere on any version (MES150); this says where 3.0 drops it.", versions="3.0"),
+    Code("MES520", "Most MES belong to another zone", W, _RISK,
+         "More than half of the MES carry `kuma.io/zone` of one zone other than the analysed one (kuma-cp sets "
+         "the label to its own zone on the MES created there): the input most likely comes from that zone. "
+         "On 2.9-2.14 the analysed zone's egress leaves them out (MES504), so the endpoint map and the 2.9 "
+         "cascade shown are another zone's. Analyse that zone (`--zone`, or leave it empty to detect it)."),
     # --- MES9xx: coverage notes ---------------------------------------------------------------------
     Code("MES901", "No Mesh resource in the input", I, _NOTE,
          "Mesh prerequisites (mTLS backend, MES access default) were not checked."),
@@ -387,6 +400,21 @@ _CODES: list[Code] = [
          "of them the input lacks (overall or for a mesh with MES).", versions="3.0"),
     Code("MES905", "Secrets could not be read", I, _NOTE,
          "A live source refused to list Secrets (e.g. RBAC 403); secret references show `not-checked`."),
+    # --- MES95x: the merge gate's suppressions (core.gate; `mesdoctor check`, not the dashboard) -------
+    Code("MES950", "Suppression matches nothing", W, _NOTE,
+         "A suppression (in `.mesdoctor.yaml` or a `mesdoctor.kuma.io/ignore` annotation) that has not ended "
+         "covers no finding of this input: what it accepted is fixed or no longer reported. Remove it, or it "
+         "would hide the problem if it came back."),
+    Code("MES951", "Suppression has ended", W, _NOTE,
+         "A suppression is past its `until` date (a date covers that whole day, UTC; `--now` sets the clock). "
+         "It suppresses nothing any more: the findings it covered count for `--fail-on` again."),
+    Code("MES952", "Suppression annotation cannot be read", W, _INPUT,
+         "An entry of the `mesdoctor.kuma.io/ignore` annotation is not `CODES [until YYYY-MM-DD]: REASON` "
+         "(one entry per line; codes separated by commas), names an unknown code or a MES95x code, has no "
+         "reason or an unreadable date. That entry suppresses nothing."),
+    Code("MES953", "Suppression ends soon", I, _NOTE,
+         "A suppression in use ends within the expiry warning window (`--expiry-warning-days`): the findings it "
+         "covers will count again then."),
 ]
 
 _CODES = [replace(c, example=EXAMPLES.get(c.code, c.example), example_complete=c.code not in PLACEHOLDER)

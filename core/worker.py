@@ -45,7 +45,7 @@ from core.analysis import analyse, analyse_loaded
 from core.catalogue import finding
 from core.model import DocumentRecord, DocumentStatus, LoadResult, Origin, Report
 from core.options import AnalysisOptions
-from core.settings import SettingsError, load_settings
+from core.settings import MODE_VARIABLE, Mode, SettingsError
 from core.sources import Source
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def worker_settings(environ: Mapping[str, str] | None = None) -> WorkerSettings:
     """The settings from `MESDOCTOR_ANALYSIS_*` (and the mode, for the number of workers); `SettingsError` on a
     value that cannot be used."""
     env = os.environ if environ is None else environ
-    shared = load_settings(env).shared
+    # only the mode is read here (an invalid one, or other settings that cannot be used, the page gate shows)
+    shared = (env.get(MODE_VARIABLE) or "").strip().lower() == Mode.SHARED.value
     workers = _number(env, WORKERS_VARIABLE, SHARED_WORKERS if shared else 0, int)
     memory = _number(env, MEMORY_VARIABLE, None, int)
     timeout = _number(env, TIMEOUT_VARIABLE, DEFAULT_TIMEOUT, float)

@@ -23,7 +23,7 @@ def check_hostname_collision(ctx: Context) -> Iterator[Finding]:
         if not ctx.admission_valid(mes.key):
             continue
         labels = labels_of(ctx, mes)
-        if is_present_in_zone(labels, ctx.options.zone):
+        if is_present_in_zone(labels, ctx.options.zone_name):
             groups[(mes.mesh, display_name(mes, labels).lower())].append(mes)
     for (mesh, name), members in groups.items():
         if len(members) < 2:
@@ -78,7 +78,7 @@ def check_status_addresses(ctx: Context, mes: Resource) -> Iterator[Finding]:
     written_origin = mes.labels.get(ORIGIN) if isinstance(mes.labels, Mapping) else None
     if written_origin not in ("zone", "global"):
         return
-    if not is_present_in_zone(labels_of(ctx, mes), ctx.options.zone):
+    if not is_present_in_zone(labels_of(ctx, mes), ctx.options.zone_name):
         return
     vip = status.get("vip")
     missing = []

@@ -102,7 +102,7 @@ def check_zone_egress(ctx: Context) -> Iterator[Finding]:
     egresses = ctx.index.zone_egresses
     if not egresses:
         return
-    zone = ctx.options.zone
+    zone = ctx.options.zone_name
     zones = sorted({zone_egress_zone(e) for e in egresses})
     if "" in zones or zone in zones:
         return
@@ -122,7 +122,7 @@ def check_zone_egress(ctx: Context) -> Iterator[Finding]:
 
 def _check_egress_listeners(ctx: Context) -> Iterator[Finding]:
     """3.0: every mesh with MES needs a Ready `ZoneEgress` listener on a Dataplane of that mesh in the zone."""
-    zone = ctx.options.zone
+    zone = ctx.options.zone_name
     egresses: dict[str, list[Resource]] = {}
     for dataplane in ctx.index.dataplanes:
         if zone_egress_listeners(dataplane):

@@ -21,6 +21,9 @@ What the later stages can rely on (the normalisation contract):
   GlobalSecret: `payload = SecretPayload(None, data=<the base64 string or None>)`. Mesh, ZoneEgress
   and Dataplane inline their spec: every top-level key but type/name/mesh/labels/creationTime/
   modificationTime/kri becomes `spec` (and their field lines are `spec.<key>`).
+* `created_at` / `modified_at`: Kubernetes `metadata.creationTimestamp` / latest non-subresource
+  `metadata.managedFields[].time`; Kuma `creationTime` / `modificationTime` (`core.loading.times`);
+  None when absent or not a date/time (never a finding: the API server sets them itself).
 * `spec` is the mapping as written (`{}` when absent), never type-checked inside; `status` is kept
   when it is a mapping; `raw` is the whole object (items of a typed `<Kind>List` get the implied
   `apiVersion`/`kind`).
@@ -41,7 +44,7 @@ from collections.abc import Callable, Sequence
 
 from core.catalogue import finding
 from core.finding_cap import FindingCap
-from core.loading import archives
+from core.loading import archives, control_plane
 from core.loading.objects import FileRef, Normaliser, Sink
 from core.loading.stream import Problem, parse_file
 from core.loading.text import decode
@@ -72,13 +75,14 @@ class _Load:
         self.total_bytes = 0
         self.first_seen: dict[str, Resource] = {}
         self.cap = FindingCap(limits.max_findings_per_code)
-        sink = Sink(self.result.resources, self.result.documents, self.result.findings, self._seen, self.cap)
+        sink = Sink(self.result.resources, self.result.documents, self.result.findings, self._seen, cap=self.cap)
         self.normaliser = Normaliser(sink, default_namespace, limits.max_name_chars)
 
     def run(self, sources: Sequence[Source]) -> LoadResult:
         for source in sources:
             self._source(source)
         self.result.findings.extend(self.cap.summaries())
+        control_plane.apply(self.result, self.normaliser.sink.control_planes)
         return self.result
 
     def close(self) -> None:

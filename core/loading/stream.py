@@ -19,11 +19,14 @@ from typing import Any
 import yaml
 from yaml.nodes import Node, ScalarNode
 
+from core.keymaterial import holds_key
 from core.loading import text as textmod
 from core.loading.composer import CountingLoader, Loader, NodeLimitError, could_exceed
+from core.loading.scrub import KeyLines
 from core.loading.simple import read_simple, skippable
 from core.loading.splitting import split_text
 from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, is_list_wrapper, shape_problem
+from core.model import redaction_marker
 from core.options import Limits
 from core.records import record
 
@@ -69,17 +72,20 @@ def parse_file(decoded: textmod.Decoded, limits: Limits) -> Iterator[Item]:
         if seg.text is None:
             yield Problem("MES005", seg.error, seg.error_line, counter.take())
         else:
-            yield from _parse_pieces(seg.text, seg.line_offset, limits, counter, 0)
+            keys = KeyLines(seg.text, seg.line_offset)
+            yield from _parse_pieces(seg.text, seg.line_offset, limits, counter, 0, keys)
 
 
 def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+    keys = KeyLines(text, offset)
     if _looks_like_json(text):
-        yield from parse_json(text, offset, limits, counter)
+        yield from parse_json(text, offset, limits, counter, keys)
     else:
-        yield from _parse_yaml_documents(text, offset, limits, counter)
+        yield from _parse_yaml_documents(text, offset, limits, counter, keys)
 
 
-def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Counter,
+                          keys: KeyLines) -> Iterator[Item]:
     """A YAML stream: the plainest documents read by `simple.read_simple`, the others by libyaml.
 
     Consecutive documents the simple reader declines go to libyaml together, as one stream with
@@ -90,25 +96,29 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
     lines = text.split("\n")
     markers = _marker_lines(text, lines)
     if markers is None:
-        yield from _parse_yaml(text, offset, limits, counter)
+        yield from _parse_yaml(text, offset, limits, counter, keys)
         return
     total = len(lines)
     max_lines = counter.node_limit // 2  # the simple reader makes at most two nodes a line
     run_start: int | None = None  # first line of the documents waiting for libyaml
     for begin, content, end in _spans(lines, markers):
         # a document longer than that goes to libyaml, which counts its nodes (CountingLoader)
-        parsed = read_simple(lines, content, end, offset, limits.max_depth) if end - content <= max_lines else None
+        if end - content <= max_lines:
+            flagged = keys.within(offset + content, offset + end - 1)
+            parsed = read_simple(lines, content, end, offset, limits.max_depth, flagged)
+        else:
+            parsed = None
         if parsed is None:
             if run_start is None:
                 run_start = begin
             continue
         if run_start is not None:
-            yield from _parse_yaml(_lines_text(lines, run_start, begin), offset + run_start, limits, counter)
+            yield from _parse_yaml(_lines_text(lines, run_start, begin), offset + run_start, limits, counter, keys)
             run_start = None
         parsed.document = counter.take()
         yield parsed
     if run_start is not None:
-        yield from _parse_yaml(_lines_text(lines, run_start, total), offset + run_start, limits, counter)
+        yield from _parse_yaml(_lines_text(lines, run_start, total), offset + run_start, limits, counter, keys)
 
 
 def _spans(lines: list[str], markers: array[int]) -> Iterator[tuple[int, int, int]]:
@@ -148,7 +158,9 @@ def _lines_text(lines: list[str], start: int, end: int) -> str:
     return "\n".join(lines[start:end]) + ("\n" if end < len(lines) else "")
 
 
-def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter,
+                keys: KeyLines | None = None) -> Iterator[Item]:
+    keys = keys or KeyLines(text, offset)
     anchors = _has_anchor(text)
     resume_line = 0
     loader = None
@@ -162,7 +174,7 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
             resume_line = end.line + (1 if end.column > 0 else 0)
             start = max(node.start_mark.index - 1, 0)
             track = anchors and _ANCHOR.search(text, start, end.index + 1) is not None
-            item = _build(node, offset, limits, document, track)
+            item = _build(node, offset, limits, document, track, keys)
             if item is not None:
                 yield item
         return
@@ -175,7 +187,7 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
     if tail is not None:
         yield tail
     # the parser aborted: everything from the next marker line on, piece by piece
-    yield from _parse_pieces(text, offset, limits, counter, resume_line)
+    yield from _parse_pieces(text, offset, limits, counter, resume_line, keys)
 
 
 def _tail_problem(exc: BaseException, text: str, offset: int, resume_line: int, counter: Counter) -> Problem | None:
@@ -190,26 +202,27 @@ def _tail_problem(exc: BaseException, text: str, offset: int, resume_line: int, 
     return _problem(exc, text, offset, counter.take())
 
 
-def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from_line: int) -> Iterator[Item]:
+def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from_line: int,
+                  keys: KeyLines) -> Iterator[Item]:
     for piece, piece_offset in split_text(text, from_line):
-        yield from _parse_piece(piece, offset + piece_offset, limits, counter)
+        yield from _parse_piece(piece, offset + piece_offset, limits, counter, keys)
 
 
-def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter, keys: KeyLines) -> Iterator[Item]:
     track = _has_anchor(piece)
     loader = None
     read = 0
     try:
         loader = _loader(piece, counter.node_limit)
         while loader.check_node():
-            item = _build(loader.get_node(), offset, limits, counter.take(), track)
+            item = _build(loader.get_node(), offset, limits, counter.take(), track, keys)
             read += 1
             if item is not None:
                 yield item
     except (yaml.YAMLError, RecursionError, MemoryError) as exc:
         body, body_offset = _strip_marker(piece, offset)
         if not read and _looks_like_json(body):
-            yield from parse_json(body, body_offset, limits, counter)
+            yield from parse_json(body, body_offset, limits, counter, keys)
         else:
             yield _problem(exc, piece, offset, counter.take())
     finally:
@@ -227,7 +240,7 @@ def _has_anchor(text: str) -> bool:
     return "&" in text and _ANCHOR.search(text) is not None  # the plain test is far cheaper than the regex
 
 
-def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) -> Item | None:
+def _build(node: Node, offset: int, limits: Limits, document: int, track: bool, keys: KeyLines) -> Item | None:
     if type(node) is ScalarNode and node.tag == NULL and not node.value:
         return None  # an empty document (`---` followed by nothing or comments only)
     builder = Builder(
@@ -237,6 +250,7 @@ def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) 
         max_alias_bytes=limits.max_alias_bytes,
         max_dups=limits.max_findings_per_code,
         track_aliases=track,
+        keys=keys,
     )
     try:
         return builder.root(node, document)
@@ -302,8 +316,10 @@ def _problem(exc: BaseException, piece: str, offset: int, document: int) -> Prob
 # --- JSON -------------------------------------------------------------------------------------
 
 
-def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+def parse_json(text: str, offset: int, limits: Limits, counter: Counter,
+               keys: KeyLines | None = None) -> Iterator[Item]:
     """One or more JSON values (concatenated / JSON Lines); a broken value is skipped."""
+    keys = keys or KeyLines(text, offset)
     dups: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -327,7 +343,7 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iter
                 line_start = text.find("\n", pos) + 1
                 if line_start == 0:
                     return
-            yield from _parse_yaml(text[line_start:], offset + lines.before(line_start), limits, counter)
+            yield from _parse_yaml(text[line_start:], offset + lines.before(line_start), limits, counter, keys)
             return
         document = counter.take()
         dups.clear()
@@ -348,7 +364,7 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iter
         except ValueError as exc:  # e.g. an integer with more digits than Python converts
             yield Problem("MES003", f"a value cannot be read: {exc}", start_line, document)
             return
-        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits, counter.node_limit)
+        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits, counter.node_limit, keys)
         last_end = end
         pos = _skip_space(text, end)
 
@@ -371,26 +387,28 @@ class _LineCounter:
         return self.count
 
 
-def _json_item(
-    chunk: str, value: Any, line: int, document: int, dups: list[str], limits: Limits, node_limit: int
-) -> Item:
+def _json_item(chunk: str, value: Any, line: int, document: int, dups: list[str], limits: Limits, node_limit: int,
+               keys: KeyLines) -> Item:
     too_big = shape_problem(value, limits.max_depth, node_limit)
     if too_big == "depth":
         return Problem("MES003", f"nesting is deeper than {limits.max_depth} levels", line, document)
     if too_big:
         return Problem("MES003", _too_many_nodes(node_limit), line, document)
-    lined = _json_lines(chunk, value, line, document, limits, node_limit) if value else None  # `{}`: no lines
+    lined = _json_lines(chunk, value, line, document, limits, node_limit, keys) if value else None  # `{}`: no lines
     if lined is not None:
         return lined
-    parsed = _json_parsed(value, line, document)
+    scrub = keys.any(line - 1, line - 1 + chunk.count("\n"))
+    parsed = _json_parsed(value, line, document, None if scrub else ())  # (None: the normaliser checks it)
     kept = dups[: limits.max_findings_per_code]
-    parsed.dups = [Dup(key, line, None) for key in kept]
+    parsed.dups = [Dup(redaction_marker(key) if scrub and holds_key(key) else key, line, None) for key in kept]
     parsed.dups_dropped = len(dups) - len(kept)
     return parsed
 
 
-def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits, node_limit: int) -> Parsed | None:
-    """The same value composed as YAML, for line numbers; None when YAML reads it differently."""
+def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits, node_limit: int,
+                keys: KeyLines) -> Parsed | None:
+    """The same value composed as YAML, for line numbers; None when YAML reads it differently. (Key material is
+    replaced as it is built: when some was, the comparison is made with a second build that keeps it.)"""
     loader = None
     try:
         loader = _loader(chunk, node_limit)
@@ -399,24 +417,28 @@ def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits
             return None
         builder = Builder(line_offset=line - 1, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes,
                           max_alias_bytes=limits.max_alias_bytes, max_dups=limits.max_findings_per_code,
-                          track_aliases=False, json_numbers=True)
+                          track_aliases=False, json_numbers=True, keys=keys)
         parsed = builder.root(node, document)
+        read = parsed.obj
+        if builder.found:
+            read = Builder(line_offset=line - 1, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes,
+                           track_aliases=False, json_numbers=True).root(node, document).obj
     except (yaml.YAMLError, TreeError, RecursionError, ValueError):
         return None
     finally:
         if loader is not None:
             loader.dispose()
-    return parsed if parsed.obj == value else None
+    return parsed if read == value else None
 
 
-def _json_parsed(value: Any, line: int, document: int, depth: int = 0) -> Parsed:
+def _json_parsed(value: Any, line: int, document: int, keys_at: tuple[str, ...] | None, depth: int = 0) -> Parsed:
     if isinstance(value, list) and depth == 0:
-        items = [_json_parsed(v, line, document, depth + 1) for v in value]
-        return Parsed(value, line, document, None, [], items)
+        items = [_json_parsed(v, line, document, keys_at, depth + 1) for v in value]
+        return Parsed(value, line, document, None, [], items, keys_at=())
     if isinstance(value, dict) and isinstance(value.get("items"), list) and is_list_wrapper(value.get("kind"), value):
-        items = [_json_parsed(v, line, document, depth + 2) for v in value["items"]]
-        return Parsed(value, line, document, None, [], items)
-    return Parsed(value, line, document)
+        items = [_json_parsed(v, line, document, keys_at, depth + 2) for v in value["items"]]
+        return Parsed(value, line, document, None, [], items, keys_at=keys_at)
+    return Parsed(value, line, document, keys_at=keys_at)
 
 
 def _looks_like_json(text: str) -> bool:
