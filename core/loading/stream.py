@@ -269,7 +269,8 @@ OUT_OF_MEMORY = ("reading the document needs more memory than the analysis may u
 
 def _too_many_nodes(limit: int) -> str:
     return (f"the document has more than {limit:,} YAML nodes, the limit for a file of this size (it grows with "
-            "the file); it is not read")
+            "the file); it is not read. A `kubectl get … -o yaml` List is one document: give its items as documents "
+            "of their own instead (`kubectl get … -o json | jq -c '.items[]'`)")
 
 
 def _first_content_line(piece: str, offset: int) -> int:

@@ -69,6 +69,10 @@ from core.report.json_report import report_dict
 
 SNAPSHOT_VERSION = 1
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
+# a snapshot has one object or list per 100 to 140 characters; JSON far denser in them (`[{},{},…]`, 3 characters
+# for a 64-byte dict) would take 20 times its size and more just to parse: refused before parsing (docs/deploy.md,
+# "Memory and time limits")
+MIN_CHARS_PER_CONTAINER = 24
 # written once, referred to by index; in dependency order (an Exclusion refers to a Destination)
 SHARED: tuple[type, ...] = (Resource, Destination, Exclusion, Finding, SecretReference, CertificateRecord)
 _MARKER = "<redacted: "
@@ -109,6 +113,10 @@ def from_snapshot(data: bytes | str, *, max_bytes: int = MAX_SNAPSHOT_BYTES) -> 
             raise SnapshotError(f"not a snapshot: not UTF-8 text (byte {exc.start})") from None
     else:
         text = data
+    containers = text.count("{") + text.count("[")  # (an upper bound: brackets inside strings count too)
+    if containers > len(text) // MIN_CHARS_PER_CONTAINER + 10_000:
+        raise SnapshotError(f"not a snapshot: {containers:,} objects and lists in {_mib(size)}, far more than a "
+                            "snapshot of that size holds")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

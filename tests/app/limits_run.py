@@ -16,22 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from core import worker
-from core.report.json_report import to_json
-from core.report.markdown import to_markdown
-from core.report.rows import (
-    CERTIFICATE_COLUMNS,
-    FINDING_COLUMNS,
-    REFERENCE_COLUMNS,
-    SERVICE_COLUMNS,
-    certificate_rows,
-    finding_rows,
-    reference_rows,
-    service_rows,
-    to_csv,
-)
 from core.sources import Source
 from tests.app.conftest import APP, PAGES, new_app, report_of, texts
 from ui import state
+from ui.exports import KEYS
 
 TIMEOUT = 600
 
@@ -51,23 +39,23 @@ def main(paths: list[str]) -> dict[str, Any]:
     at.session_state[state.PREFIX + "input"] = state.Input(kind="files", sources=sources, label="upload")
     shown: dict[str, str] = {}
     problems: list[str] = []
+    downloads: dict[str, int] = {}
     for path in [str(APP.relative_to(APP.parent)), *PAGES]:
         if path == "app.py":
             at.run(timeout=TIMEOUT)
         else:
             at.switch_page(path).run(timeout=TIMEOUT)
-        problems += [str(e.value) for e in at.exception]
-        problems += [str(e.value) for e in at.error if "could not render" in str(e.value)]
+        _collect(at, problems)
         shown[path] = texts(at)
+        for name, key in KEYS.items():  # every export button of the page, clicked: the file the browser gets
+            if not any(b.key == key for b in at.button):
+                continue
+            at.button(key=key).click().run(timeout=TIMEOUT)
+            _collect(at, problems)
+            problems += [f"{key}: {e.value}" for e in at.error if "too large to download" in str(e.value)]
+            for sent in (json.loads(e.proto.json) for e in at.get("bidi_component")):
+                downloads[f"{path}:{name}"] = len(sent["text"].encode())
     report = report_of(at)
-    downloads = {
-        "json": len(to_json(report).encode()),
-        "markdown": len(to_markdown(report).encode()),
-        "services.csv": len(to_csv(service_rows(report), SERVICE_COLUMNS).encode()),
-        "references.csv": len(to_csv(reference_rows(report), REFERENCE_COLUMNS).encode()),
-        "certificates.csv": len(to_csv(certificate_rows(report), CERTIFICATE_COLUMNS).encode()),
-        "findings.csv": len(to_csv(finding_rows(report), FINDING_COLUMNS).encode()),
-    }
     return {
         "problems": problems,
         "shown": shown,
@@ -78,6 +66,11 @@ def main(paths: list[str]) -> dict[str, Any]:
         "worker_peaks_mib": [o.peak_mib for o in outcomes],
         "worker_failures": [o.failure for o in outcomes],
     }
+
+
+def _collect(at: Any, problems: list[str]) -> None:
+    problems += [str(e.value) for e in at.exception]
+    problems += [str(e.value) for e in at.error if "could not render" in str(e.value)]
 
 
 if __name__ == "__main__":

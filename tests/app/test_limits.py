@@ -1,7 +1,8 @@
 """The dashboard's pages and downloads stay within the memory target for the large hostile inputs.
 
 Each input (tests/data/hostile/large.py), with the hostile corpus' baseline after it, goes through the Overview,
-every page and every download (JSON, Markdown, the four CSV files) in a fresh process (tests/app/limits_run.py),
+every page and every download button of every page, clicked (JSON, Markdown, the four CSV files, the snapshot: the
+text the browser tab receives) in a fresh process (tests/app/limits_run.py),
 whose peak memory is measured (tests/tools/peak.py): once with the analysis in the dashboard's own process (the
 `local` mode default) and, for a few, in a worker process (core.worker, the `shared` mode default), whose own
 peak is checked as well. No page may show an exception, the limit must be shown as its finding, the baseline's
@@ -19,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.core.hardening.corpus import ROOT, baseline_source
+from tests.core.hardening.corpus import ROOT, baseline_source, case_files, case_source
 from tests.data.hostile.large import EXPECTED, LARGE
+from ui.exports import KEYS
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +52,11 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, make in LARGE.items():
         (folder / name).write_bytes(make())
     (folder / "zz-baseline.yaml").write_bytes(baseline_source().data)
+    small = folder / "small"
+    small.mkdir()
+    for i, name in enumerate(case_files()):
+        source = case_source(name)
+        (small / f"{i:03d}-{Path(source.name).name}").write_bytes(source.data)
     return folder
 
 
@@ -81,5 +88,24 @@ def test_pages_and_downloads_stay_within_the_memory_target(name: str, workers: i
     if code is not None:
         assert code in result["codes"]
         assert any(code in result["shown"][page] for page in ("app.py", "pages/1_Sources.py")), code
+    assert {key.rsplit(":", 1)[1] for key in result["downloads"]} == set(KEYS), result["downloads"]
     big = {k: v for k, v in result["downloads"].items() if v >= DOWNLOAD_LIMIT}
+    assert not big, big
+
+
+def test_the_small_corpus_in_the_dashboard_stays_within_the_memory_target(inputs: Path) -> None:
+    """Every small file of the hostile corpus (tests/data/hostile/, archives built) uploaded together."""
+    paths = [*sorted((inputs / "small").iterdir()), inputs / "zz-baseline.yaml"]
+    size = sum(p.stat().st_size for p in paths)
+    result, measured = through_the_dashboard(paths, 0)
+    assert measured["returncode"] == 0
+    assert result["problems"] == []
+    budget = MEMORY_FACTOR * size / MIB + MEMORY_ALLOWANCE_MIB
+    assert measured["peak_mib"] < budget, f"dashboard peak {measured['peak_mib']:.0f} MiB, target {budget:.0f}"
+    assert set(result["services"]) >= BASELINE_MES
+    assert {key.rsplit(":", 1)[1] for key in result["downloads"]} == set(KEYS), result["downloads"]
+    # proportional to the input (a 300,000-character label value is repeated in a service's tags and its
+    # destinations'); the snapshot holds the report twice (the JSON report, and its own encoding with the manifests)
+    big = {k: v for k, v in result["downloads"].items()
+           if v >= DOWNLOAD_LIMIT + (6 if k.endswith(":snapshot") else 2) * size}
     assert not big, big

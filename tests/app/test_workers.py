@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from core import worker
+from core import loading, worker
+from core.options import DEFAULT_SYSTEM_NAMESPACE, Limits
+from core.report.json_report import to_json
 from core.sources import Source
 from tests.app.conftest import PAGES, assert_clean, new_app, report_of, texts
 from tests.core.hardening.corpus import baseline_source
-from tests.data.hostile.large import MIB, flow_sequence
+from tests.data.hostile.large import MIB, flow_sequence, mes
 from ui import state
 
 
@@ -50,3 +54,31 @@ def test_unusable_worker_settings_are_an_error_naming_the_variable(monkeypatch: 
     at.run()
     assert not at.exception
     assert any("MESDOCTOR_ANALYSIS_WORKERS" in str(e.value) for e in at.error)
+
+
+def test_a_live_input_with_its_what_if_overlay_is_analysed_in_the_worker_as_in_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `state.report_for` analyses (live state, the files layered on it; the baseline without them) is what
+    the worker analyses: the same reports, key for key, as the dashboard's own process makes."""
+    live = loading.load([baseline_source()], Limits(), DEFAULT_SYSTEM_NAMESPACE)
+    overlay = Source("live-overlay", "what-if.yaml", mes("zz-what-if").encode())
+
+    def reports(workers: int) -> tuple[str, str, list[worker.Outcome]]:
+        monkeypatch.setenv("MESDOCTOR_ANALYSIS_WORKERS", str(workers))
+        runs: list[worker.Outcome] = []
+        original = worker.run
+        monkeypatch.setattr(worker, "run", lambda *a, **k: runs.append(original(*a, **k)) or runs[-1])
+        at = new_app()
+        at.session_state[state.PREFIX + "input"] = state.Input(
+            kind="kube", sources=[overlay], label=f"cluster {workers}", live=live, live_digest=f"live-{workers}")
+        at.run()  # the Overview shows the what-if and its delta against the baseline: both are analysed
+        assert_clean(at)
+        monkeypatch.setattr(worker, "run", original)
+        return to_json(report_of(at)), to_json(report_of(at, baseline=True)), runs
+
+    in_process, in_process_baseline, none = reports(0)
+    in_worker, in_worker_baseline, runs = reports(1)
+    assert none == [] and len(runs) == 2 and all(r.failure == "" for r in runs)
+    assert '"zz-what-if"' in in_worker and '"zz-what-if"' not in in_worker_baseline
+    assert json.loads(in_worker) == json.loads(in_process)
+    assert json.loads(in_worker_baseline) == json.loads(in_process_baseline)

@@ -9,17 +9,22 @@ from typing import Any
 
 import pytest
 
-from core import worker
+from core import loading, worker
 from core.analysis import analyse
 from core.options import AnalysisOptions
+from core.report.json_report import to_json
 from core.settings import SettingsError
 from core.sources import Source
 from tests.core.hardening.corpus import baseline_source
-from tests.data.hostile.large import flow_sequence
+from tests.data.hostile.large import flow_sequence, mes
 from tests.factories import NOW
 
 OPTIONS = AnalysisOptions(kuma_version="2.14", now=NOW)
 MIB = 1024 * 1024
+
+
+def mes_manifest(name: str) -> bytes:
+    return mes(name).encode()
 
 
 def summary(report: Any) -> tuple[Any, ...]:
@@ -73,6 +78,20 @@ def test_in_process_and_in_a_worker_give_the_same_report() -> None:
     assert stages[0] == "Loading manifests" and stages[-1] == "Writing the report"
     local = worker.run(worker.Job(sources, OPTIONS), worker.WorkerSettings(workers=0))
     assert summary(local.report) == summary(outcome.report) and local.peak_mib is None
+
+
+def test_live_state_with_a_what_if_overlay_gives_the_same_report_in_a_worker() -> None:
+    """What the dashboard's `state.report_for` analyses: preloaded (live) state, files on top of it (what-if
+    layers, a live overlay): the worker's report is the in-process one, to the last key of the JSON report."""
+    live = loading.load([baseline_source()], OPTIONS.limits, OPTIONS.system_namespace)
+    overlay = [Source("paste", "what-if.yaml", mes_manifest("zz-what-if"))]
+    job = worker.Job(overlay, OPTIONS, live)
+    outcome = worker.run(job, worker.WorkerSettings(workers=1))
+    assert outcome.failure == ""
+    here = analyse(overlay, OPTIONS, preloaded=live)
+    assert to_json(outcome.report) == to_json(here)
+    assert "zz-what-if" in {s.resource.name for s in outcome.report.services}
+    assert outcome.report.inputs_digest == here.inputs_digest
 
 
 def test_a_document_over_the_memory_cap_is_a_finding_and_the_others_stay() -> None:

@@ -83,7 +83,8 @@ def _upload(page: object, files: dict[str, bytes], folder: Path) -> None:
     for name, data in files.items():
         (folder / name).write_bytes(data)
         paths.append(str(folder / name))
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(paths)  # type: ignore[attr-defined]
+    uploader = page.get_by_label("Manifests or archives")  # type: ignore[attr-defined]  # the Files tab's
+    uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(paths)
 
 
 def test_a_long_analysis_does_not_hold_up_another_visitor(browser: object, one_worker_server: str,

@@ -362,3 +362,16 @@ def test_a_snapshot_of_now_survives_the_wall_clock():
     report = analyse(sample.sample_sources(now), AnalysisOptions(zone="eu-west-1"))
     restored, options = from_snapshot(to_snapshot(report, AnalysisOptions(zone="eu-west-1")))
     assert restored.now == report.now and options.now == report.now
+
+
+@pytest.mark.parametrize("dense", ['[{},{},{}', '[[],[],[]', '{"a":[{"b":{}},{"c":[]}'])
+def test_json_far_denser_in_objects_than_a_snapshot_is_refused_before_parsing(dense):
+    """`[{},{},…]` takes 20 times its size and more to parse; a snapshot holds an object or list per 100-140
+    characters (tests/core/hardening/test_memory.py measures the refusal's memory)."""
+    data = ('{"snapshotVersion": 1, "x": ' + dense * 20_000 + "}").encode()
+    with pytest.raises(SnapshotError, match="far more than a snapshot of that size holds"):
+        from_snapshot(data)
+    big = saved("incident", "2.14")
+    text = big.decode()
+    assert (text.count("{") + text.count("[")) * snapshot.MIN_CHARS_PER_CONTAINER * 3 < len(text), \
+        "real snapshots are at least three times sparser than the limit"
