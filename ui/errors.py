@@ -15,6 +15,13 @@ from core.report.text import printable
 def friendly_errors(what: str = "this page") -> Iterator[None]:
     try:
         yield
+    except MemoryError:  # the machine's memory, not a bug: no details to report (docs/deploy.md)
+        st.error(
+            f"MES Doctor ran out of memory while preparing {what}: this input is too large for this server. "
+            "Split it, or ask the operator to analyse in worker processes with a memory cap "
+            "(MESDOCTOR_ANALYSIS_WORKERS, docs/deploy.md \"Memory and time limits\").",
+            icon="🩺",
+        )
     except Exception as exc:  # st.rerun/st.stop raise BaseException subclasses, which pass through
         st.error(
             f"MES Doctor could not render {what}. Your data was not changed. "

@@ -82,3 +82,25 @@ def test_a_live_input_with_its_what_if_overlay_is_analysed_in_the_worker_as_in_p
     assert '"zz-what-if"' in in_worker and '"zz-what-if"' not in in_worker_baseline
     assert json.loads(in_worker) == json.loads(in_process)
     assert json.loads(in_worker_baseline) == json.loads(in_process_baseline)
+
+
+def test_running_out_of_memory_in_the_dashboard_process_is_a_message_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local mode analyses in the dashboard's own process: should the machine run out of memory anyway, every page
+    says so in one message, with no details of a bug to report."""
+    monkeypatch.setenv("MESDOCTOR_ANALYSIS_WORKERS", "0")
+
+    def exhausted(*_args: object, **_kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(state, "_analyse_with_progress", exhausted)
+    at = new_app()
+    unseen = Source("upload", "memory.yaml", baseline_source().data + b"# out of memory\n")
+    at.session_state[state.PREFIX + "input"] = state.Input(kind="files", sources=[unseen], label="memory.yaml")
+    for path in ["app.py", *PAGES]:
+        at.switch_page(path).run()
+        assert not at.exception
+        errors = [str(e.value) for e in at.error]
+        assert any("ran out of memory" in e for e in errors), (path, errors)
+        assert not at.expander or all("Details" not in str(e.label) for e in at.expander)
+        assert "MemoryError" not in texts(at)
