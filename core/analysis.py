@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from core import builder, certs, gc_pause, loading, secrets
 from core.checks.base import Phase, Scope
 from core.checks.registry import REGISTRY
-from core.context import Context
+from core.context import COMPLETE_KINDS, Context
 from core.index import Index
 from core.model import Finding, Kind, LoadResult, Report, SecretsCoverage
 from core.options import AnalysisOptions
@@ -60,13 +60,15 @@ def analyse_loaded(load: LoadResult, options: AnalysisOptions, *, progress: Prog
 def _analyse_loaded(load: LoadResult, options: AnalysisOptions, step: Progress) -> Report:
     index = Index(load.resources)
     choice = choose_version(options.kuma_version, index, load.detected_version)
+    known = load.listed_kinds | (COMPLETE_KINDS if options.complete else frozenset())
     ctx = Context(
         options=options,
         version=choice.version,
         now=options.resolved_now(),
         index=index,
-        secrets_coverage=_secrets_coverage(load, index),
+        secrets_coverage=_secrets_coverage(load, index, known),
         secrets_note=load.secrets_note,
+        known_kinds=known,
     )
     step("Validating", 0.2)
     findings: list[Finding] = list(load.findings)
@@ -114,8 +116,9 @@ def _run(ctx: Context, phase: Phase) -> list[Finding]:
     return out
 
 
-def _secrets_coverage(load: LoadResult, index: Index) -> SecretsCoverage:
+def _secrets_coverage(load: LoadResult, index: Index, known: frozenset[Kind]) -> SecretsCoverage:
     if load.secrets is not None:
         return load.secrets
     has_secrets = bool(index.of_kind.get(Kind.SECRET) or index.of_kind.get(Kind.GLOBAL_SECRET))
-    return SecretsCoverage.PRESENT if has_secrets else SecretsCoverage.ABSENT
+    # a complete input without a single Secret: a referenced Secret is then missing, not unchecked
+    return SecretsCoverage.PRESENT if has_secrets or Kind.SECRET in known else SecretsCoverage.ABSENT

@@ -48,6 +48,15 @@ class Kind(StrEnum):
     HOSTNAME_GENERATOR = "HostnameGenerator"
     MESH_IDENTITY = "MeshIdentity"
     MESH_TRAFFIC_PERMISSION = "MeshTrafficPermission"
+    # the resources around an MES (routes and policies that point at it, its alternatives)
+    MESH_HTTP_ROUTE = "MeshHTTPRoute"
+    MESH_TCP_ROUTE = "MeshTCPRoute"
+    MESH_TIMEOUT = "MeshTimeout"
+    MESH_RETRY = "MeshRetry"
+    MESH_CIRCUIT_BREAKER = "MeshCircuitBreaker"
+    MESH_HEALTH_CHECK = "MeshHealthCheck"
+    MESH_PASSTHROUGH = "MeshPassthrough"
+    EXTERNAL_SERVICE = "ExternalService"  # legacy (2.x), removed in 3.0
 
 
 class Flavour(StrEnum):
@@ -243,7 +252,7 @@ class Resource:
         )
 
 
-_MESHLESS = frozenset({Kind.MESH, Kind.GLOBAL_SECRET, Kind.ZONE_EGRESS})
+_MESHLESS = frozenset({Kind.MESH, Kind.GLOBAL_SECRET, Kind.ZONE_EGRESS, Kind.HOSTNAME_GENERATOR})
 
 
 @record
@@ -585,11 +594,14 @@ class LoadResult:
     secrets: SecretsCoverage | None = None  # None: decide from the resources
     secrets_note: str = ""  # why Secrets are absent/denied (shown in the coverage note)
     detected_version: str | None = None  # e.g. from a live Kuma API `GET /`
+    # kinds a live source listed successfully (every page, every mesh): finding none of them is a fact
+    listed_kinds: frozenset[Kind] = frozenset()
 
     def extend(self, other: LoadResult) -> None:
         self.resources.extend(other.resources)
         self.documents.extend(other.documents)
         self.findings.extend(other.findings)
+        self.listed_kinds = self.listed_kinds | other.listed_kinds
         if other.secrets is not None and self.secrets is not SecretsCoverage.DENIED:
             self.secrets = other.secrets
             self.secrets_note = other.secrets_note or self.secrets_note

@@ -80,7 +80,7 @@ def destination(ctx: Context, mes: Resource, version: KumaVersion, view: MesView
                 labels: dict[str, str] | None = None) -> Destination:
     """The Destination kuma-cp would compute for `mes` (TLS assuming its material loads as resolved)."""
     view = view or read_spec(mes.spec)
-    labels = labels if labels is not None else effective_labels(mes, ctx.options)
+    labels = labels if labels is not None else effective_labels(mes, ctx.options, version)
     return _destination(ctx, mes, mes.ref, version, view, labels, identifiers(mes, labels, view.port),
                         materials(view, _references(ctx, mes, version)), _locality_aware(ctx, mes.mesh))
 
@@ -173,9 +173,9 @@ def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: li
 def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: ResourceRef, walk: _MeshWalk,
               result: EndpointMap) -> bool:
     """Place one store-valid MES of a served mesh; True when it ends up with egress endpoints."""
-    labels = labels_of(ctx, mes)
+    labels = labels_of(ctx, mes, version)
     view = view_of(ctx, mes)
-    ids = ctx.per_resource("identifiers", mes, lambda m: identifiers(m, labels, view.port))
+    ids = ctx.per_resource(_IDENTIFIERS[version.generation], mes, lambda m: identifiers(m, labels, view.port))
     # the references (so the materials) only differ between generations: the 2.9 map reuses 2.14's
     loaded = ctx.per_resource(_MATERIALS[version.generation], mes,
                               lambda m: materials(view, _references(ctx, m, version)))
@@ -202,6 +202,7 @@ def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: 
 
 
 _MATERIALS = {generation: f"tls-materials-{generation}" for generation in Generation}
+_IDENTIFIERS = {generation: f"identifiers-{generation}" for generation in Generation}
 
 
 def _references(ctx: Context, mes: Resource, version: KumaVersion) -> list[SecretReference]:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-KEPT_KEYS = ("spec", "status", "type", "data", "stringData")
+KEPT_KEYS = ("spec", "status", "type", "data", "stringData", "mesh")  # `mesh`: old-style Dataplane, ExternalService
 KEPT_METADATA = ("name", "namespace", "labels", "annotations", "creationTimestamp", "uid")
 # kubectl's copy of the last applied manifest: noise for every kind, and for Secrets a second,
 # unredacted copy of the payload. Never kept.
