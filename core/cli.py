@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_live_arguments(check)
 
+    from core.migrate.cli import add_parser as add_migrate_parser
+
+    add_migrate_parser(sub)
+
     codes = sub.add_parser("codes", help="list every finding code with its explanation")
     codes.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
     return parser
@@ -96,10 +100,14 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if args.command == "codes":
         out.write(render_codes(args.format))
         return EXIT_OK
-    if args.command != "check":
+    if args.command not in ("check", "migrate"):
         parser.print_help(out)
         return EXIT_USAGE
     try:
+        if args.command == "migrate":
+            from core.migrate.cli import run_migrate
+
+            return run_migrate(args, out, err)
         return run_check(args, out, err)
     except UsageError as exc:
         err.write(f"mesdoctor: error: {exc}\n")

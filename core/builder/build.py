@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.builder.labels import ZONE, effective_labels, labels_of
-from core.builder.mesh import enabled_backend, flag
+from core.builder.mesh import enabled_backend, flag, served_by_identity
 from core.builder.names import Identifiers, identifiers
 from core.builder.spec import MesView, read_spec, view_of
 from core.builder.tls import Material, first_failure, materials, upstream_tls
@@ -146,7 +146,8 @@ def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: li
                 result: EndpointMap) -> None:
     mesh = ctx.index.meshes.get(mesh_name)
     mesh_missing = mesh is None and bool(ctx.index.meshes)
-    no_mtls = version.has_mesh_mtls and mesh is not None and not enabled_backend(mesh)
+    no_mtls = (version.has_mesh_mtls and mesh is not None and not enabled_backend(mesh)
+               and not served_by_identity(ctx, mesh_name, version))
     walk = _MeshWalk(locality_aware=_locality_aware(ctx, mesh_name))
     for mes in services:
         key, ref = mes.key, mes.ref

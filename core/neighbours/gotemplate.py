@@ -130,7 +130,8 @@ def _lex(template: str) -> list[Any]:
         pos = end + 2
 
 
-def _nodes(items: list[Any], i: int, functions: frozenset[str], *, top: bool) -> tuple[tuple[Any, ...], int, str | None]:
+def _nodes(items: list[Any], i: int, functions: frozenset[str], *,
+           top: bool) -> tuple[tuple[Any, ...], int, str | None]:
     out: list[Any] = []
     while i < len(items):
         item = items[i]
@@ -327,7 +328,8 @@ def _unquote(token: str) -> str:
 def _call(name: str, args: list[Any], label: Label | None, source: str) -> Any:
     if name == "label":
         if len(args) != 1 or not isinstance(args[0], str):
-            raise TemplateExecError(f'executing "" at <{source}>: wrong number of args for label: want 1 got {len(args)}')
+            raise TemplateExecError(f'executing "" at <{source}>: wrong number of args for label: want 1 got '
+                                    f'{len(args)}')
         if label is None:
             raise TemplateExecError("label is not available")
         return label(args[0])

@@ -83,7 +83,6 @@ CASES: list[tuple[str, Callable[[], Context], tuple[str, ...]]] = [
     ("MES502", lambda: cascade("2.9"), ("b-good",)),
     ("MES503", lambda: cascade("2.11"), ("b-good",)),
     ("MES504", lambda: single({"match": {"port": 80}}, labels={"kuma.io/zone": "zone-2"}), ("svc",)),
-    ("MES505", lambda: dup("2.14"), ("svc-abc", "svc")),
     ("MES506", lambda: status_mes({"addresses": [{"hostname": "svc.extsvc.mesh.local"}]}), ("svc",)),
     ("MES507", lambda: status_mes({"vip": {"ip": "242.0.0.1"}, "addresses": [{"hostname": "x"}],
                                    "hostnameGenerators": [{"hostnameGeneratorRef": {"coreName": "gen"},
