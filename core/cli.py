@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 1 when a finding of this severity or worse exists (default: error)")
     check.add_argument("--federated", action="store_true",
                        help="the zone is connected to a Global control plane (origin label rules apply)")
+    check.add_argument("--complete", action="store_true",
+                       help="the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone: "
+                       "their absence is reported as a problem, not as a coverage note (live sources set this per "
+                       "kind they listed)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour in table output (default: auto = only on a terminal)")
     defaults = Limits()
@@ -188,6 +192,7 @@ def options_from_args(args: argparse.Namespace) -> AnalysisOptions:
         expiry_warning_days=args.expiry_warning_days,
         now=parse_now(args.now) if args.now else None,
         federated=args.federated,
+        complete=args.complete,
         limits=Limits(max_file_bytes=max(1, int(args.max_file_size * MIB)),
                       max_total_bytes=max(1, int(args.max_total_size * MIB))),
     )

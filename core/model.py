@@ -629,6 +629,8 @@ class ServiceOutcome:
     included_on_2_9: bool  # what a 2.9.x control plane would do with the same input
     dropped_by: ResourceRef | None = None  # 2.9 cascade culprit (when dropped collaterally)
     log_lines: list[str] = field(default_factory=list)  # predicted kuma-cp log lines
+    # (hostname, HostnameGenerator core name) the MES gets, each generator's template rendered in Kuma's order
+    hostnames: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -652,6 +654,9 @@ class Report:
     # on a 2.9 target (where endpoint_map is legacy_map): the same input on a control plane that isolates a
     # failing MES (core.analysis.ISOLATING_VERSION), to show side by side with 2.9.x what isolation keeps
     isolated_map: EndpointMap | None = None
+    # the input holds every resource of these kinds (`--complete`, or a live source listed them)
+    complete: bool = False
+    known_kinds: tuple[str, ...] = ()
 
     def service(self, mesh: str, name: str) -> ServiceOutcome | None:
         """Find a service by mesh and name (as written, or core name)."""

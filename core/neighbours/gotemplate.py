@@ -332,7 +332,10 @@ def _call(name: str, args: list[Any], label: Label | None, source: str) -> Any:
                                     f'{len(args)}')
         if label is None:
             raise TemplateExecError("label is not available")
-        return label(args[0])
+        try:
+            return label(args[0])
+        except TemplateExecError as exc:
+            raise TemplateExecError(f'template: :1: executing "" at <{source}>: error calling label: {exc}') from None
     if name in ("print", "println"):
         text = _go_print(args)
         return text + "\n" if name == "println" else text

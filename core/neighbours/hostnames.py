@@ -14,10 +14,12 @@ MES selector in `…/meshexternalservice/hostname/generator.go`), per mesh:
   that produce invalid DNS names now fail explicitly"), so their status does not tell;
 * the first MES to claim a hostname in the mesh keeps it; a later one gets `Collision` and no hostname.
 
-When the input has no HostnameGenerator (and they were not listed), the two defaults every zone has are
-assumed: `local-mesh-external-service` (origin zone, selects `kuma.io/origin: zone`) and
-`synced-mesh-external-service` (from Global, selects `kuma.io/origin: global`), both
-`{{ .DisplayName }}.extsvc.mesh.local`.
+Unless the input holds every HostnameGenerator (a live source listed them, or the export has the zone's own
+default `local-mesh-external-service`), the two defaults every zone has are assumed next to the input's:
+`local-mesh-external-service` (origin zone, selects `kuma.io/origin: zone`) and `synced-mesh-external-service`
+(from Global, selects `kuma.io/origin: global`), both `{{ .DisplayName }}.extsvc.mesh.local` (a CP started
+with `skipHostnameGenerators` has none).
+A generator whose fields have the wrong types is left out (Kuma would not decode it).
 
 Validation of a generator (`…/hostnamegenerator/api/v1alpha1/validate.go`): exactly one selector; a template
 that is not empty and parses (2.14+: renders with stub values to a DNS name); `extension.type` (2.11+).
@@ -82,23 +84,40 @@ class Rendering:
 
 
 def generators(ctx: Context) -> tuple[list[Generator], bool]:
-    listed = ctx.index.of_kind.get(Kind.HOSTNAME_GENERATOR, [])
-    if not listed and not ctx.known(Kind.HOSTNAME_GENERATOR):
-        suffix = f".{ctx.options.system_namespace}" if any(
-            s.flavour is Flavour.KUBERNETES for s in ctx.index.services) else ""
-        return [Generator(f"local-mesh-external-service{suffix}", DEFAULT_TEMPLATE, {ORIGIN: "zone"}, "zone", None),
-                Generator(f"synced-mesh-external-service{suffix}", DEFAULT_TEMPLATE, {ORIGIN: "global"}, "global",
-                          None)], False
+    """The generators to evaluate, and whether they are all there is (a live source listed them)."""
+    listed = [r for r in ctx.index.of_kind.get(Kind.HOSTNAME_GENERATOR, []) if _decodable(r)]
     out: list[Generator] = []
     for resource in listed:
-        spec = resource.spec if isinstance(resource.spec, Mapping) else {}
-        selector = spec.get("selector") if isinstance(spec.get("selector"), Mapping) else {}
+        spec = resource.spec
+        selector = spec.get("selector") or {}
         mes_selector = selector.get("meshExternalService")
         labels = string_map(mes_selector.get("matchLabels")) if isinstance(mes_selector, Mapping) else None
         origin = resource.labels.get(ORIGIN, "") if isinstance(resource.labels, Mapping) else ""
         out.append(Generator(resource.core_name, text(spec.get("template")), labels, origin,
                              creation_time(resource), resource))
-    return out, True
+    # a live listing is all there is; so is an export that holds the zone's own default generator
+    known = ctx.known(Kind.HOSTNAME_GENERATOR) or any(
+        g.name.split(".", 1)[0] == "local-mesh-external-service" for g in out)
+    if not known:
+        suffix = f".{ctx.options.system_namespace}" if any(
+            s.flavour is Flavour.KUBERNETES for s in ctx.index.services) else ""
+        names = {g.name.split(".", 1)[0] for g in out}
+        for name, origin in (("local-mesh-external-service", "zone"), ("synced-mesh-external-service", "global")):
+            if name not in names:
+                out.append(Generator(f"{name}{suffix}", DEFAULT_TEMPLATE, {ORIGIN: origin}, origin, None))
+    return out, known
+
+
+def _decodable(resource: Resource) -> bool:
+    """The fields the generator reads have the types Kuma decodes (else Kuma would refuse the object)."""
+    spec = resource.spec if isinstance(resource.spec, Mapping) else None
+    if spec is None or not isinstance(spec.get("template", ""), str):
+        return False
+    selector = spec.get("selector", {})
+    if not isinstance(selector, Mapping):
+        return False
+    return all(value is None or (isinstance(value, Mapping) and isinstance(value.get("matchLabels", {}), Mapping))
+               for value in selector.values())
 
 
 def _order(gens: list[Generator]) -> list[Generator]:
@@ -141,7 +160,7 @@ def _render_all(ctx: Context) -> Rendering:
                 hostname = render(gen.template, _data(ctx, mes, labels), _label(labels))
             except TemplateError as exc:
                 outcome.code = "MES643"
-                outcome.error = f"pre evaluation of template with parameters failed with error={str(exc)!r}"
+                outcome.error = f'pre evaluation of template with parameters failed with error="{exc}"'
                 continue
             problems = dns1123_subdomain_errors(hostname)
             if problems:
@@ -272,7 +291,8 @@ def check_hostname_collision(ctx: Context) -> Iterator[Finding]:
 
 
 def check_no_generator(ctx: Context, mes: Resource) -> Iterator[Finding]:
-    """MES645: the input holds the HostnameGenerators, and none selects this MES."""
+    """MES645: the input holds every HostnameGenerator (a live listing, or an export with the zone's default
+    `local-mesh-external-service`), and none selects this MES."""
     result = rendering(ctx)
     if not result.from_input or result.outcomes.get(mes.key) or result.unsupported:
         return
@@ -328,6 +348,8 @@ def generator_violations(resource: Resource, version: KumaVersion) -> list[tuple
 def check_generator_valid(ctx: Context) -> Iterator[Finding]:
     """MES640: Kuma rejects the HostnameGenerator."""
     for resource in sorted(ctx.index.of_kind.get(Kind.HOSTNAME_GENERATOR, []), key=lambda r: r.key):
+        if not _decodable(resource):
+            continue
         for path, message in generator_violations(resource, ctx.version):
             yield finding(
                 "MES640",

@@ -160,12 +160,13 @@ def check_client_identity(ctx: Context) -> Iterator[Finding]:
         shown = "; ".join(f"{d.core_name} ({_why(found)})" for d, found in lacking[:_SHOWN])
         more = f" and {len(lacking) - _SHOWN} more" if len(lacking) > _SHOWN else ""
         for mes in services:
-            head = (f"None of the {len(proxies)} client proxies" if code == "MES410"
-                    else f"{len(lacking)} of the {len(proxies)} client proxies")
+            head = (f"None of the {len(proxies)} client proxies of mesh {mesh_name} in zone {ctx.options.zone} has "
+                    "a workload identity" if code == "MES410" else
+                    f"{len(lacking)} of the {len(proxies)} client proxies of mesh {mesh_name} in zone "
+                    f"{ctx.options.zone} have no workload identity")
             yield finding(
                 code,
-                f"{head} of mesh {mesh_name} in zone {ctx.options.zone} has a workload identity: {shown}{more}. "
-                f"For {mes.core_name}, {effect}.",
+                f"{head}: {shown}{more}. For {mes.core_name}, {effect}.",
                 mes.ref, related=tuple(d.ref for d, _ in lacking[:_SHOWN]),
                 hint="Widen a MeshIdentity selector to the clients' labels (an empty `matchLabels` selects every "
                      "proxy of the mesh), and check that the MeshIdentity reports `Ready: True`.",

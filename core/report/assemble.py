@@ -56,6 +56,7 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
                 included_on_2_9=key in legacy.included,
                 dropped_by=culprit,
                 log_lines=_log_lines(ctx, mes, references),
+                hostnames=_hostnames(ctx, key),
             )
         )
 
@@ -76,7 +77,16 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
         resources=list(redacted.values()),
         endpoint_map=target,
         legacy_map=legacy,
+        complete=ctx.options.complete,
+        known_kinds=tuple(sorted(kind.value for kind in ctx.known_kinds)),
     )
+
+
+def _hostnames(ctx: Context, key: str) -> list[tuple[str, str]]:
+    """The hostnames the MES gets (HostnameGenerator templates rendered, collisions resolved)."""
+    from core.neighbours.hostnames import rendering
+
+    return [(o.hostname, o.generator.name) for o in rendering(ctx).outcomes.get(key, []) if o.hostname]
 
 
 def _log_lines(ctx: Context, mes: Resource, references: list[SecretReference]) -> list[str]:

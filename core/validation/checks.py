@@ -138,7 +138,7 @@ def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
     out: list[Finding] = []
     for violation in violations:
         hint, fix = hints.kuma_hint(violation, mes, ctx.version)
-        if violation.code == "MES111":
+        if violation.code in ("MES110", "MES111"):
             out.append(_merged_name_finding(ctx, mes, violation, hint, fix))
             continue
         if violation.rule == "E2" and isinstance(violation.value, str) and violation.value.startswith("unix://"):
@@ -151,14 +151,16 @@ def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
 
 
 # --- one finding per bad name -----------------------------------------------------------------------
-# A name that breaks several naming rules is one cause: the strongest finding is kept (3.0 N2, MES111; the
-# API's / kube-apiserver's RFC 1123 rule, MES143; the 2.10-2.14 RFC 1035 deprecation, MES131; the 2.14 SNI
-# deprecation for the name, MES132) and names what Kuma also answers for it; the others are not reported.
+# A name that breaks several naming rules is one cause: the strongest finding is kept (3.0 N2, MES111, or the
+# length rule N1, MES110; the API's / kube-apiserver's RFC 1123 rule, MES143; the 2.10-2.14 RFC 1035
+# deprecation, MES131; the 2.14 SNI deprecation for the name, MES132) and names what Kuma also answers for it;
+# the others are not reported. Rules about another string (N1 on 2.9/2.10 checks `name.namespace`, a display
+# name that differs from the object name) are another cause and stay separate.
 
 
 def _name_causes(ctx: Context, mes: Resource) -> list[Violation]:
     """The name-rule violations of the MES, strongest first, that concern its display name."""
-    found: list[Violation] = [v for v in _validated(ctx, mes).kuma if v.code == "MES111"]
+    found: list[Violation] = [v for v in _validated(ctx, mes).kuma if v.code in ("MES111", "MES110")]
     universal = admission.universal_name_violation(mes)
     if universal is not None:
         found.append(universal)
@@ -185,13 +187,13 @@ def _suppressed(ctx: Context, mes: Resource, violation: Violation) -> bool:
 
 
 def _merged_name_finding(ctx: Context, mes: Resource, violation: Violation, hint: str, fix: str) -> Finding:
-    """The strongest name finding, with what Kuma also answers for the same name."""
+    """The strongest name finding (Kuma's own message, unchanged); its hint quotes what Kuma also answers for
+    the same name."""
     causes = _name_causes(ctx, mes)
     others = [c for c in causes if c.code != violation.code]
     if others and causes and causes[0].code == violation.code:
         also = "; ".join(f"`{c.message}` ({c.code})" for c in others)
-        violation = Violation(violation.code, violation.path, f"{violation.message}. For the same name Kuma also "
-                              f"answers {also}", violation.rule, violation.value)
+        hint = f"{hint} For the same name Kuma also answers {also}.".strip()
     return _finding(mes, violation, hint, fix)
 
 

@@ -22,6 +22,7 @@ COMPLETE = [code for code in ACTIVE if CATALOGUE[code].example_complete]
 UNPARSEABLE = frozenset({"MES001", "MES004"})
 TARGET = re.compile(r"^#\s*target:\s*Kuma\s+(\S+)\s*$", re.M)
 FEDERATED = re.compile(r"^#\s*federated:", re.M)
+COMPLETE_INPUT = re.compile(r"^#\s*complete:", re.M)
 LONG_BASE64 = re.compile(r"[A-Za-z0-9+/]{60,}")
 
 
@@ -33,7 +34,8 @@ def target_of(text: str) -> str | None:
 
 def options_for(text: str) -> AnalysisOptions:
     return AnalysisOptions(kuma_version=target_of(text) or "auto", now=NOW,
-                           federated=FEDERATED.search(text) is not None)
+                           federated=FEDERATED.search(text) is not None,
+                           complete=COMPLETE_INPUT.search(text) is not None)
 
 
 def in_range(versions: str, version: KumaVersion) -> bool:
@@ -99,6 +101,14 @@ def test_options_follow_the_comment_conventions():
     options = options_for(text)
     assert (options.kuma_version, options.federated, options.now) == ("2.9", True, NOW)
     assert (options_for("kind: Mesh\n").kuma_version, options_for("kind: Mesh\n").federated) == ("auto", False)
+
+
+def test_complete_example_needs_the_option():
+    """The MES412 example triggers only on a complete input: the `# complete:` line is what turns it on."""
+    text = CATALOGUE["MES412"].example
+    report = analyse([Source("example", "MES412.yaml", text.encode())], AnalysisOptions(kuma_version="3.0", now=NOW))
+    assert "MES412" not in {f.code for f in report.findings}
+    assert options_for(text).complete
 
 
 def test_federated_example_needs_the_option():
