@@ -29,6 +29,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--copy-inline-certificates", action="store_true",
                         help="copy inline CA / client certificates into the MES (never a private key); by default "
                         "inline material becomes a Secret reference to create")
+    parser.add_argument("--now", metavar="ISO-8601",
+                        help="evaluate certificate dates of the check as of this instant (default: current time)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the YAML to FILE instead of stdout")
     from core.live.cli_args import add_arguments as add_live_arguments
 
@@ -36,7 +38,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.cli import UsageError, read_live
+    from core.cli import UsageError, parse_now, read_live
     from core.migrate.command import migrate
     from core.sources import sources_from_paths
 
@@ -45,7 +47,7 @@ def run_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     options = AnalysisOptions(kuma_version=str(version), zone=args.zone, system_namespace=args.system_namespace,
-                              federated=args.federated)
+                              federated=args.federated, now=parse_now(args.now) if args.now else None)
     sources = sources_from_paths(args.paths, max_file_bytes=options.limits.max_file_bytes) if args.paths else []
     live = read_live(args, options, err)
     if not sources and live is None:

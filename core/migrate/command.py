@@ -8,14 +8,14 @@ references, TLS behaviour) is reported, and an error there fails the command. Pr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from core import loading
 from core.analysis import analyse
 from core.migrate.external_service import Migration, convert
 from core.migrate.render import render_yaml, stderr_lines
-from core.model import Finding, Kind, LoadResult, Severity
+from core.model import Finding, Kind, LoadResult, ReferenceStatus, Severity
 from core.options import AnalysisOptions
 from core.sources import Source
 from core.versions import KumaVersion
@@ -49,17 +49,29 @@ def migrate(sources: Sequence[Source], options: AnalysisOptions, *, preloaded: L
     result = MigrateResult(text, stderr_lines(migrations), migrations)
     result.failed = any(not m.converted for m in migrations)
     if any(m.converted for m in migrations):
-        result.check = self_check(text, sources, options, preloaded)
+        to_create = {(m.source.mesh, s.name) for m in migrations for s in m.secrets}
+        result.check = self_check(text, sources, options, preloaded, to_create)
         result.failed = result.failed or any(f.severity is Severity.ERROR for f in result.check)
     return result
 
 
-def self_check(text: str, sources: Sequence[Source], options: AnalysisOptions,
-               preloaded: LoadResult | None) -> list[Finding]:
-    """The errors and warnings MES Doctor finds on the generated MES, analysed with the rest of the input."""
+def self_check(text: str, sources: Sequence[Source], options: AnalysisOptions, preloaded: LoadResult | None,
+               to_create: Collection[tuple[str, str]] = ()) -> list[Finding]:
+    """The errors and warnings MES Doctor finds on the generated MES, analysed with the rest of the input.
+
+    A Secret the migration asks the user to create (from inline material) is not in the input yet: its
+    not-found reference, and the exclusion that follows, are expected and left out.
+    """
     generated = Source("migrate", "migrated.yaml", text.encode())
     report = analyse([*sources, generated], replace(options, complete=False), preloaded=preloaded)
-    mine = {s.resource.key for s in report.services if s.resource.origin.file == "migrated.yaml"}
+    mine = {s.resource.key: s for s in report.services if s.resource.origin.file == "migrated.yaml"}
+    expected: set[tuple[str, str]] = set()
+    for key, service in mine.items():
+        pending = [r for r in service.references if r.status is ReferenceStatus.NOT_FOUND
+                   and (service.resource.mesh, r.secret or "") in to_create]
+        expected |= {(key, r.path) for r in pending}
+        if pending and all(r.status.loads or r in pending for r in service.references):
+            expected |= {(key, f.path) for f in service.findings if f.code in ("MES501", "MES502")}
     return [f for f in report.findings
             if f.resource is not None and f.resource.key in mine and f.code.startswith(_OWN_STAGES)
-            and f.severity in (Severity.ERROR, Severity.WARNING)]
+            and f.severity in (Severity.ERROR, Severity.WARNING) and (f.resource.key, f.path) not in expected]

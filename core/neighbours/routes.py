@@ -117,7 +117,7 @@ def check_route_refs_valid(ctx: Context) -> Iterator[Finding]:
 def ref_write_findings(ctx: Context, site: RefSite, code: str) -> Iterator[Finding]:
     for violation in mes_ref_violations(site.ref, site.path, site.allowed, ctx.version):
         policy = site.policy
-        hint = _violation_hint(violation.message, site, ctx.version)
+        hint = _violation_hint(f"{violation.path}: {violation.message}", site, ctx.version)
         yield finding(
             code,
             f"{policy.kind.value} {policy.core_name} is rejected by Kuma {ctx.version}: `{violation.path}: "
@@ -131,7 +131,7 @@ def _violation_hint(message: str, site: RefSite, version: KumaVersion) -> str:
         if site.role == "mirror":
             return "Kuma 2.9 mirrors only to a MeshService; upgrade to 2.10+ or mirror to a MeshService."
         return f"This position accepts {', '.join(site.allowed)}."
-    if "labels: must be set" in message:
+    if ".labels: must be set" in message:
         return ("Kuma 3.0 selects real resources by `labels` only (`name`/`namespace` are gone from the ref): use "
                 "`labels: {kuma.io/display-name: <mes name>}` (Kubernetes: plus `k8s.kuma.io/namespace: "
                 "kuma-system`, else the route's own namespace is assumed).")
