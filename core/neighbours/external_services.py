@@ -56,12 +56,13 @@ def check_removed(ctx: Context) -> Iterator[Finding]:
 
 def check_mixed(ctx: Context) -> Iterator[Finding]:
     """MES651 (2.9-2.14): an ExternalService and an MES of the same mesh send to the same host."""
-    if ctx.version.major >= 3:
+    legacy = externals(ctx)
+    if ctx.version.major >= 3 or not legacy:
         return
     for mes in ctx.index.services:
         endpoints = {(e.address.lower().rstrip("."), e.port) for e in view_of(ctx, mes).endpoints}
         hosts = {address for address, _ in endpoints}
-        for es in externals(ctx):
+        for es in legacy:
             target = _host(es)
             if es.mesh != mes.mesh or target is None or target[0].lower().rstrip(".") not in hosts:
                 continue

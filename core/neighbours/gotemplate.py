@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 Label = Callable[[str], str]
@@ -68,17 +69,34 @@ def render(template: str, data: Mapping[str, str], label: Label | None = None,
            functions: frozenset[str] = frozenset({"label"})) -> str:
     """Render `template` with `data` (the fields a template may read) and the `label` function.
 
-    `functions` are the extra functions the template was parsed with (Kuma always adds `label`).
+    `functions` are the extra functions the template was parsed with (Kuma always adds `label`). A
+    template is parsed once per process (templates are few, the MES they are rendered for many).
     """
-    nodes = _parse(template, functions)
+    nodes = _parsed(template, functions)
+    if len(nodes) <= 3 and all(isinstance(n, _Text) or _is_field(n) for n in nodes):
+        return "".join(n.text if isinstance(n, _Text) else _field(n, data) for n in nodes)  # the usual template
     out: list[str] = []
     _execute(nodes, dict(data), data, label, out)
     return "".join(out)
 
 
+def _is_field(node: Any) -> bool:
+    return isinstance(node, _Action) and len(node.tokens) == 1 and node.tokens[0][:1] == "." and \
+        node.tokens[0].count(".") == 1 and len(node.tokens[0]) > 1
+
+
+def _field(node: _Action, data: Mapping[str, str]) -> str:
+    return _text(_operand(node.tokens[0], data, node.source))
+
+
+@lru_cache(maxsize=256)
+def _parsed(template: str, functions: frozenset[str]) -> tuple[Any, ...]:
+    return _parse(template, functions)
+
+
 def parse(template: str, functions: frozenset[str] = frozenset({"label"})) -> None:
     """Raise what parsing `template` raises in Go (TemplateParseError), or TemplateUnsupported."""
-    _parse(template, functions)
+    _parsed(template, functions)
 
 
 # --- parsing -------------------------------------------------------------------------------------------

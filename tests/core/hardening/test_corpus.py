@@ -80,6 +80,7 @@ CATEGORIES: dict[str, list[str]] = {
                                                         "names-control-characters.json",
                                                         "archive-nested-and-odd.archive.yaml"],
     "other kinds and identities with wrong types": ["other-kinds-wrong-types.yaml", "identity-wrong-types.yaml",
+                                                    "neighbours-wrong-types.yaml",
                                                     "rest-wrappers-wrong-types.json", "secret-payload-shapes.yaml"],
 }
 
