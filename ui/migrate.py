@@ -14,7 +14,7 @@ import streamlit as st
 from core.migrate.command import migrate
 from core.model import Kind, Report
 from ui import state
-from ui.text import code, safe
+from ui.text import code, prose, safe
 
 VERSION_KEY = "w.services.migrate_version"
 RESULT_KEY = "services.migrate_result"
@@ -51,9 +51,9 @@ def migrate_section(report: Report) -> None:
             st.success(f"{sum(1 for m in result.migrations if m.converted)} MeshExternalService(s) for Kuma "
                        f"{safe(version)}: MES Doctor finds no error or warning on them.", icon="✅")
         for note in result.notes:
-            st.markdown(f"- {safe(note)}")
+            st.markdown(f"- {prose(note)}")
         for finding in result.check:
-            st.markdown(f"- {code(finding.code)} {safe(finding.message)}")
+            st.markdown(f"- {code(finding.code)} {prose(finding.message)}")
         st.code(result.text, language="yaml")
         st.download_button("Download the YAML", result.text, file_name=f"meshexternalservices-{version}.yaml",
                            mime="application/yaml", icon="⬇️")

@@ -97,7 +97,8 @@ def convert(es: Resource, version: KumaVersion, *, system_namespace: str = "kuma
     raw_tags = spec.get("tags") if isinstance(spec.get("tags"), Mapping) else {}
     tags = {str(k): str(v) for k, v in raw_tags.items()}
     service = tags.get(SERVICE_TAG) or str(es.name)
-    name = _unique(suggest_dns1035_label(service), es.mesh, taken if taken is not None else set())
+    base = suggest_dns1035_label(service)
+    name = _unique(base, es.mesh, taken if taken is not None else set())
     migration = Migration(es, None, name)
     notes = migration.notes
     address = networking.get("address")
@@ -107,9 +108,12 @@ def convert(es: Resource, version: KumaVersion, *, system_namespace: str = "kuma
                      "this ExternalService too).")
         return migration
     host, port = parsed
-    if name != service:
-        notes.append(f"Named `{name}`: `{service}` (the `{SERVICE_TAG}` tag) is not an RFC 1035 label, which Kuma 3.0 "
+    if base != service:
+        notes.append(f"Named `{base}`: `{service}` (the `{SERVICE_TAG}` tag) is not an RFC 1035 label, which Kuma 3.0 "
                      "requires of MES names.")
+    if name != base:
+        notes.append(f"Named `{name}`: mesh {es.mesh} already has a MeshExternalService `{base}` (or another "
+                     "ExternalService of the input maps to it).")
     protocol = _protocol(tags.get(PROTOCOL_TAG), notes)
     tls = networking.get("tls") if isinstance(networking.get("tls"), Mapping) else {}
     originates = tls.get("enabled") is True

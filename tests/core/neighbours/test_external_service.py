@@ -165,6 +165,8 @@ def test_names_never_collide_with_existing_mes_or_each_other():
     second = convert(_es({"tags": {"kuma.io/service": "httpbin"}, "networking": {"address": "b.example:80"}}, "b"),
                      KumaVersion(3, 0), taken=taken)
     assert (first.name, second.name) == ("httpbin-2", "httpbin-3")
+    assert any("already has a MeshExternalService `httpbin`" in n for n in second.notes)
+    assert not any("RFC 1035" in n for n in second.notes)
 
 
 # --- the round trip ---------------------------------------------------------------------------------------------
