@@ -191,3 +191,13 @@ spec:
     assert "labels: must be set when kind is MeshExternalService" in found(
         run(retry, MES_HTTPBIN, version="3.0"), "MES620")[0].message
     assert "MES620" not in codes(run(retry, MES_HTTPBIN, version="2.14"))
+
+
+def test_listed_permissions_with_none_on_the_egress_is_deny():
+    """A live source listed MeshTrafficPermissions and found none: the egress denies by default (a fact)."""
+    from core.model import Kind, LoadResult
+
+    listed = LoadResult(listed_kinds=frozenset({Kind.MESH_TRAFFIC_PERMISSION}))
+    [finding] = found(egress_run(preloaded=listed), "MES610")
+    assert "no MeshTrafficPermission selects the zone-egress listener" in finding.message
+    assert "MES610" not in codes(egress_run())  # not listed, not in the input: the MES904 note instead
