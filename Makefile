@@ -3,6 +3,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PORT   ?= 8501
+# The dashboard listens on this address. Local mode (the default) stays on 127.0.0.1: any other address needs
+# MESDOCTOR_MODE=shared or MESDOCTOR_EXPOSE_LOCAL_MODE=yes (docs/deploy.md), checked before Streamlit starts.
+ADDRESS ?= 127.0.0.1
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The official SARIF 2.1.0 JSON Schema (2.1.0-rtm.5) for the SARIF output test, read from Microsoft's
@@ -16,11 +19,12 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,kubernetes]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,kubernetes,auth]'
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	@$(BIN)/python -m core.exposure $(ADDRESS)
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 $(SARIF_SCHEMA): | $(STAMP)
 	$(BIN)/python -m tests.tools.fetch_sarif_schema $@
@@ -46,7 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 check-sample: $(STAMP)
-	$(BIN)/mesdoctor check sample_data/
+	$(BIN)/mesdoctor check --sample --kuma-version 2.9 --zone eu-west-1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

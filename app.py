@@ -6,50 +6,51 @@ import pandas as pd
 import streamlit as st
 
 from core.catalogue import CATALOGUE
+from core.durations import expiry_text
 from core.model import Finding, Report, Severity
-from core.report.blast import blast_radius
+from core.report.cascade import cascade_summary
 from core.report.json_report import summary_dict
-from ui import page, state
+from core.report.verdict import overall_verdict
+from ui import page, state, whatif
 from ui.errors import friendly_errors
 from ui.exports import export_bar
-from ui.frames import services_frame
+from ui.frames import services_frame, varying
+from ui.incident import incident_card
 from ui.style import label, look, status_column
-from ui.text import code, prose, safe
+from ui.text import prose, safe
 
 page.setup(page.OVERVIEW)
 
 
-def blast_callout(report: Report) -> None:
-    """2.9 target: the cascade is the incident — say it first and loudly. Otherwise a smaller note."""
-    radius = blast_radius(report)
-    if not radius.culprits:
-        if report.kuma_version == "2.9":
-            st.success("No MES fails to load its TLS material, so the 2.9 cascade drops nothing.", icon="✅")
+def verdict_banner(report: Report) -> None:
+    """The one-line answer first: never a green all-clear while anything fails (core.report.verdict)."""
+    verdict = overall_verdict(report, state.derived("cascade", cascade_summary))
+    reasons = [r for r in verdict.reasons if r != verdict.headline]
+    text = f"**{prose(verdict.headline)}**" + ("  \n" + " · ".join(prose(r) for r in reasons) if reasons else "")
+    alert, icon = VERDICT_ALERTS.get(verdict.level, (st.info, "ℹ️"))
+    alert(text, icon=icon)
+
+
+VERDICT_ALERTS = {"error": (st.error, "🚨"), "warning": (st.warning, "⚠️"), "ok": (st.success, "✅")}
+
+
+def zone_banner(report: Report) -> None:
+    """Most MES belong to another zone than the one analysed: a warning with a one-click switch (MES520)."""
+    warning = next((f for f in report.findings if f.code == "MES520"), None)
+    if warning is None:
         return
-    lines = []
-    for culprit, victims in list(radius.culprits.items())[:8]:
-        names = ", ".join(code(v.name) for v in victims[:12]) + (" …" if len(victims) > 12 else "")
-        lines.append(
-            f"- {code(culprit.name)} (mesh {code(culprit.mesh)}) drops "
-            + (f"{len(victims)}: {names}" if victims else "nothing else (it sorts last)")
-        )
-    if len(radius.culprits) > 8:
-        lines.append(f"- … and {len(radius.culprits) - 8} more culprits (see the Endpoint map page)")
-    if report.kuma_version == "2.9":
-        with st.container(border=True):
-            st.error(f"**{safe(radius.headline)}**", icon="💥")
-            st.markdown(
-                "Kuma 2.9.x stops building the egress endpoint map at the first MeshExternalService whose TLS "
-                "material fails to load (kumahq/kuma#12821): that MES and every MES sorted after it in its mesh "
-                "are missing. Fix the culprits below, or upgrade: 2.10 isolates the failure (and 2.12 also keeps the "
-                "other MES' egress filter chains).\n\n"
-                + "\n".join(lines)
-            )
-            st.page_link(page.ENDPOINT_MAP.path, label="See the blast radius on the Endpoint map", icon="🗺️")
-    else:
-        with st.expander(f"💥 {safe(radius.headline)}", expanded=False):
-            st.markdown("\n".join(lines))
-            st.caption("Switch the target version to 2.9 in the sidebar to see that control plane's view.")
+    others = [(z, n) for z, n in report.zones.items() if z and z != report.zone]
+    with st.container(horizontal=True, vertical_alignment="center", key="zone-banner"):
+        st.warning(f"{prose(warning.message)}", icon="🧭")
+        for zone, count in others[:2]:
+            st.button(f"Analyse zone {zone}", key=f"w.overview.zone.{zone}", icon="🔀", type="primary",
+                      on_click=state.update_options, kwargs={"zone": zone},
+                      help=f"{count} MES are labelled kuma.io/zone={zone}. The Sources page has the zone option.")
+
+
+def version_question(report: Report) -> None:
+    """When the version was not detected (no control plane in the input), ask right away (also on Sources)."""
+    page.version_question(report, "overview")
 
 
 def metrics(report: Report) -> None:
@@ -84,7 +85,7 @@ def metrics(report: Report) -> None:
         days = earliest.days_left
         cols[3].metric(
             "Earliest expiry", f"{earliest.not_after:%Y-%m-%d}", border=True,
-            delta=f"{days} days left" if days >= 0 else f"expired {-days} days ago",
+            delta=expiry_text(earliest.not_after, report.now),  # "expires in 12 days", "expired 6 days ago"
             delta_color="normal" if days > report.expiry_warning_days else "inverse", delta_arrow="off",
             help=safe(f"{earliest.service.mesh}/{earliest.service.name} · {earliest.field} · {earliest.subject}"),
         )
@@ -97,27 +98,36 @@ def problem_services(report: Report) -> None:
         st.info("The input has no MeshExternalService. Check what was loaded on the Sources page.", icon="📭")
         st.page_link(page.SOURCES.path, label="What was loaded", icon="📥")
         return
-    bad = df[df["status_key"] != "healthy"]
+    bad = df[(df["status_key"] != "healthy") | (df["role"] != "")]
     if bad.empty:
         st.success("Every MeshExternalService is healthy.", icon="✅")
         return
     shown = bad.head(200)
+    columns = varying(df, ["role_look", "name", "top_finding", "changed", "look", "mesh", "included_look", "service"],
+                      ("mesh", "changed"))
     event = st.dataframe(
-        shown[["look", "mesh", "name", "included_look", "top_finding", "service"]],
+        shown[columns],
         hide_index=True,
         width="stretch",
         height=min(420, 38 + 35 * len(shown)),
         column_config={
+            "role_look": st.column_config.TextColumn("role", width=190,
+                                                     help="In the 2.9 cascade: root cause, latent root cause (next "
+                                                          "in line), dropped by a root cause; or a fault of its own"),
+            "name": st.column_config.TextColumn(width="medium"),
+            "top_finding": st.column_config.TextColumn("first problem", width="large"),
+            "changed": st.column_config.TextColumn("changed", help="Created or last changed (🆕: within 24 h)"),
             "look": status_column(),
             "included_look": status_column(f"Kuma {report.kuma_version}"),
-            "top_finding": st.column_config.TextColumn("first problem", width="large"),
             "service": None,
         },
         on_select="rerun",
         selection_mode="single-row",
         key="overview.problems",
     )
-    st.caption(("Showing the first 200. " if len(bad) > 200 else "") + "Select a row to open its detail.")
+    st.caption(("Showing the first 200. " if len(bad) > 200 else "")
+               + "By impact: root causes first (the most MES dropped), then what fails on its own, then what they "
+                 "drop. Select a row (click, or Space on a focused row) to open its detail.")
     rows = event.selection.rows if event is not None else []
     if rows:
         st.switch_page(page.SERVICES.path, query_params={"service": shown.iloc[rows[0]]["service"]})
@@ -162,14 +172,16 @@ def coverage(report: Report) -> None:
 
 with friendly_errors("the Overview"):
     report = page.begin(page.OVERVIEW)
-    st.title("🩺 MES Doctor", anchor=False)
-    st.caption(page.context_line(report))
-    page.sample_banner()
-    blast_callout(report)
+    page.overview_title(report)
+    whatif.banner()
+    zone_banner(report)
+    version_question(report)
+    incident_card(report, state.derived("cascade", cascade_summary), lambda: verdict_banner(report))
+    whatif.delta_panel()
     metrics(report)
     problem_services(report)
     top_findings(report)
     coverage(report)
     st.divider()
     st.caption("Exports")
-    export_bar(report, "markdown", "json", "services")
+    export_bar(report, "markdown", "json", "services", "snapshot")

@@ -5,6 +5,7 @@ diagnose -> report. Data flows one way; every surface (CLI, dashboard, exports) 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from core import builder, certs, gc_pause, loading, secrets
 from core.checks.base import Phase, Scope
@@ -17,6 +18,7 @@ from core.report.assemble import assemble
 from core.sources import Source, inputs_digest
 from core.version_choice import choose_version
 from core.versions import NEWEST_LEGACY, V2_9, KumaVersion
+from core.zone_choice import choose_zone
 
 Progress = Callable[[str, float], None]
 
@@ -59,10 +61,12 @@ def analyse_loaded(load: LoadResult, options: AnalysisOptions, *, progress: Prog
 
 def _analyse_loaded(load: LoadResult, options: AnalysisOptions, step: Progress) -> Report:
     index = Index(load.resources)
-    choice = choose_version(options.kuma_version, index, load.detected_version)
+    choice = choose_version(options.kuma_version, index, load.detected_version, source=load.version_source,
+                            evidence=load.version_evidence)
+    zone = choose_zone(options.zone, index, load)
     known = load.listed_kinds | (COMPLETE_KINDS if options.complete else frozenset())
     ctx = Context(
-        options=options,
+        options=replace(options, zone=zone.zone),  # every stage models the chosen or detected zone
         version=choice.version,
         now=options.resolved_now(),
         index=index,
@@ -84,7 +88,7 @@ def _analyse_loaded(load: LoadResult, options: AnalysisOptions, step: Progress) 
     step("Diagnosing", 0.85)
     findings.extend(_run(ctx, Phase.DIAGNOSE))
     step("Writing the report", 0.95)
-    report = assemble(ctx, load, findings, choice)
+    report = assemble(ctx, load, findings, choice, zone)
     if ctx.version == V2_9:
         report.isolated_map = builder.build(ctx, ISOLATING_VERSION)
     return report

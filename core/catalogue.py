@@ -5,7 +5,7 @@ Ranges: MES0xx input, MES1xx MES schema / validator / admission, MES2xx secret r
 MES3xx certificates and keys, MES4xx mesh and prerequisites, MES5xx endpoint map / xDS /
 hostnames / TLS behaviour, MES6xx the resources around an MES (routes, permissions, policies,
 MeshPassthrough, HostnameGenerator, legacy ExternalService), MES9xx coverage notes (what the
-input did not let us check).
+input did not let us check) and, from MES950, the merge gate's suppressions (core.gate).
 
 Severity and stage belong to the code: the same code always means the same thing. Where Kuma
 behaves differently per version (e.g. `Secured` without a CA), there are two codes.
@@ -51,7 +51,7 @@ CATEGORIES = {
     "4": "Mesh and prerequisites",
     "5": "Endpoint map, hostnames and TLS behaviour",
     "6": "Resources around an MES",
-    "9": "Coverage",
+    "9": "Coverage and suppressions",
 }
 
 _INPUT = Stage.INPUT
@@ -91,6 +91,13 @@ _CODES: list[Code] = [
     Code("MES009", "Unknown API version for a Kuma kind", W, _INPUT,
          "The object names a Kuma kind with an API version MES Doctor does not know. It is read as "
          "`kuma.io/v1alpha1`; check the manifest."),
+    Code("MES020", "Private key outside a Secret", W, _RISK,
+         "A string of the manifest that is not a Secret's payload nor an inline TLS field holds private-key "
+         "material: a PEM private key (also encrypted, OpenSSH, PGP) or certificate request, or base64 that "
+         "decodes to one or to a DER private key (PKCS#1, PKCS#8, SEC1, PKCS#12). Typically a key pasted into an "
+         "annotation, a label, a misspelt or unknown field, `extension.config`, or a `secret:` reference where a "
+         "Secret's name belongs. Everyone who can read the resource can read the key. MES Doctor replaces the "
+         "string, wherever it is shown or exported, by its size and SHA-256 (`<redacted: N bytes, sha256 …>`)."),
     # --- MES1xx: MES schema (CRD / Universal OpenAPI) ----------------------------------------------
     Code("MES101", "Required field missing", E, _WRITE,
          "The CRD / Universal schema requires this field (`spec.match`, SAN `value`, on 2.9 "
@@ -404,6 +411,11 @@ _CODES: list[Code] = [
          "Kuma 3.0 skips an MES without endpoints while building the zone egress's endpoint map: it gets no "
          "egress cluster and no filter chain (2.9-2.14 process it and keep an empty endpoint list). It routes "
          "nowhere on any version (MES150); this says where 3.0 drops it.", versions="3.0"),
+    Code("MES520", "Most MES belong to another zone", W, _RISK,
+         "More than half of the MES carry `kuma.io/zone` of one zone other than the analysed one (kuma-cp sets "
+         "the label to its own zone on the MES created there): the input most likely comes from that zone. "
+         "On 2.9-2.14 the analysed zone's egress leaves them out (MES504), so the endpoint map and the 2.9 "
+         "cascade shown are another zone's. Analyse that zone (`--zone`, or leave it empty to detect it)."),
     # --- MES6xx: resources around an MES ------------------------------------------------------------
     Code("MES601", "Route refers to an MES that does not exist", E, _CP,
          "A MeshHTTPRoute / MeshTCPRoute `to[].targetRef`, backendRef or mirror of kind MeshExternalService selects no "
@@ -495,6 +507,21 @@ _CODES: list[Code] = [
          versions="2.14-3.0"),
     Code("MES905", "Secrets could not be read", I, _NOTE,
          "A live source refused to list Secrets (e.g. RBAC 403); secret references show `not-checked`."),
+    # --- MES95x: the merge gate's suppressions (core.gate; `mesdoctor check`, not the dashboard) -------
+    Code("MES950", "Suppression matches nothing", W, _NOTE,
+         "A suppression (in `.mesdoctor.yaml` or a `mesdoctor.kuma.io/ignore` annotation) that has not ended "
+         "covers no finding of this input: what it accepted is fixed or no longer reported. Remove it, or it "
+         "would hide the problem if it came back."),
+    Code("MES951", "Suppression has ended", W, _NOTE,
+         "A suppression is past its `until` date (a date covers that whole day, UTC; `--now` sets the clock). "
+         "It suppresses nothing any more: the findings it covered count for `--fail-on` again."),
+    Code("MES952", "Suppression annotation cannot be read", W, _INPUT,
+         "An entry of the `mesdoctor.kuma.io/ignore` annotation is not `CODES [until YYYY-MM-DD]: REASON` "
+         "(one entry per line; codes separated by commas), names an unknown code or a MES95x code, has no "
+         "reason or an unreadable date. That entry suppresses nothing."),
+    Code("MES953", "Suppression ends soon", I, _NOTE,
+         "A suppression in use ends within the expiry warning window (`--expiry-warning-days`): the findings it "
+         "covers will count again then."),
 ]
 
 _CODES = [replace(c, example=EXAMPLES.get(c.code, c.example), example_complete=c.code not in PLACEHOLDER)

@@ -9,9 +9,14 @@ Conventions (read by `tests/core/test_catalogue_examples.py`, which analyses eve
 * A line `# target: Kuma X.Y` names the Kuma version the example is analysed for; without one the
   version is chosen automatically (`auto`). Every version-specific code names its target.
 * A line `# federated: ...` means the zone control plane is connected to a Global one
-  (`AnalysisOptions.federated`). The analysed zone is `default`, the system namespace `kuma-system`.
+  (`AnalysisOptions.federated`). A line `# zone: X` names the analysed zone (`--zone X`); without
+  one it is detected from the input (`default` when nothing names a zone). The system namespace
+  is `kuma-system`.
 * A line `# complete: ...` means the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of
   the zone (`AnalysisOptions.complete`, `--complete`): their absence is then a fact.
+* MES95x (the merge gate's suppressions) are found by `mesdoctor check`, which runs the gate after the
+  analysis (`core.gate.apply.apply_gate`); the test does the same. Dates are those of the tests' clock
+  (`--now 2026-06-01`).
 * Certificate and key contents are never real: a PEM body reads `(... elided)` and a Secret value is
   a truncated base64 string with a comment saying what it stands for.
 
@@ -126,6 +131,21 @@ metadata: {name: httpbin, namespace: kuma-system}
 spec:
   match: {port: 80, protocol: http}
   endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES020": """\
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    team.example.com/client-key: |   # a key pasted into an annotation: readable by everyone who can read the MES
+      -----BEGIN PRIVATE KEY-----
+      (... elided)
+      -----END PRIVATE KEY-----
+spec:
+  match: {port: 443, protocol: tcp}
+  endpoints: [{address: httpbin.org, port: 443}]
 """,
     # --- MES1xx: MES schema, validator and admission -------------------------------------------
     "MES101": """\
@@ -451,6 +471,7 @@ spec:
 """,
     "MES142": """\
 # federated: this zone control plane (zone "default") is connected to a Global one
+# zone: default
 apiVersion: kuma.io/v1alpha1
 kind: MeshExternalService
 metadata:
@@ -1231,6 +1252,7 @@ spec:
 """,
     "MES404": """\
 # target: Kuma 2.14
+# zone: default
 # the analysed zone is "default"; the only zone egress serves zone-2
 apiVersion: kuma.io/v1alpha1
 kind: ZoneEgress
@@ -1704,6 +1726,29 @@ kind: MeshExternalService
 metadata: {name: archive, namespace: kuma-system}
 spec:
   match: {port: 80, protocol: http}   # no endpoints
+""",
+    "MES520": """\
+# zone: default
+# the analysis is told to model zone default; both MES were created in zone eu-west-1
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: billing
+  namespace: kuma-system
+  labels: {kuma.io/origin: zone, kuma.io/zone: eu-west-1}
+spec:
+  match: {port: 443, protocol: tcp}
+  endpoints: [{address: api.billing.example, port: 443}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: payments
+  namespace: kuma-system
+  labels: {kuma.io/origin: zone, kuma.io/zone: eu-west-1}
+spec:
+  match: {port: 443, protocol: tcp}
+  endpoints: [{address: api.payments.example, port: 443}]
 """,
     # --- MES6xx: resources around an MES ------------------------------------------------------
     "MES601": """\
@@ -2179,5 +2224,57 @@ spec:
   tls:
     enabled: true
     verification: {caCert: {secret: partner-ca}}
+""",
+    "MES950": """\
+# the annotation accepts MES312 (a certificate expiring soon), but this MES has no TLS at all
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    mesdoctor.kuma.io/ignore: "MES312: partner rotates its CA in March"
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES951": """\
+# --now 2026-06-01: the suppression ended on 31 January; MES106 counts again
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    mesdoctor.kuma.io/ignore: "MES106 until 2026-01-31: the hostname field goes with the next chart release"
+spec:
+  match: {port: 80, protocol: http, hostname: httpbin.mesh}   # match has no hostname field
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES952": """\
+# a suppression needs codes and a reason: `MES106: why it is accepted`
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    mesdoctor.kuma.io/ignore: "ignore everything"
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES953": """\
+# --now 2026-06-01: the suppression in use ends on 15 June, within the 30-day window
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  annotations:
+    mesdoctor.kuma.io/ignore: "MES106 until 2026-06-15: the hostname field goes with the next chart release"
+spec:
+  match: {port: 80, protocol: http, hostname: httpbin.mesh}   # match has no hostname field
+  endpoints: [{address: httpbin.org, port: 80}]
 """,
 }

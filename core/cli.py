@@ -1,7 +1,11 @@
-"""`mesdoctor` command line: a thin layer over core.analysis and the report formats.
+"""`mesdoctor` command line: a thin layer over core.analysis, the merge gate (core.gate) and the report formats.
+
+`mesdoctor check` analyses and prints a report; `mesdoctor diff` compares two inputs (core.report.diff);
+`mesdoctor migrate` turns legacy ExternalServices into MeshExternalService YAML (core.migrate);
+`mesdoctor codes` lists the finding codes.
 
 Exit codes: 0 nothing reaches the --fail-on threshold, 1 something does, 2 usage error or
-unreadable input.
+unreadable input (a bad configuration file or baseline included).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from core import __version__
 from core.analysis import analyse
@@ -25,12 +29,17 @@ from core.options import (
     AnalysisOptions,
     Limits,
 )
+from core.sample_names import DEFAULT_SAMPLE, SAMPLES
 from core.sources import Source, UnreadablePath, sources_from_paths
 from core.versions import SUPPORTED
 
+if TYPE_CHECKING:
+    from core.gate.config import GateConfig
+
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 MIB = 1024 * 1024
-FORMATS = ("table", "json", "markdown", "sarif", "junit")
+FORMATS = ("table", "json", "markdown", "sarif", "junit", "codequality")
+FAIL_ON = ("error", "warning", "new", "never")
 
 
 class UsageError(Exception):
@@ -50,39 +59,29 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Analyse Kubernetes / Universal manifests (files, directories, archives, "
                            "`-` for stdin) and print the report.")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (recursive); - reads stdin")
-    check.add_argument("--sample", action="store_true",
-                       help="analyse the bundled sample data, with its certificates re-issued relative to now")
+    check.add_argument("--sample", nargs="?", const=DEFAULT_SAMPLE, default=None, metavar="NAME",
+                       help="analyse a bundled sample, dated relative to now: incident (the default: one zone's "
+                       "2.9 cascade) or gallery (every failure mode)")
     check.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    check.add_argument("--kuma-version", default="auto", metavar="VERSION",
-                       help=f"target control plane: auto (default) or one of {', '.join(SUPPORTED)}")
-    check.add_argument("--zone", default=DEFAULT_ZONE, help=f"zone whose egress is modelled (default: {DEFAULT_ZONE})")
-    check.add_argument("--system-namespace", default=DEFAULT_SYSTEM_NAMESPACE,
-                       help=f"Kuma system namespace on Kubernetes (default: {DEFAULT_SYSTEM_NAMESPACE})")
-    check.add_argument("--expiry-warning-days", type=int, default=DEFAULT_EXPIRY_WARNING_DAYS, metavar="N",
-                       help="certificates expiring within N days are a warning "
-                       f"(default: {DEFAULT_EXPIRY_WARNING_DAYS})")
-    check.add_argument("--now", metavar="ISO-8601", help="evaluate dates as of this instant (default: current time)")
-    check.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
-                       help="exit 1 when a finding of this severity or worse exists (default: error)")
-    check.add_argument("--federated", action="store_true",
-                       help="the zone is connected to a Global control plane (origin label rules apply)")
-    check.add_argument("--complete", action="store_true",
-                       help="the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone: "
-                       "their absence is reported as a problem, not as a coverage note (live sources set this per "
-                       "kind they listed)")
+    add_analysis_arguments(check)
+    check.add_argument("--fail-on", choices=FAIL_ON, default="error",
+                       help="exit 1 when a finding of this severity or worse counts (default: error); new: any "
+                       "warning or error not in --baseline. Suppressed findings never count; with --baseline only "
+                       "new ones do")
+    check.add_argument("--baseline", metavar="REPORT.json",
+                       help="a previous JSON report: only findings not in it (matched by code, resource and path) "
+                       "count for --fail-on; the report says which are new, unchanged and resolved")
+    add_config_arguments(check)
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour in table output (default: auto = only on a terminal)")
-    defaults = Limits()
-    check.add_argument("--max-file-size", type=float, default=defaults.max_file_bytes / MIB, metavar="MB",
-                       help="skip (with finding MES003) any file or archive member larger than this "
-                       f"(MiB, default: {defaults.max_file_bytes / MIB:g})")
-    check.add_argument("--max-total-size", type=float, default=defaults.max_total_bytes / MIB, metavar="MB",
-                       help="stop reading (with finding MES003) once the input adds up to more than this "
-                       f"(MiB, default: {defaults.max_total_bytes / MIB:g})")
     from core.live.cli_args import add_arguments as add_live_arguments
 
     add_live_arguments(check)
+
+    from core.cli_diff import add_diff_parser
+
+    add_diff_parser(sub, add_common=add_analysis_arguments)
 
     from core.migrate.cli import add_parser as add_migrate_parser
 
@@ -91,6 +90,34 @@ def build_parser() -> argparse.ArgumentParser:
     codes = sub.add_parser("codes", help="list every finding code with its explanation")
     codes.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
     return parser
+
+
+def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of an analysis (`check` and `diff`): target, zone, clock, limits."""
+    parser.add_argument("--kuma-version", default="auto", metavar="VERSION",
+                        help=f"target control plane: auto (default) or one of {', '.join(SUPPORTED)}")
+    parser.add_argument("--zone", default=None,
+                        help="zone whose egress is modelled (default: detected from the input: the control plane, "
+                        f"ZoneEgresses, the kuma.io/zone labels of zone-created MES; else {DEFAULT_ZONE})")
+    parser.add_argument("--system-namespace", default=DEFAULT_SYSTEM_NAMESPACE,
+                        help=f"Kuma system namespace on Kubernetes (default: {DEFAULT_SYSTEM_NAMESPACE})")
+    parser.add_argument("--expiry-warning-days", type=int, default=DEFAULT_EXPIRY_WARNING_DAYS, metavar="N",
+                        help="certificates expiring within N days are a warning "
+                        f"(default: {DEFAULT_EXPIRY_WARNING_DAYS})")
+    parser.add_argument("--now", metavar="ISO-8601", help="evaluate dates as of this instant (default: current time)")
+    parser.add_argument("--federated", action="store_true",
+                        help="the zone is connected to a Global control plane (origin label rules apply)")
+    parser.add_argument("--complete", action="store_true",
+                        help="the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone: "
+                        "their absence is reported as a problem, not as a coverage note (live sources set this per "
+                        "kind they listed)")
+    defaults = Limits()
+    parser.add_argument("--max-file-size", type=float, default=defaults.max_file_bytes / MIB, metavar="MB",
+                        help="skip (with finding MES003) any file or archive member larger than this "
+                        f"(MiB, default: {defaults.max_file_bytes / MIB:g})")
+    parser.add_argument("--max-total-size", type=float, default=defaults.max_total_bytes / MIB, metavar="MB",
+                        help="stop reading (with finding MES003) once the input adds up to more than this "
+                        f"(MiB, default: {defaults.max_total_bytes / MIB:g})")
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -104,16 +131,24 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if args.command == "codes":
         out.write(render_codes(args.format))
         return EXIT_OK
-    if args.command not in ("check", "migrate"):
+    if args.command not in ("check", "diff", "migrate"):
         parser.print_help(out)
         return EXIT_USAGE
+    from core.gate.apply import BaselineError
+    from core.gate.config import ConfigError
+    from core.gate.git import GitError
+
     try:
+        if args.command == "diff":
+            from core.cli_diff import run_diff
+
+            return run_diff(args, out, err)
         if args.command == "migrate":
             from core.migrate.cli import run_migrate
 
             return run_migrate(args, out, err)
         return run_check(args, out, err)
-    except UsageError as exc:
+    except (UsageError, ConfigError, BaselineError, GitError) as exc:
         err.write(f"mesdoctor: error: {exc}\n")
         return EXIT_USAGE
     except UnreadablePath as exc:
@@ -129,11 +164,20 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = options_from_args(args)
+    sample_name(args)
+    if args.fail_on == "new" and not args.baseline:
+        raise UsageError("--fail-on new needs --baseline REPORT.json (the report new findings are compared with)")
+    baseline = None
+    if args.baseline:
+        from core.gate.apply import load_baseline
+
+        baseline = load_baseline(args.baseline)
+    config = gate_config(args, args.paths)
     sources: list[Source] = []
     if args.sample:
         from core.sample import sample_sources
 
-        sources.extend(sample_sources(options.resolved_now()))
+        sources.extend(sample_sources(options.resolved_now(), args.sample))
     if args.paths:
         sources.extend(sources_from_paths(args.paths, max_file_bytes=options.limits.max_file_bytes))
     live = read_live(args, options, err)
@@ -141,32 +185,87 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("nothing to check: give PATHs (files, directories, - for stdin), --sample, or a live "
                          "source (--kube, --kube-context, --in-cluster, --kuma-url, --url)")
     report = analyse(sources, options, preloaded=live)
+    from core.gate.apply import apply_gate, baseline_note
+
+    apply_gate(report, config, baseline)
+    if args.format == "table" and not report.version_detected and report.version_source != "chosen":
+        err.write(f"mesdoctor: note: {version_note(report)}\n")
+    note = baseline_note(baseline, report) if baseline is not None else None
+    if note:
+        err.write(f"mesdoctor: note: {note}\n")
     colour = args.color == "always" or (args.color == "auto" and _is_tty(out) and not args.output)
     text = render(report, args.format, colour=colour)
-    if args.output:
+    write_output(text, args.output, out)
+    return exit_code(report, args.fail_on)
+
+
+def write_output(text: str, output: str | None, out: TextIO) -> None:
+    if output:
         try:
-            with open(args.output, "w", encoding="utf-8") as fh:
+            with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text)
         except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
     else:
         out.write(text)
-    return exit_code(report, args.fail_on)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--config", metavar="FILE",
+                       help="the gate's configuration (suppressions); default: .mesdoctor.yaml found upwards from "
+                       "the inputs, up to the repository root")
+    group.add_argument("--no-config", action="store_true", help="read no .mesdoctor.yaml (annotations still apply)")
+
+
+def gate_config(args: argparse.Namespace, paths: list[str]) -> GateConfig:
+    """The configuration file named by --config, else found from the inputs (none with --no-config)."""
+    from core.gate.config import GateConfig, find_config, load_config
+
+    if args.no_config:
+        return GateConfig()
+    if args.config:
+        if not os.path.isfile(args.config):
+            raise UsageError(f"--config {args.config}: no such file")
+        return load_config(args.config)
+    found = find_config(list(paths))
+    return load_config(found) if found else GateConfig()
+
+
+def sample_name(args: argparse.Namespace) -> None:
+    """`--sample` takes an optional sample name, so `--sample manifests/` reads as `--sample` and a PATH (the
+    sample with a what-if overlay) when that PATH exists; any other word must name a sample."""
+    name = args.sample
+    if name is None or name in SAMPLES:
+        return
+    if name == "-" or os.path.exists(name):
+        args.paths = [name, *args.paths]
+        args.sample = DEFAULT_SAMPLE
+        return
+    raise UsageError(f"--sample: no sample called {name!r} (choose {' or '.join(SAMPLES)}; a PATH that exists is "
+                     "read as input)")
+
+
+def version_note(report: Report) -> str:
+    """The one-line question when the kuma-cp version was not detected (a plain kubectl export)."""
+    return (f"kuma-cp version not detected: analysed as {report.kuma_version}; pass --kuma-version 2.9 if the zone "
+            "runs 2.9.x")
 
 
 def read_live(args: argparse.Namespace, options: AnalysisOptions, err: TextIO) -> LoadResult | None:
     """Read the live sources the options name (LiveSourceError on failure); notes go to stderr."""
     from core.live import fetch_all
-    from core.live.cli_args import specs_from_args
+    from core.live.cli_args import policy_from_args, specs_from_args
 
     try:
         specs = specs_from_args(args, options.system_namespace)
+        policy = policy_from_args(args)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if not specs:
         return None
     # fetched_at is the real time of the read, whatever --now says about evaluating dates
-    result = fetch_all(specs, limits=options.limits, system_namespace=options.system_namespace)
+    result = fetch_all(specs, limits=options.limits, system_namespace=options.system_namespace, policy=policy)
     for note in result.notes:
         err.write(f"mesdoctor: note: {note}\n")
     return result.load
@@ -223,16 +322,23 @@ def render(report: Report, fmt: str, *, colour: bool = False) -> str:
         from core.report.junit import to_junit
 
         return to_junit(report)
+    if fmt == "codequality":
+        from core.report.codequality import to_codequality
+
+        return to_codequality(report)
     from core.report.table import to_table
 
     return to_table(report, colour=colour, width=_terminal_width())
 
 
 def exit_code(report: Report, fail_on: str) -> int:
+    """1 when a finding that counts (not suppressed; with a baseline, new) reaches the threshold. `new` is
+    `warning` against a baseline."""
     if fail_on == "never":
         return EXIT_OK
-    threshold = {"error": Severity.ERROR.rank, "warning": Severity.WARNING.rank}[fail_on]
-    return EXIT_FAIL if any(f.severity.rank <= threshold for f in report.findings) else EXIT_OK
+    threshold = {"error": Severity.ERROR.rank, "warning": Severity.WARNING.rank, "new": Severity.WARNING.rank}[fail_on]
+    counted = report.gate.counted(report.findings) if report.gate is not None else report.findings
+    return EXIT_FAIL if any(f.severity.rank <= threshold for f in counted) else EXIT_OK
 
 
 def render_codes(fmt: str) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from core.index import Index
 from core.model import CertificateRecord, EndpointMap, Finding, Kind, SecretReference, SecretsCoverage
-from core.options import AnalysisOptions
+from core.options import DEFAULT_ZONE, AnalysisOptions
 from core.versions import KumaVersion
 
 T = TypeVar("T")
@@ -39,6 +39,12 @@ class Context:
     # values derived once per analysis and read by many checks (spec views, effective labels,
     # name indexes...), keyed by (purpose, key): see `cached`
     memo: dict[tuple[str, Any], Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # the analysis resolves the zone (core.zone_choice) before it builds the context; a context built
+        # directly from options without one models zone `default`, so every stage can read `options.zone` as a str
+        if self.options.zone is None:
+            self.options = replace(self.options, zone=DEFAULT_ZONE)
 
     def admission_valid(self, service_key: str) -> bool:
         """Would the MES reach the store? (no error at the write stage)"""

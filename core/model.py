@@ -8,6 +8,7 @@ object, Kuma REST item), and every problem is a `Finding` with a stable code fro
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -151,6 +152,10 @@ class Resource:
     field_lines: dict[str, int] = field(default_factory=dict, repr=False)
     api_version: str | None = None
     raw_redaction: Redaction = field(default=Redaction.DEEP, repr=False)
+    # Kubernetes `metadata.creationTimestamp` / Kuma `creationTime`; the latest `metadata.managedFields[].time`
+    # (status subresource excluded) / Kuma `modificationTime`. None when absent or unreadable.
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
     # (kind, name, mesh, namespace, flavour, origin, core name, key, ref): see `_identity`
     _identity_memo: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
 
@@ -233,7 +238,8 @@ class Resource:
         else:
             spec = redact_document(self.spec, None)
         # positional, in field order (test_loading_redaction_scope.py pins it): a keyword call
-        # costs about twice as much, and assembling a report copies every Secret
+        # costs about twice as much, and assembling a report copies every Secret. The copy's manifest is
+        # redacted already: NONE, so that showing it never redacts the markers again
         return Resource(
             self.kind,
             self.flavour,
@@ -249,6 +255,9 @@ class Resource:
             raw,
             self.field_lines,
             self.api_version,
+            Redaction.NONE,
+            self.created_at,
+            self.modified_at,
         )
 
 
@@ -333,9 +342,11 @@ def redact_document(doc: Any, kind: Kind | None = None) -> Any:
     """Copy of a manifest with every Secret payload replaced by a size + fingerprint marker.
 
     Redacts `data` / `stringData` of Secrets (Kubernetes and Universal), any inline TLS
-    material in MES specs (`inline`, `inlineString`, `insecureInline.value`) and kubectl's
-    `last-applied-configuration` annotation (a verbatim second copy of the object, payload
-    included) so a displayed or exported manifest can never carry key material.
+    material in MES specs (`inline`, `inlineString`, `insecureInline.value`, or `insecureInline`
+    itself when it is not a mapping) and kubectl's `last-applied-configuration` annotation (a
+    verbatim second copy of the object, payload included) so a displayed or exported manifest can
+    never carry key material. (Key material anywhere else was replaced when the manifest was read:
+    `core.loading.scrub`.) A marker is never redacted again: the marker describes the payload.
     """
     if isinstance(doc, dict):
         return _redact_mapping(doc, _is_secret(doc, kind))
@@ -357,8 +368,9 @@ def _redact_mapping(doc: dict[Any, Any], is_secret: bool, deep: bool = True) -> 
             out[k] = _redact_payload(v)
         elif k in ("inline", "inlineString", LAST_APPLIED):
             out[k] = redaction_marker(v)
-        elif k == "insecureInline" and isinstance(v, dict):
-            out[k] = {ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}
+        elif k == "insecureInline" and v is not None:
+            out[k] = ({ik: redaction_marker(iv) if ik == "value" else iv for ik, iv in v.items()}
+                      if isinstance(v, dict) else redaction_marker(v))
         elif deep and isinstance(v, dict | list):
             out[k] = redact_document(v, None)
         else:
@@ -372,8 +384,20 @@ def _redact_payload(value: Any) -> Any:
     return redaction_marker(value)
 
 
+_MARKER = re.compile(r"<redacted: \d+ bytes, sha256 [0-9a-f]{12}…>")
+
+
+def is_redaction_marker(value: Any) -> bool:
+    return type(value) is str and value.startswith("<redacted: ") and _MARKER.fullmatch(value) is not None
+
+
 def redaction_marker(value: Any) -> str:
+    """`<redacted: N bytes, sha256 0123456789ab…>`: the size and the start of the SHA-256 of the payload as
+    written (UTF-8), enough to tell two payloads apart or match one against a file, nothing to recover it.
+    A marker stays as it is: redacting twice would describe the marker, not the payload."""
     if type(value) is str:
+        if is_redaction_marker(value):
+            return value
         data = value.encode("utf-8", "surrogateescape")
     else:
         text = value if isinstance(value, str | bytes) else repr(value)
@@ -458,6 +482,16 @@ class CertificateStatus(StrEnum):
     NOT_YET_VALID = "not-yet-valid"
 
 
+class KeyPairStatus(StrEnum):
+    """Whether the `clientKey` belongs to the leaf of the `clientCert` it is paired with (the comparison the
+    MES306 / MES307 key-mismatch findings make: `mismatch` exactly when one of them is raised for the pair)."""
+
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    NO_KEY = "no-key"  # no clientKey configured, or its material holds no private key
+    UNKNOWN = "unknown"  # the key did not load, is encrypted, or cannot be compared
+
+
 @record
 class CertificateRecord:
     """One X.509 certificate reached through an MES data source. No key material, ever."""
@@ -483,6 +517,9 @@ class CertificateRecord:
     signature_algorithm: str
     key_usage: tuple[str, ...] = ()
     extended_key_usage: tuple[str, ...] = ()
+    # the clientCert leaf (position 0) only: does the MES's clientKey belong to it? None for every other
+    # certificate (caCert bundles, the issuers of a client chain)
+    key_pair: KeyPairStatus | None = None
 
 
 @record
@@ -557,6 +594,9 @@ class EndpointMap:
     included: dict[str, Destination] = field(default_factory=dict)  # by service key
     excluded: dict[str, Exclusion] = field(default_factory=dict)  # by service key
     lost_filter_chains: dict[str, Exclusion] = field(default_factory=dict)  # 2.9-2.11 (inferred)
+    # keys of the MES in the mesh loops (store-valid, reachable, of a served mesh) whose TLS material fails to
+    # load, in loop order: also those a 2.9 cascade dropped before kuma-cp got to them (core.report.cascade)
+    failing: list[str] = field(default_factory=list)
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -596,6 +636,13 @@ class LoadResult:
     detected_version: str | None = None  # e.g. from a live Kuma API `GET /`
     # kinds a live source listed successfully (every page, every mesh): finding none of them is a fact
     listed_kinds: frozenset[Kind] = frozenset()
+    # where detected_version came from: "api" (live Kuma API) or "control-plane" (a kuma-cp image tag in the
+    # input); `version_evidence` says what was seen, also when it named no usable version (a digest-only image)
+    version_source: str = ""
+    version_evidence: str = ""
+    detected_zone: str | None = None  # the zone the control plane runs as (API `GET /config`, kuma-cp env)
+    zone_source: str = ""  # "api" or "control-plane"
+    zone_evidence: str = ""
 
     def extend(self, other: LoadResult) -> None:
         self.resources.extend(other.resources)
@@ -605,7 +652,14 @@ class LoadResult:
         if other.secrets is not None and self.secrets is not SecretsCoverage.DENIED:
             self.secrets = other.secrets
             self.secrets_note = other.secrets_note or self.secrets_note
-        self.detected_version = other.detected_version or self.detected_version
+        if other.detected_version:  # a later source (a what-if overlay) wins, with what it says about itself
+            self.detected_version = other.detected_version
+            self.version_source, self.version_evidence = other.version_source, other.version_evidence
+        elif other.version_evidence and not self.detected_version:
+            self.version_evidence = other.version_evidence
+        if other.detected_zone:
+            self.detected_zone, self.zone_source, self.zone_evidence = (
+                other.detected_zone, other.zone_source, other.zone_evidence)
 
 
 # --- the report every surface reads ---------------------------------------------------------------
@@ -629,6 +683,11 @@ class ServiceOutcome:
     included_on_2_9: bool  # what a 2.9.x control plane would do with the same input
     dropped_by: ResourceRef | None = None  # 2.9 cascade culprit (when dropped collaterally)
     log_lines: list[str] = field(default_factory=list)  # predicted kuma-cp log lines
+    # the 2.9 cascade, whatever the target (core.report.cascade): "culprit" | "latent-culprit" | "victim" | None,
+    # and the core names (loop order) of every MES whose TLS material must load for this one to be in a 2.9.x
+    # map: () when it already is, None when fixing TLS would not put it there (out of zone, rejected, no mTLS)
+    cascade_role: str | None = None
+    restore_on_29: tuple[str, ...] | None = None
     # (hostname, HostnameGenerator core name) the MES gets, each generator's template rendered in Kuma's order
     hostnames: list[tuple[str, str]] = field(default_factory=list)
 
@@ -654,9 +713,17 @@ class Report:
     # on a 2.9 target (where endpoint_map is legacy_map): the same input on a control plane that isolates a
     # failing MES (core.analysis.ISOLATING_VERSION), to show side by side with 2.9.x what isolation keeps
     isolated_map: EndpointMap | None = None
+    zone_reason: str = ""  # how the zone was chosen, like version_reason ("auto: ZoneEgress … is in zone …")
+    zones: dict[str, int] = field(default_factory=dict)  # MES per written `kuma.io/zone` ("" unlabelled), most first
+    version_detected: bool = False  # the version came from the control plane (kuma-cp image tag, API)
+    version_source: str = ""  # "chosen" | "control-plane" | "api" | "shape" | "default"
     # the input holds every resource of these kinds (`--complete`, or a live source listed them)
     complete: bool = False
     known_kinds: tuple[str, ...] = ()
+    # the merge gate (core.gate.apply.apply_gate, run by the CLI): a core.gate.result.GateResult, or None when none
+    # ran. Typed Any and left out of __init__ so the model needs no import of core.gate (which imports the model)
+    # and a snapshot (core.report.snapshot, the dashboard's: never gated) does not carry it
+    gate: Any = field(default=None, init=False, compare=False, repr=False)
 
     def service(self, mesh: str, name: str) -> ServiceOutcome | None:
         """Find a service by mesh and name (as written, or core name)."""

@@ -30,7 +30,7 @@ class Limits:
 @dataclass(frozen=True, slots=True)
 class AnalysisOptions:
     kuma_version: str = "auto"  # "auto" or one of core.versions.SUPPORTED
-    zone: str = DEFAULT_ZONE
+    zone: str | None = None  # None: detected from the input (core.zone_choice), else DEFAULT_ZONE
     system_namespace: str = DEFAULT_SYSTEM_NAMESPACE
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     now: datetime | None = None  # None = the wall clock at analysis time
@@ -39,6 +39,11 @@ class AnalysisOptions:
     # absence of one of those kinds is then a finding, not a "not checked" note (core.context.COMPLETE_KINDS)
     complete: bool = False
     limits: Limits = field(default_factory=Limits)
+
+    @property
+    def zone_name(self) -> str:
+        """The zone to model when no detection ran (a resolved analysis always has `zone` set)."""
+        return self.zone or DEFAULT_ZONE
 
     def resolved_now(self) -> datetime:
         now = self.now or datetime.now(UTC)

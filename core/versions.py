@@ -201,6 +201,12 @@ class VersionChoice:
     version: KumaVersion
     requested: str  # "auto" or the explicit text
     reason: str  # e.g. "auto: legacy data-source shape found (secret/inline)"
+    source: str = "default"  # "chosen" | "control-plane" | "api" | "shape" | "default"
+
+    @property
+    def detected(self) -> bool:
+        """The version is what the control plane runs (its image tag or its API), not a guess."""
+        return self.source in ("control-plane", "api")
 
 
 def all_versions() -> list[KumaVersion]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 
 import streamlit as st
 
 from core.model import Report
-from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE, DEFAULT_ZONE
-from ui import live, live_status, page, state
+from core.options import DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_SYSTEM_NAMESPACE
+from ui import live, live_status, page, snapshot, state, whatif
 from ui.errors import friendly_errors
 from ui.frames import documents_frame, findings_frame
 from ui.inputs import (
@@ -58,18 +59,48 @@ def on_paste() -> None:
     if source is None:
         st.toast("Nothing to analyse: the text area is empty.", icon="⚠️")
         return
-    current = state.current_input()
-    if st.session_state.get(PASTE_OVERLAY_KEY) and not current.is_sample:
-        pasted = sum(1 for s in current.sources if s.label == "paste")
-        source = source_from_paste(st.session_state.get(PASTE_KEY), name=f"pasted-{pasted + 1}.yaml")
+    if st.session_state.get(PASTE_OVERLAY_KEY):
+        pasted = sum(1 for layer in whatif.layers() if layer.kind == "paste")
+        name = f"pasted-{pasted + 1}.yaml"
+        source = source_from_paste(st.session_state.get(PASTE_KEY), name=name)
         assert source is not None
-        state.add_files([source], "pasted YAML")
+        whatif.add_layer("paste", name, [source])
+        st.toast(f"Added {name} as a what-if layer: every page shows the input with it.", icon="🩹")
     else:
         state.set_files([source], "Pasted YAML")
 
 
+WHATIF_GEN = state.PREFIX + "whatif_upload_gen"  # bumped to empty the what-if uploader
+WHATIF_PASTE_KEY = "w.sources.whatif_paste"
+
+
+def _whatif_upload_key() -> str:
+    return f"w.sources.whatif_upload.{st.session_state.get(WHATIF_GEN, 0)}"
+
+
+def on_add_layer() -> None:
+    """What-if tab: the uploaded files and/or the pasted text become one layer each."""
+    added = []
+    files = sources_from_uploads(st.session_state.get(_whatif_upload_key()) or [])
+    if files:
+        names = [f.name for f in files]
+        title = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
+        added.append(whatif.add_layer("upload", title, files))
+        st.session_state[WHATIF_GEN] = st.session_state.get(WHATIF_GEN, 0) + 1
+    pasted_count = sum(1 for layer in whatif.layers() if layer.kind == "paste")
+    pasted = source_from_paste(st.session_state.get(WHATIF_PASTE_KEY), name=f"pasted-{pasted_count + 1}.yaml")
+    if pasted is not None:
+        added.append(whatif.add_layer("paste", pasted.name, [pasted]))
+        st.session_state[WHATIF_PASTE_KEY] = ""
+    if not added:
+        st.toast("Nothing to add: upload files or paste YAML first.", icon="⚠️")
+        return
+    st.toast(f"Added {len(added)} what-if layer{'s' if len(added) > 1 else ''}: every page shows the input with "
+             "it; the banner compares with the baseline.", icon="🩹")
+
+
 def reset_options() -> None:
-    state.update_options(kuma_version="auto", zone=DEFAULT_ZONE, system_namespace=DEFAULT_SYSTEM_NAMESPACE,
+    state.update_options(kuma_version="auto", zone=None, system_namespace=DEFAULT_SYSTEM_NAMESPACE,
                          expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS, federated=False, complete=False)
 
 
@@ -104,18 +135,46 @@ def paste_tab() -> None:
         st.checkbox(
             "Add on top of the current input (what-if)",
             key=PASTE_OVERLAY_KEY,
-            help="Resources defined again replace the loaded ones, e.g. paste a fixed Secret to see the effect.",
-            disabled=state.current_input().is_sample,
+            help="A what-if layer: resources defined again replace the loaded ones, e.g. paste a fixed Secret to see "
+                 "the effect. The banner on every page lists the layers, removes them and compares with the "
+                 "baseline.",
         )
 
 
 def sample_tab() -> None:
+    from core.sample import SAMPLE_INFO  # imported here: the sample module generates a PKI
+
+    current = state.sample_name(state.current_input())
+    cols = st.columns(len(SAMPLE_INFO))
+    for col, info in zip(cols, SAMPLE_INFO.values()):
+        with col, st.container(border=True, height="stretch"):
+            st.markdown(f"**{safe(info.title)}**" + ("  ✅ in use" if info.name == current else ""))
+            st.caption(prose(info.description))
+            st.button(f"Use the {info.name} sample", on_click=state.use_sample, args=(info.name,), icon="🧪",
+                      disabled=info.name == current, key=f"w.sources.sample.{info.name}")
+    st.caption("Both are made up and dated relative to now, so nothing is \"all expired\" on a later day.")
+
+
+def whatif_tab() -> None:
+    if not whatif.available():
+        st.info("This is an opened snapshot: a saved report, without the input to analyse again. Load the input "
+                "it was made from to try a fix on top of it.", icon="📦")
+        return
     st.markdown(
-        "The bundled sample is a small made-up mesh: MeshExternalServices with working, missing and expiring "
-        "TLS material, generated for today, so every page has something to show."
+        "Try a fix before applying it: files or YAML added here are laid **on top of** the current input "
+        "(a resource defined again replaces the loaded one, e.g. a corrected MeshExternalService or the missing "
+        "Secret). Every page then shows the result, a banner lists the layers (each removable) and switches "
+        "between the what-if and the **baseline**; the Overview shows what changed."
     )
-    st.button("Use the bundled sample data", on_click=state.use_sample, icon="🧪",
-              disabled=state.current_input().is_sample)
+    cols = st.columns(2)
+    with cols[0]:
+        st.file_uploader("Files to lay on top", type=UPLOAD_TYPES, accept_multiple_files=True,
+                         key=_whatif_upload_key())
+    with cols[1]:
+        st.text_area("or YAML", key=WHATIF_PASTE_KEY, height=110, placeholder="kind: Secret\n…")
+    st.button("Add as a what-if layer", on_click=on_add_layer, icon="🩹", type="primary")
+    st.caption("No real Secret at hand? On a failing reference (Services → a service's detail, or the Overview's "
+               "incident card), **Stub Secret** adds a placeholder Secret of that name (no key material) instead.")
 
 
 LIVE_TAB = "📡 Live"
@@ -123,6 +182,8 @@ INPUT_TABS: list[tuple[str, Callable[[], None]]] = [
     ("📄 Files", files_tab),
     ("📋 Paste", paste_tab),
     (LIVE_TAB, live.live_tab),
+    ("🩹 What-if", whatif_tab),
+    ("📦 Snapshot", snapshot.snapshot_tab),
     ("🧪 Sample", sample_tab),
 ]
 
@@ -141,8 +202,10 @@ def current_input_box(report: Report) -> None:
         live_status.rbac_expander(data)
         return
     with st.container(border=True):
-        st.markdown(f"**Now analysing:** {'🧪' if data.is_sample else '📄'} {safe(data.label)}")
-        details = describe_sources(data.sources) + f" · {human_size(total_bytes(data.sources))}"
+        st.markdown(f"**Now analysing:** {'🧪' if data.is_sample else '📦' if data.is_snapshot else '📄'} "
+                    f"{safe(data.label)}")
+        details = ("a saved report (no input files)" if data.is_snapshot else
+                   describe_sources(data.sources) + f" · {human_size(total_bytes(data.sources))}")
         if data.loaded_at:
             details += f" · loaded {data.loaded_at:%Y-%m-%d %H:%M} UTC"
         st.text(details)
@@ -151,7 +214,8 @@ def current_input_box(report: Report) -> None:
 def options_section(report: Report) -> None:
     options = state.current_options()
     for option, key in OPTION_KEYS.items():
-        st.session_state[key] = getattr(options, option)
+        value = getattr(options, option)
+        st.session_state[key] = "" if option == "zone" and value is None else value  # "": detect the zone
     st.subheader("Analysis options", anchor=False)
     cols = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
     with cols[0]:
@@ -166,9 +230,10 @@ def options_section(report: Report) -> None:
         )
     with cols[1]:
         st.text_input(
-            "Zone", key=OPTION_KEYS["zone"],
-            on_change=state.bind(OPTION_KEYS["zone"], "zone", lambda v: (v or "").strip() or DEFAULT_ZONE),
-            help="The zone whose egress is modelled; MES labelled kuma.io/zone for another zone are skipped.",
+            "Zone", key=OPTION_KEYS["zone"], placeholder=f"auto: {report.zone}",
+            on_change=state.bind(OPTION_KEYS["zone"], "zone", lambda v: (v or "").strip() or None),
+            help="The zone whose egress is modelled; MES labelled kuma.io/zone for another zone are skipped. "
+            "Leave it empty to detect it from the input (control plane, ZoneEgresses, zone-created MES).",
         )
     with cols[2]:
         st.text_input(
@@ -197,7 +262,8 @@ def options_section(report: Report) -> None:
             "sources mark each kind they listed in full by themselves.",
         )
         st.button("Reset options", on_click=reset_options, type="tertiary", icon="↩️")
-    st.caption(f"Version in use: **Kuma {safe(report.kuma_version)}** — {prose(report.version_reason)}")
+    st.caption(f"Version in use: **Kuma {safe(report.kuma_version)}** — {prose(report.version_reason)}  \n"
+               f"Zone in use: {code(report.zone)} — {prose(report.zone_reason)}")
 
 
 def loaded_section(report: Report) -> None:
@@ -227,9 +293,12 @@ def loaded_section(report: Report) -> None:
                            "location": st.column_config.TextColumn("file:line"),
                            "message": st.column_config.TextColumn(width="large")},
         )
+    # one filter per input: its default (problems first, else what loaded) must not stick to the next input
+    # (a fresh upload listed nothing when the sample before it had an ignored document)
+    which = hashlib.sha256(state.current_input().digest.encode()).hexdigest()[:12]
     shown = st.pills("Show documents", ["loaded", "ignored", "failed"], selection_mode="multi",
                      default=["failed", "ignored"] if counts.get("failed") or counts.get("ignored") else ["loaded"],
-                     key="w.sources.doc_filter")
+                     key=f"w.sources.doc_filter.{which}")
     view = docs[docs["status"].isin(shown)] if shown else docs
     st.dataframe(
         view[["look", "kind", "name", "source", "file", "line", "document", "reason"]], hide_index=True,
@@ -250,13 +319,17 @@ with friendly_errors("the Sources page"):
     report = page.begin(page.SOURCES)
     page.header(page.SOURCES, report)
     current_input_box(report)
+    page.version_question(report, "sources")  # right after an upload that does not say which kuma-cp runs
     tabs = st.tabs([title for title, _ in INPUT_TABS], key="w.sources.tab",
                    default=LIVE_TAB if state.current_input().is_live else None)
     for tab, (_, render) in zip(tabs, INPUT_TABS):
         with tab:
             render()
     st.divider()
-    options_section(report)
+    if state.current_input().is_snapshot:
+        st.caption("A snapshot keeps the options it was made with: " + page.context_line(report))
+    else:
+        options_section(report)
     st.divider()
     loaded_section(report)
     st.caption(f"Zone {code(report.zone)} · everything is computed locally; live sources are only read "

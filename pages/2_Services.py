@@ -14,7 +14,7 @@ from ui import page, state
 from ui.detail import render_service
 from ui.errors import friendly_errors
 from ui.exports import export_bar
-from ui.frames import filter_services, find_services, options_of, service_id, services_frame
+from ui.frames import filter_services, find_services, options_of, service_id, services_frame, varying
 from ui.migrate import migrate_section
 from ui.style import label, look, status_column
 from ui.text import code, safe
@@ -26,6 +26,7 @@ VIEW_KEY = "services.view"
 TABLE_TAB = "📋 All services"
 DETAIL_TAB = "🔎 Service detail"
 VIEW_IDS_KEY = "services.view_ids"
+OPEN_KEY = "w.services.open"
 TABLE_PREFIX = "services.table."
 FILTER_KEYS = {
     "text": "w.services.text",
@@ -34,10 +35,13 @@ FILTER_KEYS = {
     "statuses": "w.services.statuses",
     "included": "w.services.included",
 }
+# the name and why first (visible at 1280 px), then where and what the control planes do, then the details
 TABLE_COLUMNS = [
-    "look", "mesh", "namespace", "name", "included_look", "included_on_2_9_look", "tls", "earliest_expiry",
-    "findings", "top_finding", "destination", "hostname", "endpoints", "dropped_by", "file", "line",
+    "look", "role_look", "name", "top_finding", "changed", "mesh", "namespace", "included_look",
+    "included_on_2_9_look", "tls", "earliest_expiry", "findings", "hostname", "endpoints", "destination", "file",
+    "line",
 ]
+OPTIONAL_COLUMNS = ("role_look", "changed", "mesh", "namespace", "tls")  # hidden when the same on every row
 
 
 def on_select(table_key: str) -> None:
@@ -52,16 +56,47 @@ def on_select(table_key: str) -> None:
         del st.query_params[QUERY_KEY]
 
 
+def on_open() -> None:
+    """"Open a service" (type a name, Enter): its detail, as a selected row would."""
+    chosen = st.session_state.get(OPEN_KEY)
+    if chosen:
+        st.query_params[QUERY_KEY] = chosen
+        st.session_state[VIEW_KEY] = DETAIL_TAB
+    st.session_state[OPEN_KEY] = None
+
+
+def open_box(df: pd.DataFrame) -> None:
+    """Keyboards: a searchable list of every MES (by impact) that opens the one chosen."""
+    names = dict(zip(df["service"], [f"{look} {name} · {mesh}" for look, name, mesh in
+                                     zip(df["look"], df["name"], df["mesh"])]))
+    st.selectbox("Open a service", list(names), index=None, key=OPEN_KEY, on_change=on_open,
+                 format_func=lambda sid: names.get(sid, sid), placeholder="type a name, Enter",
+                 help="Opens its detail (as selecting its row does). In a table, the arrow keys move and Shift+Space "
+                      "then Space select the row.")
+
+
 def filters(df: pd.DataFrame) -> pd.DataFrame:
-    cols = st.columns([4, 2, 2], vertical_alignment="bottom")
+    mesh_options = options_of(df, "mesh")
+    namespace_options = [n for n in options_of(df, "namespace") if n]
+    # a filter with one value to choose filters nothing: only the search then
+    shown = [len(mesh_options) > 1, len(namespace_options) > 1]
+    cols = st.columns([3, 3] + [2 for on in shown if on], vertical_alignment="bottom")
     with cols[0]:
         text = st.text_input("Search", key=FILTER_KEYS["text"], placeholder="name, host, endpoint, finding, file…",
                              icon="🔎")
     with cols[1]:
-        meshes = st.multiselect("Mesh", options_of(df, "mesh"), key=FILTER_KEYS["meshes"], placeholder="all")
-    with cols[2]:
-        namespaces = st.multiselect("Namespace", [n for n in options_of(df, "namespace") if n],
-                                    key=FILTER_KEYS["namespaces"], placeholder="all")
+        open_box(df)
+    meshes: list[str] = []
+    namespaces: list[str] = []
+    column = 2
+    if shown[0]:
+        with cols[column]:
+            meshes = st.multiselect("Mesh", mesh_options, key=FILTER_KEYS["meshes"], placeholder="all")
+        column += 1
+    if shown[1]:
+        with cols[column]:
+            namespaces = st.multiselect("Namespace", namespace_options, key=FILTER_KEYS["namespaces"],
+                                        placeholder="all")
     with st.container(horizontal=True, vertical_alignment="bottom", gap="large"):
         statuses = st.pills("Status", ["broken", "warning", "healthy"], selection_mode="multi",
                             key=FILTER_KEYS["statuses"], format_func=label)
@@ -72,7 +107,8 @@ def filters(df: pd.DataFrame) -> pd.DataFrame:
                            text=text or "")
 
 
-def table(report: Report, view: pd.DataFrame, total: int, selected: str | None) -> None:
+def table(report: Report, view: pd.DataFrame, frame: pd.DataFrame, selected: str | None) -> None:
+    total = len(frame)
     digest = hashlib.sha256(
         (state.report_key() + "|" + "|".join(map(str, (st.session_state.get(k) for k in FILTER_KEYS.values()))))
         .encode()
@@ -83,7 +119,8 @@ def table(report: Report, view: pd.DataFrame, total: int, selected: str | None) 
     default = None
     if selected in ids:
         default = {"selection": {"rows": [ids.index(selected)]}}
-    columns = [c for c in TABLE_COLUMNS if c != "included_on_2_9_look" or report.kuma_version != "2.9"]
+    columns = [c for c in varying(frame, TABLE_COLUMNS, OPTIONAL_COLUMNS)
+               if c != "included_on_2_9_look" or report.kuma_version != "2.9"]
     st.dataframe(
         view[columns],
         hide_index=True,
@@ -97,8 +134,12 @@ def table(report: Report, view: pd.DataFrame, total: int, selected: str | None) 
             "tls": st.column_config.TextColumn("TLS", width="small"),
             "earliest_expiry": st.column_config.DatetimeColumn("earliest expiry", format="YYYY-MM-DD"),
             "findings": st.column_config.NumberColumn("problems", width="small"),
+            "name": st.column_config.TextColumn("name", width=160, pinned=True),
             "top_finding": st.column_config.TextColumn("first problem", width="large"),
-            "dropped_by": st.column_config.TextColumn("2.9 culprit"),
+            "role_look": st.column_config.TextColumn("role", width=180, help="In the 2.9 cascade: root cause, latent "
+                                                     "root cause (next in line) or dropped by a root cause; or a "
+                                                     "fault of its own"),
+            "changed": st.column_config.TextColumn("changed", help="Created or last changed (🆕: within 24 h)"),
             "line": st.column_config.NumberColumn(format="%d", width="small"),
         },
         on_select=lambda: on_select(table_key),
@@ -108,7 +149,8 @@ def table(report: Report, view: pd.DataFrame, total: int, selected: str | None) 
         placeholder="—",
     )
     shown = f"{len(view)} of {total} MeshExternalServices" if len(view) != total else f"{total} MeshExternalServices"
-    st.caption(f"{shown} · select a row for its detail · click a column header to sort")
+    st.caption(f"{shown} · select a row for its detail (keyboard: arrow keys, then Shift+Space and Space) · click a "
+               "column header to sort")
     export_bar(report, "services", "json")
 
 
@@ -156,7 +198,7 @@ with friendly_errors("the Services page"):
                                         default=DETAIL_TAB if selected else TABLE_TAB)
         with table_tab:  # always rendered, so the filters keep their values while the detail is shown
             view = filters(frame)
-            table(report, view, len(frame), selected)
+            table(report, view, frame, selected)
         with detail_tab:
             detail(report, selected)
     migrate_section(report)

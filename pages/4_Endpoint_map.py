@@ -9,12 +9,13 @@ import streamlit as st
 
 from core.model import Report
 from core.report.blast import blast_radius
+from core.report.cascade import cascade_summary
 from ui import page, state
 from ui.charts import blast_chart, culprit_chart
 from ui.errors import friendly_errors
 from ui.exports import export_bar
 from ui.maps import INCLUDED, Side, comparison_frame, destinations_frame, isolated_side, legacy_side, outcome_counts
-from ui.text import code, safe
+from ui.text import code, prose, safe
 
 page.setup(page.ENDPOINT_MAP)
 
@@ -28,10 +29,11 @@ def blast_section(report: Report) -> None:
     target29 = report.kuma_version == "2.9"
     st.subheader("Blast radius of the 2.9 cascade" + ("" if target29 else " (if this ran on Kuma 2.9.x)"),
                  anchor=False)
-    if radius.culprits:
-        (st.error if target29 else st.warning)(safe(radius.headline), icon="💥")
+    summary = state.derived("cascade", cascade_summary)  # the same words as the Overview's verdict and card
+    if summary.culprits:
+        (st.error if target29 else st.warning)(prose(summary.headline()), icon="💥")
     else:
-        st.success(safe(radius.headline), icon="✅")
+        st.success(prose(summary.headline()), icon="✅")
     counts = state.derived("outcome_counts", outcome_counts)
     # full width, one chart under the other: bar labels need room (in half a page they were cut off)
     st.plotly_chart(blast_chart(counts), width="stretch", key="map.blast", config={"displaylogo": False})
@@ -102,11 +104,12 @@ def maps(report: Report, comparison: pd.DataFrame) -> None:
         map_table(legacy, report, set(), meshes, "map.target")
         return
     target29 = report.kuma_version == "2.9"
-    left, right = st.columns(2, gap="medium")
-    with left:
-        map_table(isolated, report, differing, meshes, "map.isolated" if target29 else "map.target")
-    with right:
-        map_table(legacy, report, differing, meshes, "map.target" if target29 else "map.legacy")
+    with st.container(key="stack-maps"):  # side by side, or one under the other on a narrow screen (ui/style.py)
+        left, right = st.columns(2, gap="medium")
+        with left:
+            map_table(isolated, report, differing, meshes, "map.isolated" if target29 else "map.target")
+        with right:
+            map_table(legacy, report, differing, meshes, "map.target" if target29 else "map.legacy")
     lost = isolated.map.lost_filter_chains
     if lost:
         names = ", ".join(code(e.service.name) for e in list(lost.values())[:20])

@@ -39,7 +39,11 @@ def filtered(df: pd.DataFrame) -> pd.DataFrame:
     with st.container(horizontal=True, vertical_alignment="center", gap="large"):
         severities = st.pills("Severity", ["error", "warning", "info"], selection_mode="multi",
                               key=KEYS["severity"], format_func=label, label_visibility="collapsed")
-        found = st.toggle(f"Only codes found in this input ({int((df['in_input'] > 0).sum())})", key=KEYS["found"])
+        found_codes = set(df.loc[df["in_input"] > 0, "code"])
+        if KEYS["found"] not in st.session_state:  # by default the codes this input has, unless a link names another
+            selected = st.query_params.get(QUERY_KEY)
+            st.session_state[KEYS["found"]] = bool(found_codes) and (not selected or selected in found_codes)
+        found = st.toggle(f"Only codes found in this input ({len(found_codes)})", key=KEYS["found"])
     mask = pd.Series(True, index=df.index)
     if categories:
         mask &= df["category"].isin(categories)
@@ -95,7 +99,7 @@ with friendly_errors("the Checks page"):
     ids = list(view["code"])
     selected = st.query_params.get(QUERY_KEY)
     table_key = "checks.table." + hashlib.sha256("|".join(ids).encode()).hexdigest()[:16]
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.container(key="stack-checks").columns([3, 2], gap="medium")
     with left:
         st.dataframe(
             view[["code", "look", "in_input", "title", "stage", "versions"]],

@@ -20,28 +20,46 @@ _MAX_LABELLED_ROWS = 80
 _STATUSES = ("expired", "not-yet-valid", "expiring", "valid")
 
 
-def expiry_timeline(certs: pd.DataFrame, now: datetime, window_days: int) -> go.Figure:
+HORIZON_DAYS = 90  # the timeline opens on the next 90 days (double-click it to see every date)
+PAST_DAYS = 30
+TIMELINE_LIMIT = 50  # beyond this many certificates, a histogram instead of one row each
+
+
+def expiry_range(now: datetime, window_days: int, horizon_days: int = HORIZON_DAYS) -> tuple[datetime, datetime]:
+    """The dates a certificate chart opens on: the last month and the next `horizon_days` (at least the warning
+    window and a week after it)."""
+    return now - timedelta(days=PAST_DAYS), now + timedelta(days=max(horizon_days, window_days + 7))
+
+
+def _row_labels(df: pd.DataFrame) -> list[str]:
+    if "label" in df:  # unique certificates (`ui.frames.unique_certificates`)
+        labels = list(df["label"])
+    else:
+        labels = [f"{mesh}/{service} · {field}" + (f" #{pos}" if pos else "")
+                  for mesh, service, field, pos in zip(df["mesh"], df["service"], df["field"], df["position"])]
+    return [chart(label) for label in labels]
+
+
+def expiry_timeline(certs: pd.DataFrame, now: datetime, window_days: int,
+                    horizon_days: int = HORIZON_DAYS) -> go.Figure:
     """One mark per certificate at its not-after (soonest at the top), its validity as a thin line,
-    coloured by status; a "now" line and the warning window shaded. Certificates beyond the visible
-    range get an arrow at the edge (hover shows the real date)."""
+    coloured by status; a "now" line and the warning window shaded. It opens on the last month and the
+    next `horizon_days`: certificates outside get an arrow at that edge (hover shows the real date) and a
+    double-click shows the whole range."""
     fig = go.Figure()
     if certs.empty:
         return fig
     df = certs.copy()
-    df["row"] = [
-        chart(f"{mesh}/{service} · {field}" + (f" #{pos}" if pos else ""))
-        for mesh, service, field, pos in zip(df["mesh"], df["service"], df["field"], df["position"])
-    ]
+    df["row"] = _row_labels(df)
     # a unique y per certificate even if two share a label
     df["row"] = df["row"] + df.groupby("row").cumcount().map(lambda n: "" if n == 0 else " " + "·" * n)
     for column in ("subject", "issuer", "secret", "service"):
         df[column] = [chart(v) for v in df[column]]
     df = df.sort_values("not_after", ascending=False)  # category axes draw the first one at the bottom
     end = now + timedelta(days=window_days)
-    first, last = df["not_after"].min(), df["not_after"].max()
-    x0 = min(now - timedelta(days=30), first - timedelta(days=15))
-    x1 = max(end + timedelta(days=60), min(last + timedelta(days=15), now + timedelta(days=400)))
-    edge = x1 - (x1 - x0) * 0.01
+    x0, x1 = expiry_range(now, window_days, horizon_days)
+    span = x1 - x0
+    left, right = x0 + span * 0.01, x1 - span * 0.01
     for status in _STATUSES:
         part = df[df["status"] == status]
         if part.empty:
@@ -56,16 +74,17 @@ def expiry_timeline(certs: pd.DataFrame, now: datetime, window_days: int) -> go.
             x=xs, y=ys, mode="lines", line={"color": lk.hex, "width": 2}, opacity=0.35,
             hoverinfo="skip", showlegend=False,
         ))
-        beyond = part["not_after"] > x1
+        side = [1 if na > x1 else -1 if na < x0 else 0 for na in part["not_after"]]
         shown_in_legend = False
-        for clipped in (False, True):
-            sub = part[beyond == clipped]
+        for edge in (0, -1, 1):
+            sub = part[[s == edge for s in side]]
             if sub.empty:
                 continue
             fig.add_trace(go.Scatter(
-                x=[edge] * len(sub) if clipped else sub["not_after"], y=sub["row"], mode="markers",
-                name=lk.label, legendgroup=status, showlegend=not shown_in_legend,
-                marker={"color": lk.hex, "size": 12, "symbol": "triangle-right" if clipped else "diamond",
+                x=sub["not_after"] if edge == 0 else [left if edge < 0 else right] * len(sub), y=sub["row"],
+                mode="markers", name=lk.label, legendgroup=status, showlegend=not shown_in_legend,
+                marker={"color": lk.hex, "size": 12,
+                        "symbol": {0: "diamond", -1: "triangle-left", 1: "triangle-right"}[edge],
                         "line": {"width": 1, "color": "#111827"}},
                 customdata=sub[["subject", "issuer", "days_left", "secret", "service"]].astype(str).assign(
                     not_after=[f"{v:%Y-%m-%d %H:%M}" for v in sub["not_after"]]).to_numpy(),
@@ -76,13 +95,7 @@ def expiry_timeline(certs: pd.DataFrame, now: datetime, window_days: int) -> go.
                 ),
             ))
             shown_in_legend = True
-    fig.add_vrect(x0=now, x1=end, fillcolor=look("expiring").hex, opacity=0.15, line_width=0, layer="below")
-    fig.add_shape(type="line", x0=now, x1=now, y0=0, y1=1, yref="paper",
-                  line={"color": look("expired").hex, "width": 2, "dash": "dash"})
-    fig.add_annotation(x=now, y=1, yref="paper", text="now", showarrow=False, yanchor="bottom", xanchor="right",
-                       font={"color": look("expired").hex})
-    fig.add_annotation(x=end, y=1, yref="paper", text=f"+{window_days} days", showarrow=False, yanchor="bottom",
-                       xanchor="left", font={"color": look("expiring").hex})
+    _now_and_window(fig, now, end, window_days)
     rows = len(df)
     labelled = rows <= _MAX_LABELLED_ROWS
     fig.update_layout(
@@ -95,6 +108,55 @@ def expiry_timeline(certs: pd.DataFrame, now: datetime, window_days: int) -> go.
         hovermode="closest",
     )
     return fig
+
+
+def expiry_histogram(certs: pd.DataFrame, now: datetime, window_days: int,
+                     horizon_days: int = HORIZON_DAYS) -> go.Figure:
+    """Many certificates: how many expire per week of the chart's range, stacked by status, with the ones
+    before and after the range counted in the first and last bar ("earlier" / "later")."""
+    fig = go.Figure()
+    if certs.empty:
+        return fig
+    x0, x1 = expiry_range(now, window_days, horizon_days)
+    week = timedelta(days=7)
+    starts = [x0 + week * i for i in range(int((x1 - x0) / week) + 1)]
+    labels = ["earlier"] + [f"{d:%Y-%m-%d}" for d in starts] + ["later"]
+
+    def bucket(when: datetime) -> str:
+        if when < x0:
+            return "earlier"
+        if when >= starts[-1] + week:
+            return "later"
+        return labels[1 + int((when - x0) / week)]
+
+    df = certs.assign(bucket=[bucket(v.to_pydatetime()) for v in certs["not_after"]])
+    for status in _STATUSES:
+        part = df[df["status"] == status]
+        if part.empty:
+            continue
+        counts = part.groupby("bucket").size().reindex(labels, fill_value=0)
+        lk = look(status)
+        fig.add_trace(go.Bar(
+            x=labels, y=list(counts), name=lk.label, marker={"color": lk.hex},
+            hovertemplate="week of %{x}: %{y} " + lk.label + "<extra></extra>",
+        ))
+    fig.update_layout(
+        barmode="stack", height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0, "title": None},
+        xaxis={"title": None, "type": "category", "categoryorder": "array", "categoryarray": labels},
+        yaxis={"title": "certificates"},
+    )
+    return fig
+
+
+def _now_and_window(fig: go.Figure, now: datetime, end: datetime, window_days: int) -> None:
+    fig.add_vrect(x0=now, x1=end, fillcolor=look("expiring").hex, opacity=0.15, line_width=0, layer="below")
+    fig.add_shape(type="line", x0=now, x1=now, y0=0, y1=1, yref="paper",
+                  line={"color": look("expired").hex, "width": 2, "dash": "dash"})
+    fig.add_annotation(x=now, y=1, yref="paper", text="now", showarrow=False, yanchor="bottom", xanchor="right",
+                       font={"color": look("expired").hex})
+    fig.add_annotation(x=end, y=1, yref="paper", text=f"+{window_days} days", showarrow=False, yanchor="bottom",
+                       xanchor="left", font={"color": look("expiring").hex})
 
 
 def blast_chart(counts: pd.DataFrame) -> go.Figure:

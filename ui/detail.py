@@ -11,8 +11,13 @@ import yaml
 
 from core.catalogue import CATALOGUE
 from core.model import Destination, Finding, Origin, Report, ServiceOutcome, Severity, UpstreamTls
-from ui.frames import service_id
-from ui.style import badge, included_label, label, look
+from core.report.cascade import cascade_summary
+from core.report.verdict import service_verdict
+from core.secrets.placeholder import can_stub
+from ui import state, whatif
+from ui.frames import change_look, service_id
+from ui.incident import culprit_lead, service_link, victim_links
+from ui.style import ROLE_LOOKS, badge, included_label, label, look
 from ui.text import code, plain, prose, safe
 
 
@@ -23,7 +28,8 @@ def render_service(outcome: ServiceOutcome, report: Report) -> None:
         with top[0]:
             st.subheader(f"{look(outcome.status.value).icon} {safe(r.mesh)} / {safe(r.name)}", anchor=False)
             where = f"namespace {code(r.namespace)} · " if r.namespace else ""
-            st.caption(f"{where}{r.flavour.value} · {defined_in(r.origin)}")
+            age = change_look(r.created_at, r.modified_at, report.now)
+            st.caption(f"{where}{r.flavour.value} · {defined_in(r.origin)}" + (f" · **{safe(age)}**" if age else ""))
         with top[1], st.container(horizontal=True, horizontal_alignment="right"):
             badge(outcome.status.value, f"{look(outcome.status.value).label}")
             st.badge(
@@ -37,17 +43,18 @@ def render_service(outcome: ServiceOutcome, report: Report) -> None:
         tabs = st.tabs(["Findings", "TLS & destination", "Secret references", "Certificates", "kuma-cp log",
                         "Manifest"])
         with tabs[0]:
-            render_findings(outcome.findings)
+            render_findings(outcome.findings, fix_elsewhere=_cascade_pointer(outcome))
         with tabs[1]:
             _destination(outcome, report)
         with tabs[2]:
-            _references(outcome)
+            _references(outcome, report)
         with tabs[3]:
             _certificates(outcome)
         with tabs[4]:
             _log(outcome)
         with tabs[5]:
-            st.caption("As loaded; every Secret payload and inline TLS material is replaced by a size and fingerprint.")
+            st.caption("As loaded; Secret payloads, inline TLS material and any private key found elsewhere (MES020) "
+                       "are replaced by their size and SHA-256.")
             st.code(manifest_yaml(r.redacted_manifest()), language="yaml")
 
 
@@ -60,24 +67,67 @@ def defined_in(origin: Origin) -> str:
     return text
 
 
+_VERDICT_ALERTS = {"ok": (st.success, "✅"), "info": (st.info, "🧭"), "warning": (st.warning, "⚠️"),
+                   "error": (st.error, "🔴")}
+
+
 def _summary(outcome: ServiceOutcome, report: Report) -> None:
-    problems = [f for f in outcome.findings if f.severity is not Severity.INFO]
-    if outcome.dropped_by is not None and not outcome.included_on_2_9:
-        who = f"{code(outcome.dropped_by.name)}"
-        if report.kuma_version == "2.9":
-            st.error(f"Dropped by the 2.9 cascade: {who} fails to load its TLS material and sorts first.", icon="💥")
-        else:
-            st.caption(f"On a 2.9.x control plane it would be dropped because of {who} (kumahq/kuma#12821).")
-    if not problems:
-        st.success("Nothing to fix: kuma-cp includes it and no check found a problem.", icon="✅")
+    """The verdict (core.report.verdict: it follows inclusion, so "out of this zone" is never "nothing to fix"),
+    and its part in the 2.9 cascade: what a root cause takes down, what brings a dropped MES back."""
+    cascade = state.derived("cascade", cascade_summary)
+    verdict = service_verdict(outcome, report, cascade)
+    alert, icon = _VERDICT_ALERTS.get(verdict.level, (st.info, "ℹ️"))
+    alert(prose(verdict.headline), icon=icon)
+    if verdict.note:
+        st.caption(prose(verdict.note))
+    r = outcome.resource
+    culprit = cascade.culprit(r.mesh, r.core_name)
+    mesh = next((m for m in cascade.meshes if m.mesh == r.mesh), None)
+    if culprit is not None and mesh is not None:
+        look_ = ROLE_LOOKS[culprit.role]
+        st.markdown(f"{look_.icon} **{look_.label.capitalize()} #{culprit.position}** of the 2.9 cascade in mesh "
+                    f"{code(r.mesh)}. {culprit_lead(mesh, culprit)}")
+        if culprit.takes_down:
+            victim_links(culprit.takes_down, f"detail-victims-{service_id(r)}")
+        later = [c for c in mesh.culprits if c.position > culprit.position]
+        if culprit.role == "culprit" and later:  # the rest of what it drops now: the next root causes and theirs
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                st.caption(f"Also dropped behind it until #{later[0].position} is fixed:", width="content")
+                for c in later:
+                    service_link(c.service, icon=ROLE_LOOKS[c.role].icon)
+                    for v in c.takes_down:
+                        service_link(v, icon="⛓️")
+    restore = [name for name in (outcome.restore_on_29 or ()) if name != r.core_name]
+    if restore:
+        by_name = {s.resource.core_name: s for s in report.services if s.resource.mesh == r.mesh}
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.markdown("To have it on 2.9.x, fix these first (loop order):")
+            for i, name in enumerate(restore, 1):
+                other = by_name.get(name)
+                if other is not None:
+                    service_link(other, label=safe(f"{i}. {other.resource.name}"),
+                                 icon=ROLE_LOOKS.get(other.cascade_role or "", ROLE_LOOKS["culprit"]).icon)
+    stub_buttons(outcome, report, "summary")
 
 
-def render_findings(findings: list[Finding]) -> None:
+def _cascade_pointer(outcome: ServiceOutcome) -> dict[str, str]:
+    """MES502 (dropped behind a culprit) carries the culprit's fix: printed once, on the culprit, so here it
+    points there instead."""
+    if outcome.dropped_by is None:
+        return {}
+    return {"MES502": f"Nothing to change on this MES: the fix is on {code(outcome.dropped_by.name)} (open it from "
+                      "the links above)."}
+
+
+def render_findings(findings: list[Finding], fix_elsewhere: dict[str, str] | None = None) -> None:
+    """Every finding with its hint and fix; `fix_elsewhere` replaces the fix of some codes by a pointer."""
+    fix_elsewhere = fix_elsewhere or {}
     if not findings:
         st.caption("No findings.")
         return
     ordered = sorted(findings, key=lambda f: f.severity.rank)
     few = len(ordered) <= 4
+    fixes: dict[tuple[str, str], str] = {}  # (hint, fix) -> the code that showed it first: each fix once
     for f in ordered:
         entry = CATALOGUE.get(f.code)
         title = entry.title if entry else f.code
@@ -90,6 +140,14 @@ def render_findings(findings: list[Finding]) -> None:
             if f.location:
                 meta.append(f"at {code(f.location)}")
             st.caption(" · ".join(meta))
+            if f.code in fix_elsewhere:
+                st.markdown(f"**How to fix:** {fix_elsewhere[f.code]}")
+                continue
+            shown = fixes.get((f.hint, f.fix))
+            if shown is not None and (f.hint or f.fix):
+                st.markdown(f"**How to fix:** as for {code(shown)} above.")
+                continue
+            fixes[(f.hint, f.fix)] = f.code
             if f.hint:
                 st.markdown(f"**How to fix:** {prose(f.hint)}")
             if f.fix:
@@ -174,10 +232,11 @@ def _pairs(pairs: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame([{"setting": k, "value": plain(v)} for k, v in pairs])
 
 
-def _references(outcome: ServiceOutcome) -> None:
+def _references(outcome: ServiceOutcome, report: Report) -> None:
     if not outcome.references:
         st.caption("No TLS data sources (no caCert / clientCert / clientKey).")
         return
+    stub_buttons(outcome, report, "refs")
     rows = [
         {
             "status": label(r.status.value),
@@ -190,6 +249,17 @@ def _references(outcome: ServiceOutcome) -> None:
         for r in outcome.references
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def stub_buttons(outcome: ServiceOutcome, report: Report, where: str) -> None:
+    """One "stub this Secret" what-if button per missing Secret of this MES (none when nothing is missing)."""
+    stubbable = [r for r in outcome.references if can_stub(r)]
+    if not stubbable:
+        return
+    with st.container(horizontal=True, gap="small"):
+        for i, ref in enumerate(stubbable):
+            whatif.stub_button(ref, outcome.resource.flavour, report.system_namespace,
+                               key=f"w.stub.{where}.{service_id(outcome.resource)}.{i}")
 
 
 def _certificates(outcome: ServiceOutcome) -> None:

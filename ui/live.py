@@ -6,6 +6,11 @@ the report cache keys on the content digest only. The Kuma API token is typed in
 field, travels only inside the `KumaApiSpec` kept in this session's memory (for Refresh), and the
 field is emptied once a fetch succeeded: it never reaches a label, a message, a cache key, the URL,
 a log or a file.
+
+In `shared` mode (MESDOCTOR_MODE=shared, docs/deploy.md) the tab offers only select boxes of the sources the
+operator named (core/live/config.py): no URL, file path, kubeconfig, CA file or token field, except a URL field
+when the operator allows URL hosts, and then only for those hosts. Every read (Refresh included) is checked
+against the configuration first, and errors about the server's own files reach the server log, not the page.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ from core.live import (
     kubeconfig_path,
     kubernetes_available,
 )
-from core.live.specs import DEFAULT_TIMEOUT
-from ui import state
+from core.live.config import IN_CLUSTER
+from core.live.errors import ServerFileError
+from core.live.specs import DEFAULT_TIMEOUT, display_url
+from core.settings import Settings, SettingsError
+from ui import audit, deployment, state
 from ui.inputs import UPLOAD_TYPES, describe_sources, source_from_paste, sources_from_uploads
 from ui.live_specs import (
     KIND_KUBE,
@@ -75,16 +83,36 @@ POLL_FRAGMENT = "mesdoctor-live-poll"
 # --- reading --------------------------------------------------------------------------------------
 
 
+SERVER_FILE_MESSAGE = ("this source's configuration on the server cannot be used (its kubeconfig, CA file or "
+                       "credential plugin); the operator finds the details in the server's log")
+
+
+@audit.audited_read  # one audit line per read (ui/audit.py)
 def read(spec: LiveSpec) -> LiveResult:
-    """Fetch with the analysis' limits and system namespace. Raises only LiveSourceError."""
+    """Fetch with the analysis' limits and system namespace, under the server's policy (shared mode: only the
+    named sources, checked here before every read). Raises only LiveSourceError."""
     options = state.current_options()
+    label = str(getattr(spec, "label", "live"))
     try:
-        return fetch(spec, limits=options.limits, system_namespace=options.system_namespace)
+        current = deployment.settings()
+    except SettingsError:
+        raise LiveSourceError(label, "the server's settings are invalid; nothing is read") from None
+    if current.shared:
+        refusal = current.sources.refusal(spec)
+        if refusal:
+            raise LiveSourceError(label, refusal)
+    try:
+        return fetch(spec, limits=options.limits, system_namespace=options.system_namespace,
+                     policy=deployment.read_policy(current, spec))
+    except ServerFileError as exc:
+        if not current.shared:
+            raise
+        deployment.log_server_detail(str(exc))
+        raise LiveSourceError(exc.source, SERVER_FILE_MESSAGE) from None
     except LiveSourceError:
         raise
     except Exception as exc:  # fetch promises LiveSourceError only; never show a traceback regardless
-        label = getattr(spec, "label", "live")
-        raise LiveSourceError(str(label), scrub(f"unexpected failure ({type(exc).__name__}: {exc})", spec)) from None
+        raise LiveSourceError(label, scrub(f"unexpected failure ({type(exc).__name__}: {exc})", spec)) from None
 
 
 def connect(kind: str) -> None:
@@ -202,6 +230,12 @@ def _value(name: str, default: Any = None) -> Any:
 
 
 def _spec_from_fields(kind: str) -> LiveSpec:
+    try:
+        current = deployment.settings()
+    except SettingsError:
+        raise SpecError("The server's settings are invalid; nothing can be read.") from None
+    if current.shared:
+        return _named_spec(kind, current)
     timeout = _value("timeout", DEFAULT_TIMEOUT)
     if kind == KIND_KUBE:
         return kube_spec(kubeconfig=_value("kube.kubeconfig"), context=_value("kube.context"),
@@ -216,15 +250,57 @@ def _spec_from_fields(kind: str) -> LiveSpec:
     return url_spec(url=_value("url.url"), timeout=timeout)
 
 
+def _named_spec(kind: str, current: Settings) -> LiveSpec:
+    """Shared mode: the spec of the source the visitor chose by name (or a URL on an allowed host)."""
+    sources = current.sources
+    try:
+        if kind == KIND_KUBE:
+            name = _value("shared.kube")
+            if not name:
+                raise SpecError("Choose one of the clusters the operator configured.")
+            return sources.kube_spec(str(name), system_namespace=state.current_options().system_namespace,
+                                     search_other_namespaces=bool(_value("kube.search", True)))
+        if kind == KIND_KUMA:
+            name = _value("shared.kuma")
+            if not name:
+                raise SpecError("Choose one of the control planes the operator configured.")
+            return sources.kuma_spec(str(name))
+        typed = str(_value("shared.url_free", "") or "").strip() if sources.url_hosts is not None else ""
+        if typed:
+            return sources.free_url_spec(typed)
+        name = _value("shared.url")
+        if not name:
+            raise SpecError("Choose one of the manifest URLs the operator configured"
+                            + (", or enter a URL on an allowed host." if sources.url_hosts is not None else "."))
+        return sources.url_spec(str(name))
+    except ValueError as exc:
+        raise SpecError(str(exc)) from None
+
+
 def live_tab() -> None:
     """The Sources page's Live tab: Kubernetes / Kuma API / URL, the last error, the overlay."""
     data = state.current_input()
-    default_kind = data.kind if data.is_live else KIND_KUBE
+    try:
+        current = deployment.settings()
+    except SettingsError:
+        return  # the page has said so already (ui/deployment.py)
+    kinds = _shared_kinds(current) if current.shared else list(KIND_TITLES)
+    if not kinds:
+        st.info("The operator of this shared dashboard has configured **no live sources**: upload or paste "
+                f"manifests instead. (Operators: {code(deployment.DOCS)}, Configured sources.)", icon="🔒")
+        return
+    default_kind = data.kind if data.is_live and data.kind in kinds else kinds[0]
     kind_key = _seed("kind", default_kind)
-    kind = st.radio("Read from", list(KIND_TITLES), key=kind_key, format_func=KIND_TITLES.__getitem__,
+    if st.session_state.get(kind_key) not in kinds:
+        st.session_state[kind_key] = default_kind
+    kind = st.radio("Read from", kinds, key=kind_key, format_func=KIND_TITLES.__getitem__,
                     horizontal=True, label_visibility="collapsed")
     _keep("kind", kind)
-    if kind == KIND_KUBE:
+    if current.shared:
+        st.caption(f"🔒 This dashboard is shared: it reads only the sources its operator configured, chosen by name "
+                   f"({code(deployment.DOCS)}).")
+        {KIND_KUBE: _shared_kube_form, KIND_KUMA: _shared_kuma_form, KIND_URL: _shared_url_form}[kind](current)
+    elif kind == KIND_KUBE:
         _kube_form()
     elif kind == KIND_KUMA:
         _kuma_form()
@@ -260,7 +336,7 @@ def _kube_form() -> None:
         return
     in_cluster = False
     if in_cluster_available():
-        key = _seed("kube.in_cluster", True)
+        key = _seed("kube.in_cluster", False)  # never pre-selected: the pod's own account is a deliberate choice
         in_cluster = st.checkbox("In-cluster: use this pod's service account", key=key)
         _keep("kube.in_cluster", in_cluster)
     else:
@@ -362,6 +438,84 @@ def _url_form() -> None:
         _keep("url.url", url)
         _timeout_input()
         _fetch_button(KIND_URL)
+
+
+# --- the Live tab of a shared dashboard: the operator's named sources only ----------------------------------
+
+
+def _shared_kinds(current: Settings) -> list[str]:
+    sources = current.sources
+    available = {KIND_KUBE: bool(sources.kube_names()), KIND_KUMA: bool(sources.kuma_apis),
+                 KIND_URL: bool(sources.manifest_urls) or sources.url_hosts is not None}
+    return [kind for kind in KIND_TITLES if available[kind]]
+
+
+def _choice(name: str, label: str, options: tuple[str, ...], placeholder: str, **kwargs: Any) -> Any:
+    """A select box of configured names; nothing is pre-selected (a remembered choice is kept)."""
+    key = W + name
+    remembered = st.session_state.get(key, _memory().get(name))
+    st.session_state[key] = remembered if remembered in options else None
+    value = st.selectbox(label, options, key=key, index=None, placeholder=placeholder, **kwargs)
+    _keep(name, value)
+    return value
+
+
+def _shared_kube_form(current: Settings) -> None:
+    if not kubernetes_available():
+        st.warning("The **`kubernetes` Python package is not installed** on this server, so a cluster cannot be "
+                   "read. Ask the operator, or read a Kuma control plane API.", icon="📦")
+        return
+    names = current.sources.kube_names()
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        chosen = _choice("shared.kube", "Cluster", names, "Choose a cluster the operator configured", width=360,
+                         format_func=lambda n: "in-cluster (this pod's service account)" if n == IN_CLUSTER else n)
+        key = _seed("kube.search", True)
+        search = st.checkbox("Search referenced Secrets in other namespaces", key=key,
+                             help="Finds a Secret of the wrong namespace or type (needs cluster-wide `list secrets`; "
+                             "skipped with a note when refused).")
+        _keep("kube.search", search)
+        _fetch_button(KIND_KUBE, disabled=chosen is None)
+    st.caption(
+        f"Read-only (`get`/`list`): MeshExternalServices, Meshes, Kuma Secrets of the system namespace "
+        f"{code(state.current_options().system_namespace)}, ZoneEgresses and more, with the permissions the operator "
+        "gave this server."
+    )
+
+
+def _shared_kuma_form(current: Settings) -> None:
+    apis = {api.name: api for api in current.sources.kuma_apis}
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        chosen = _choice("shared.kuma", "Control plane", tuple(apis), "Choose a control plane the operator configured",
+                         width=360, format_func=lambda n: f"{n} · {display_url(apis[n].url)}" if n in apis else n)
+        _fetch_button(KIND_KUMA, disabled=chosen is None)
+    api = apis.get(chosen) if chosen else None
+    if api is not None:
+        meshes = ("mesh " if len(api.meshes) == 1 else "meshes ") + ", ".join(api.meshes) if api.meshes else \
+            "every mesh"
+        token = "with the operator's token" if api.token_env else "without a token"
+        st.caption(f"Reads {safe(meshes)} {token} (read-only `GET`: the version, Meshes, MeshExternalServices, "
+                   "Secrets, GlobalSecrets, ZoneEgresses).")
+
+
+def _shared_url_form(current: Settings) -> None:
+    sources = current.sources
+    urls = {u.name: u for u in sources.manifest_urls}
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        if urls:
+            _choice("shared.url", "Manifest file or archive", tuple(urls), "Choose a manifest the operator configured",
+                    width=360, format_func=lambda n: f"{n} · {display_url(urls[n].url)}" if n in urls else n)
+        if sources.url_hosts is not None:
+            key = _seed("shared.url_free", "")
+            typed = st.text_input("URL on an allowed host" if not urls else "or a URL on an allowed host", key=key,
+                                  placeholder="https://" + sources.url_hosts.entries[0].removeprefix("*.") + "/…"
+                                  if sources.url_hosts.entries else "https://…",
+                                  help=f"http(s) only. Allowed hosts: {sources.url_hosts.describe()} "
+                                  "(redirects too). .yaml, .json, .zip, .tar, .tar.gz.")
+            _keep("shared.url_free", typed)
+        _fetch_button(KIND_URL)
+    if sources.url_hosts is not None:
+        st.caption(f"Allowed URL hosts: {safe(sources.url_hosts.describe())}" + (
+            " · a URL typed here is read instead of the chosen manifest." if urls else ""))
 
 
 # --- what-if overlay ------------------------------------------------------------------------------

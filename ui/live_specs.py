@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from core.live import KubeSpec, KumaApiSpec, LiveResult, LiveSpec, UrlSpec, display_url
+from core.live.errors import scrub_secrets
 from core.live.specs import DEFAULT_TIMEOUT
 from core.sources import Source
 from ui.state import Input, LiveInfo
@@ -149,9 +150,6 @@ def time_text(when: datetime | None) -> str:
 
 
 def scrub(text: str, spec: LiveSpec | None) -> str:
-    """Never show a token, even inside an unexpected exception's text."""
+    """Never show a token, even inside an unexpected exception's text (nor anything that looks like one)."""
     token = getattr(spec, "token", None)
-    if isinstance(token, str) and token.strip():
-        for piece in {token, token.strip()}:
-            text = text.replace(piece, "<redacted>")
-    return text
+    return scrub_secrets(text, (token,) if isinstance(token, str) else ())

@@ -2,15 +2,17 @@
 
 Streamlit drops the state of widgets that are not rendered on the current page, so the chosen
 values live under permanent keys (`mesdoctor.*`) and widgets copy into them on change.
-The report is computed once per (input digest, options digest) and shared from the resource
-cache; the cache never receives input bytes (they are passed unhashed) and the report itself
-is redacted, so no Secret payload or key material is cached.
+The report is computed once per (input digest, options digest) and kept in the report cache
+(`ui/report_cache.py`) under this session's random token: one process-wide, memory-bounded cache whose
+entries only the session that computed them can name, so no visitor ever sees another's report. The
+cache never receives input bytes and the report itself is redacted, so no Secret payload or key material
+is cached. Every real analysis (not a cache hit) writes one audit line (`ui/audit.py`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -24,11 +26,14 @@ from core.model import LoadResult, Report
 from core.options import (
     DEFAULT_EXPIRY_WARNING_DAYS,
     DEFAULT_SYSTEM_NAMESPACE,
-    DEFAULT_ZONE,
     AnalysisOptions,
     Limits,
 )
+from core.sample_names import DEFAULT_SAMPLE
+from core.settings import DEFAULT_REPORT_CACHE_MB, SettingsError, load_settings
 from core.sources import Source, inputs_digest
+from ui import audit
+from ui.report_cache import ReportCache
 
 T = TypeVar("T")
 
@@ -68,10 +73,18 @@ class Input:
     live_digest: str = ""
     loaded_at: datetime | None = None
     live_info: LiveInfo | None = None  # set with `live`: the spec to refresh, server, notes
+    # an opened snapshot (core.report.snapshot): the report itself, shown as it is (never analysed again)
+    snapshot: Report | None = None
+    snapshot_options: AnalysisOptions | None = None
+    snapshot_digest: str = ""
 
     @property
     def digest(self) -> str:
-        return f"{self.kind}:{self.live_digest}:{inputs_digest(self.sources)}"
+        return f"{self.kind}:{self.live_digest}{self.snapshot_digest}:{inputs_digest(self.sources)}"
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.snapshot is not None
 
     @property
     def is_sample(self) -> bool:
@@ -80,6 +93,15 @@ class Input:
     @property
     def is_live(self) -> bool:
         return self.live is not None
+
+
+def sample_name(data: Input) -> str | None:
+    """Which bundled sample (`core.sample_names.SAMPLES`) an input is, from its label; None for other inputs."""
+    if not data.is_sample:
+        return None
+    from core.sample_names import DEFAULT_SAMPLE, SAMPLES
+
+    return next((name for name in SAMPLES if data.label.endswith(f"({name})")), DEFAULT_SAMPLE)
 
 
 def _get(name: str, default: Any) -> Any:
@@ -101,12 +123,14 @@ def set_input(value: Input) -> None:
     _set("input", value)
 
 
-def use_sample() -> None:
-    set_input(_sample_input())
+def use_sample(name: str = DEFAULT_SAMPLE) -> None:
+    """Analyse the bundled sample `name` (`core.sample_names.SAMPLES`) from now on."""
+    set_input(_sample_input(name))
 
 
-def _sample_input() -> Input:
-    """The sample manifests with certificates re-issued relative to the start of today.
+def _sample_input(name: str = DEFAULT_SAMPLE) -> Input:
+    """Sample `name` with its certificates and timestamps made relative to the start of the current hour
+    (or to the analysis clock, when the options fix one), so "added 3 h ago" reads right all day.
 
     Generated per session (about 0.1 s) and kept in session state like an upload, never in a
     Streamlit cache: the sample's Secrets hold (demo) private keys, and caches hold no key material.
@@ -114,8 +138,10 @@ def _sample_input() -> Input:
     from core.sample import sample_sources  # imported late: the sample module generates a PKI
 
     now = datetime.now(UTC)
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return Input(kind="sample", sources=sample_sources(start), label="Bundled sample data", loaded_at=now)
+    fixed = current_options().now
+    start = fixed if fixed is not None else now.replace(minute=0, second=0, microsecond=0)
+    label = "Bundled sample data" if name == DEFAULT_SAMPLE else f"Bundled sample data ({name})"
+    return Input(kind="sample", sources=sample_sources(start, name), label=label, loaded_at=now)
 
 
 def set_files(sources: list[Source], label: str) -> None:
@@ -139,7 +165,7 @@ def current_options() -> AnalysisOptions:
         "options",
         lambda: AnalysisOptions(
             kuma_version="auto",
-            zone=DEFAULT_ZONE,
+            zone=None,  # detected from the input (core.zone_choice)
             system_namespace=DEFAULT_SYSTEM_NAMESPACE,
             expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS,
             limits=dashboard_limits(),
@@ -186,76 +212,75 @@ def bind(widget_key: str, option: str, convert: Callable[[Any], Any] = lambda v:
     return callback
 
 
-def report_key() -> str:
-    """Identity of the current report: input digest, options digest and the day (for days-left)."""
-    data = current_input()
+def analysed_input() -> Input:
+    """The input the pages show: the current input with its what-if layers (`ui.whatif`), or without
+    them while the baseline is shown."""
+    from ui import whatif  # whatif builds on this module
+
+    return whatif.shown_input(current_input())
+
+
+def report_key(data: Input | None = None) -> str:
+    """Identity of a report (the shown one by default): input digest, options digest and the day (for days-left)."""
+    data = data or analysed_input()
     # `now` is the wall clock, fixed per day so days-left stay right and the cache is reused
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return f"{data.digest}|{current_options().digest()}|{day:%Y-%m-%d}"
 
 
+def session_token() -> str:
+    """This session's random token: its part of every report-cache key (no other session can name it)."""
+    return _get("session", lambda: secrets.token_hex(16))  # type: ignore[no-any-return]
+
+
 def current_report() -> Report:
     """The report for the current input and options, analysed at most once per change."""
-    key = report_key()
+    return report_for(analysed_input())
+
+
+def report_for(data: Input) -> Report:
+    """The report of `data` with the current options (e.g. the what-if baseline), from the shared cache."""
+    key = report_key(data)
     cache = _report_cache()
-    report = cache.get(key)
+    report = cache.get(session_token(), key)
     if report is None:
-        report = _analyse_with_progress(current_input(), current_options())
-        cache.put(key, report)
+        if data.snapshot is not None:  # an opened snapshot's report is shown as it was saved (no key material)
+            report = data.snapshot
+            cache.put(session_token(), key, report)
+            return report
+        started = time.monotonic()
+        try:
+            report = _analyse_with_progress(data, current_options())
+        except Exception as exc:
+            audit.analysis(data, None, time.monotonic() - started, exc)
+            raise
+        audit.analysis(data, report, time.monotonic() - started)
+        cache.put(session_token(), key, report)
     return report
 
 
 def derived(name: str, build: Callable[[Report], T]) -> T:
     """A value computed from the current report (rows, data frames), built once per report.
 
-    Lives next to the report in the shared cache and goes with it; callers must not mutate it.
+    Lives next to the report in this session's cache entry and goes with it; callers must not mutate it.
     """
     key = report_key()
     cache = _report_cache()
-    found = cache.get_derived(key, name)
+    found = cache.get_derived(session_token(), key, name)
     if found is None:
         found = build(current_report())
-        cache.put_derived(key, name, found)
+        cache.put_derived(session_token(), key, name, found)
     return found  # type: ignore[no-any-return]
 
 
-class _ReportCache:
-    """A tiny LRU of reports shared by all sessions (keys are digests of input bytes + options)."""
-
-    def __init__(self, size: int = 6) -> None:
-        self.size = size
-        self.items: OrderedDict[str, Report] = OrderedDict()
-        self.extras: dict[str, dict[str, Any]] = {}
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> Report | None:
-        with self.lock:
-            report = self.items.get(key)
-            if report is not None:
-                self.items.move_to_end(key)
-            return report
-
-    def put(self, key: str, report: Report) -> None:
-        with self.lock:
-            self.items[key] = report
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                old, _ = self.items.popitem(last=False)
-                self.extras.pop(old, None)
-
-    def get_derived(self, key: str, name: str) -> Any:
-        with self.lock:
-            return self.extras.get(key, {}).get(name)
-
-    def put_derived(self, key: str, name: str, value: Any) -> None:
-        with self.lock:
-            if key in self.items:
-                self.extras.setdefault(key, {})[name] = value
-
-
 @st.cache_resource(show_spinner=False)
-def _report_cache() -> _ReportCache:
-    return _ReportCache()
+def _report_cache() -> ReportCache:
+    """The one report cache of this server process (all sessions; entries per session)."""
+    try:
+        megabytes = load_settings().report_cache_mb
+    except SettingsError:  # the page gate shows the problem; the cache still needs a bound
+        megabytes = DEFAULT_REPORT_CACHE_MB
+    return ReportCache(max_bytes=megabytes * MIB)
 
 
 def _analyse_with_progress(data: Input, options: AnalysisOptions) -> Report:

@@ -57,13 +57,13 @@ TLS_LOAD_FAILED = "tls-load-failed"
 LOST_FILTER_CHAIN = "lost-filter-chain"
 NO_ENDPOINTS = "no-endpoints"
 
-_SHAPE_STATUSES = frozenset({ReferenceStatus.LEGACY_SHAPE, ReferenceStatus.UNSUPPORTED_TYPE,
+SHAPE_STATUSES = frozenset({ReferenceStatus.LEGACY_SHAPE, ReferenceStatus.UNSUPPORTED_TYPE,
                              ReferenceStatus.INCOMPLETE})
 
 
 def build(ctx: Context, version: KumaVersion) -> EndpointMap:
-    """The egress endpoint map of `version` for the zone `ctx.options.zone`."""
-    result = EndpointMap(version=str(version), zone=ctx.options.zone)
+    """The egress endpoint map of `version` for the zone `ctx.options.zone_name`."""
+    result = EndpointMap(version=str(version), zone=ctx.options.zone_name)
     for mesh_name in sorted(ctx.index.services_by_mesh):
         _build_mesh(ctx, version, mesh_name, ctx.index.services_by_mesh[mesh_name], result)
     return result
@@ -88,7 +88,7 @@ def destination(ctx: Context, mes: Resource, version: KumaVersion, view: MesView
 def _destination(ctx: Context, mes: Resource, ref: ResourceRef, version: KumaVersion, view: MesView,
                  labels: dict[str, str], ids: Identifiers, loaded: dict[str, Material],
                  locality_aware: bool) -> Destination:
-    zone = ctx.options.zone
+    zone = ctx.options.zone_name
     endpoints = tuple([_endpoint(e.address, e.port, e.priority, labels, version, zone, locality_aware)
                        for e in view.endpoints])
     tags = dict(labels)
@@ -182,13 +182,15 @@ def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: 
                               lambda m: materials(view, _references(ctx, m, version)))
     # excluded MES keep the destination they would have had: the names an operator greps for
     dest = _destination(ctx, mes, ref, version, view, labels, ids, loaded, walk.locality_aware)
-    if not reachable(labels, version, ctx.options.zone):
+    if not reachable(labels, version, ctx.options.zone_name):
         result.excluded[key] = Exclusion(ref, UNREACHABLE_ZONE, "MES504", destination=dest)
         return False
+    failure = first_failure(loaded)
+    if failure is not None:
+        result.failing.append(key)  # also behind a culprit: the next one in line once it is fixed
     if walk.culprit is not None:
         result.excluded[key] = Exclusion(ref, CASCADE, "MES502", culprit=walk.culprit.ref, destination=dest)
         return False
-    failure = first_failure(loaded)
     if failure is not None:
         log_line = _log_line_for(failure.log_line, version)
         result.excluded[key] = Exclusion(ref, TLS_LOAD_FAILED, "MES501", log_line=log_line, destination=dest)
@@ -216,7 +218,7 @@ def _references(ctx: Context, mes: Resource, version: KumaVersion) -> list[Secre
     refs = ctx.references.get(mes.key, [])
     if version.generation is ctx.version.generation:
         return list(refs)
-    return [r for r in refs if r.status not in _SHAPE_STATUSES]
+    return [r for r in refs if r.status not in SHAPE_STATUSES]
 
 
 def _log_line_for(line: str | None, version: KumaVersion) -> str | None:

@@ -8,6 +8,7 @@ from core.builder import hostname_checks as host
 from core.builder import map_checks as emap
 from core.builder import mesh_checks as mesh
 from core.builder import tls_checks as tls
+from core.builder import zone_checks as zones
 from core.checks.base import Check, Phase, Scope
 
 _G, _S, _D = Scope.GLOBAL, Scope.SERVICE, Phase.DIAGNOSE
@@ -56,6 +57,8 @@ CHECKS: tuple[Check, ...] = tuple(sorted((
           "Legacy egress SNIs are unique per mesh (2.9-2.14)."),
     Check("MES518-no-endpoints-on-egress", ("MES518",), _S, _D, emap.check_no_endpoints_on_egress,
           "The 3.0 egress endpoint map keeps the MES (it has endpoints)."),
+    Check("MES520-other-zone", ("MES520",), _G, _D, zones.check_other_zone,
+          "Most MES belong to the analysed zone (not to one other zone)."),
     Check("MES901-no-mesh", ("MES901",), _G, _D, cov.check_no_mesh, "Coverage: Mesh resources present."),
     Check("MES903-no-zone-egress", ("MES903",), _G, _D, cov.check_no_zone_egress,
           "Coverage: zone egresses present (ZoneEgress on 2.9-2.14, per mesh Dataplane listener on 3.0)."),

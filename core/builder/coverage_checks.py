@@ -42,7 +42,7 @@ def check_no_zone_egress(ctx: Context) -> Iterator[Finding]:
         return
     yield finding(
         "MES903",
-        f"The input has no ZoneEgress, so whether zone {ctx.options.zone} has a zone egress (MES traffic always "
+        f"The input has no ZoneEgress, so whether zone {ctx.options.zone_name} has a zone egress (MES traffic always "
         "goes through one) was not checked.",
         hint="Add the zone's ZoneEgress resources to the input.",
         fix="kubectl get zoneegresses -A -o yaml > zoneegresses.yaml   # or: kumactl get zoneegresses -o yaml",
@@ -55,8 +55,8 @@ def _no_egress_dataplane(ctx: Context) -> Iterator[Finding]:
     if not missing:
         return
     message = (f"The input has no Dataplane with a `ZoneEgress` listener in mesh(es) {', '.join(missing)}, so whether "
-               f"zone {ctx.options.zone} has a Ready zone egress for their MES (on Kuma 3.0 a mesh-scoped Dataplane "
-               "listener; MES traffic always goes through one) was not checked.")
+               f"zone {ctx.options.zone_name} has a Ready zone egress for their MES (on Kuma 3.0 a mesh-scoped "
+               "Dataplane listener; MES traffic always goes through one) was not checked.")
     if ctx.index.zone_egresses:
         message += (f" The input's {len(ctx.index.zone_egresses)} ZoneEgress resource(s) do not count: Kuma 3.0 "
                     "removed that kind.")

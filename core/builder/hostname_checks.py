@@ -50,7 +50,7 @@ def check_status_addresses(ctx: Context, mes: Resource) -> Iterator[Finding]:
     written_origin = mes.labels.get(ORIGIN) if isinstance(mes.labels, Mapping) else None
     if written_origin not in ("zone", "global"):
         return
-    if not is_present_in_zone(labels_of(ctx, mes), ctx.options.zone):
+    if not is_present_in_zone(labels_of(ctx, mes), ctx.options.zone_name):
         return
     vip = status.get("vip")
     missing = []

@@ -57,7 +57,7 @@ def effective_labels(resource: Resource, options: AnalysisOptions,
     labels.setdefault(ORIGIN, "zone")
     origin = labels[ORIGIN]
     if origin != "global":
-        labels.setdefault(ZONE, options.zone)
+        labels.setdefault(ZONE, options.zone_name)
         labels.setdefault(ENV, "kubernetes" if kubernetes else "universal")
     if kubernetes:
         # Kuma: "locally originated" on a zone = no origin label or origin zone

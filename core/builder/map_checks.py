@@ -126,7 +126,7 @@ def check_unreachable_zone(ctx: Context, mes: Resource) -> Iterator[Finding]:
     yield finding(
         "MES504",
         f"{mes.core_name} carries `kuma.io/zone: {zone}`, so only zone {zone}'s egress serves it; the egress of "
-        f"the selected zone {ctx.options.zone} leaves it out.",
+        f"the selected zone {ctx.options.zone_name} leaves it out.",
         mes.ref, path=path, origin=origin_at(mes, path),
         hint=f"Select zone {zone} to analyse it as its own egress sees it. A Global-created MES without the "
              "label is reachable from every zone.",

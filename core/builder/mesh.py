@@ -117,4 +117,4 @@ def served_by_identity(ctx: Context, mesh_name: str, version: KumaVersion | None
         return True
     if not version.has_mesh_scoped_zone_proxies:
         return False
-    return bool(mesh_scoped_egresses(ctx.index.dataplanes, mesh_name, ctx.options.zone))
+    return bool(mesh_scoped_egresses(ctx.index.dataplanes, mesh_name, ctx.options.zone_name))

@@ -109,7 +109,7 @@ def check_zone_egress(ctx: Context) -> Iterator[Finding]:
         yield from _check_egress_listeners(ctx)
         return
     egresses = ctx.index.zone_egresses
-    zone = ctx.options.zone
+    zone = ctx.options.zone_name
     if not egresses:
         if ctx.known(Kind.ZONE_EGRESS):
             yield from _no_zone_egress_at_all(ctx)
@@ -132,7 +132,7 @@ def check_zone_egress(ctx: Context) -> Iterator[Finding]:
 
 
 def _no_zone_egress_at_all(ctx: Context) -> Iterator[Finding]:
-    zone = ctx.options.zone
+    zone = ctx.options.zone_name
     source = _known_because(ctx, Kind.ZONE_EGRESS)
     for mes in ctx.index.services:
         if served_by_identity(ctx, mes.mesh) or not reachable(labels_of(ctx, mes), ctx.version, zone):
@@ -156,7 +156,7 @@ def _known_because(ctx: Context, kind: Kind) -> str:
 
 def _check_egress_listeners(ctx: Context) -> Iterator[Finding]:
     """3.0: every mesh with MES needs a Ready `ZoneEgress` listener on a Dataplane of that mesh in the zone."""
-    zone = ctx.options.zone
+    zone = ctx.options.zone_name
     egresses: dict[str, list[Resource]] = {}
     for dataplane in ctx.index.dataplanes:
         if zone_egress_listeners(dataplane):

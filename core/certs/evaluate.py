@@ -8,15 +8,16 @@ which is the normal state during a CA rotation. A bundle whose CAs are all outda
 
 from __future__ import annotations
 
-import math
 from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
 from core.certs.material import CertInfo, ParsedMaterial
-from core.model import CertificateRecord, CertificateStatus, ResourceRef, SecretReference
+from core.durations import days_left as whole_days_left
+from core.durations import relative_days
+from core.model import CertificateRecord, CertificateStatus, KeyPairStatus, ResourceRef, SecretReference
 from core.records import record
 
 FILES = {"caCert": "ca.pem", "clientCert": "client.pem", "clientKey": "client-key.pem"}
@@ -35,13 +36,16 @@ class Problem:
 Store = Callable[[SecretReference, str], str]  # how to write corrected material (from a file) back
 
 
-# The fields of a `CertificateRecord` after `service, field, secret, source`, in its order: what a
-# distinct material's records share whatever references it (see `rows` / `records_from`).
-Row = namedtuple("Row", [f.name for f in fields(CertificateRecord)][4:])  # type: ignore[misc]
+# The fields of a `CertificateRecord` after `service, field, secret, source`, in its order, but the key pair:
+# what a distinct material's records share whatever references it (see `rows` / `records_from`). The key
+# pair depends on the MES's clientKey too and is set by `with_key_pair`.
+Row = namedtuple("Row", [f.name for f in fields(CertificateRecord)[4:] if f.name != "key_pair"])  # type: ignore[misc]
 
 
 def certificate_status(info: CertInfo, now: datetime, window_days: int) -> tuple[CertificateStatus, int]:
-    days_left = math.floor((info.not_after - now).total_seconds() / 86400)
+    """The state at `now` and the days left by `core.durations.days_left` (whole days toward zero: expired
+    6.3 days ago is -6). Valid through `notAfter` itself."""
+    days_left = whole_days_left(info.not_after, now)
     if now < info.not_before:
         return CertificateStatus.NOT_YET_VALID, days_left
     if now > info.not_after:
@@ -115,9 +119,9 @@ def problems(ref: SecretReference, parsed: ParsedMaterial, now: datetime, window
 
     states = {c.position: certificate_status(c, now, window_days) for c in certs}
     if ref.field == "caCert":
-        _ca_bundle(certs, states, add)
+        _ca_bundle(certs, states, now, add)
     else:
-        _client_chain(certs, states, add)
+        _client_chain(certs, states, now, add)
     for c in certs:
         if _weak_key(c):
             add("MES313", f"{_cert(c)} has a weak {c.key_type} {c.key_size}-bit key (RSA needs 2048+, EC 256+).")
@@ -126,17 +130,37 @@ def problems(ref: SecretReference, parsed: ParsedMaterial, now: datetime, window
     return out
 
 
+def key_pair_status(cert: ParsedMaterial, key: ParsedMaterial | None, key_configured: bool) -> KeyPairStatus:
+    """Does the `clientKey` material belong to the first certificate of the `clientCert` material (the one
+    Envoy presents)? `key` is None when the MES's clientKey did not load (`unknown`) or is not configured
+    (`no-key`). `mismatch` is exactly the case `pair_problems` reports (MES306 / MES307); a key that cannot
+    be used anyway (encrypted, a type Envoy refuses) has its own finding and is `unknown` unless it matches."""
+    if key is None:
+        return KeyPairStatus.UNKNOWN if key_configured else KeyPairStatus.NO_KEY
+    if not key.keys:
+        return KeyPairStatus.NO_KEY
+    first = key.keys[0]
+    if not cert.certificates or first.encrypted or not first.public_key_sha256:
+        return KeyPairStatus.UNKNOWN
+    if cert.certificates[0].public_key_sha256 == first.public_key_sha256:
+        return KeyPairStatus.MATCH
+    if not first.usable:  # one root cause is enough: its own finding says why it cannot be used
+        return KeyPairStatus.UNKNOWN
+    return KeyPairStatus.MISMATCH
+
+
+def with_key_pair(records: list[CertificateRecord], status: KeyPairStatus) -> list[CertificateRecord]:
+    """`records` with the key pair status set on the clientCert leaf (position 0), the others unchanged."""
+    return [replace(r, key_pair=status) if r.field == "clientCert" and r.position == 0 else r for r in records]
+
+
 def pair_problems(cert_ref: SecretReference, cert: ParsedMaterial, key_ref: SecretReference, key: ParsedMaterial,
                   store: Store) -> list[Problem]:
-    """Does `clientKey` belong to the first `clientCert` certificate?"""
-    if not cert.certificates or not key.keys:
+    """Does `clientKey` belong to the first `clientCert` certificate? (`key_pair_status` decides.)"""
+    if key_pair_status(cert, key, True) is not KeyPairStatus.MISMATCH:
         return []
     first = key.keys[0]
-    if first.encrypted or not first.usable or not first.public_key_sha256:  # one root cause is enough
-        return []
     leaf = cert.certificates[0]
-    if leaf.public_key_sha256 == first.public_key_sha256:
-        return []
     for other in cert.certificates[1:]:
         if other.public_key_sha256 == first.public_key_sha256:
             message = (f"{describe(cert_ref)}: the client key belongs to {_cert(other)}, not to the first "
@@ -151,7 +175,7 @@ def describe(ref: SecretReference) -> str:
     return f'{ref.field} (Secret "{ref.secret}")' if ref.secret else f"{ref.field} ({ref.source})"
 
 
-def _ca_bundle(certs: tuple[CertInfo, ...], states: dict[int, tuple[CertificateStatus, int]],
+def _ca_bundle(certs: tuple[CertInfo, ...], states: dict[int, tuple[CertificateStatus, int]], now: datetime,
                add: Callable[[str, str], None]) -> None:
     if not any(c.ca_capable for c in certs):
         if len(certs) == 1:
@@ -164,13 +188,14 @@ def _ca_bundle(certs: tuple[CertInfo, ...], states: dict[int, tuple[CertificateS
     current = (CertificateStatus.VALID, CertificateStatus.EXPIRING)
     valid_ca = any(c.ca_capable and states[c.position][0] in current for c in certs)
     for c in certs:
-        status, days = states[c.position]
+        status = states[c.position][0]
+        when = relative_days(c.not_after, now)
         if status is CertificateStatus.EXPIRED:
             if valid_ca:
-                add("MES319", f"{_cert(c)} expired on {_date(c.not_after)} ({-days} days ago); the bundle still "
+                add("MES319", f"{_cert(c)} expired on {_date(c.not_after)} ({when}); the bundle still "
                               "holds a valid CA.")
             else:
-                add("MES310", f"{_cert(c)} expired on {_date(c.not_after)} ({-days} days ago).")
+                add("MES310", f"{_cert(c)} expired on {_date(c.not_after)} ({when}).")
         elif status is CertificateStatus.NOT_YET_VALID:
             if valid_ca:
                 add("MES319", f"{_cert(c)} is not valid before {_date(c.not_before)}; the bundle still holds a "
@@ -178,10 +203,10 @@ def _ca_bundle(certs: tuple[CertInfo, ...], states: dict[int, tuple[CertificateS
             else:
                 add("MES311", f"{_cert(c)} is not valid before {_date(c.not_before)}.")
         elif status is CertificateStatus.EXPIRING:
-            add("MES312", f"{_cert(c)} expires on {_date(c.not_after)} (in {days} days).")
+            add("MES312", f"{_cert(c)} expires on {_date(c.not_after)} ({when}).")
 
 
-def _client_chain(certs: tuple[CertInfo, ...], states: dict[int, tuple[CertificateStatus, int]],
+def _client_chain(certs: tuple[CertInfo, ...], states: dict[int, tuple[CertificateStatus, int]], now: datetime,
                   add: Callable[[str, str], None]) -> None:
     leaf = certs[0]
     if leaf.ca_capable and any(not c.ca_capable for c in certs[1:]):
@@ -195,13 +220,14 @@ def _client_chain(certs: tuple[CertInfo, ...], states: dict[int, tuple[Certifica
                               "first, then each issuer.")
                 break
     for c in certs:
-        status, days = states[c.position]
+        status = states[c.position][0]
+        when = relative_days(c.not_after, now)
         if status is CertificateStatus.EXPIRED:
-            add("MES310", f"{_cert(c)} expired on {_date(c.not_after)} ({-days} days ago).")
+            add("MES310", f"{_cert(c)} expired on {_date(c.not_after)} ({when}).")
         elif status is CertificateStatus.NOT_YET_VALID:
             add("MES311", f"{_cert(c)} is not valid before {_date(c.not_before)}.")
         elif status is CertificateStatus.EXPIRING:
-            add("MES312", f"{_cert(c)} expires on {_date(c.not_after)} (in {days} days).")
+            add("MES312", f"{_cert(c)} expires on {_date(c.not_after)} ({when}).")
     if leaf.key_type not in ("RSA", "EC") or (leaf.key_type == "EC" and leaf.curve not in (
             "secp256r1", "secp384r1", "secp521r1")):
         add("MES309", f"{_cert(leaf)} has {_with_article(_key_label(leaf))} key; Envoy accepts RSA and ECDSA "

@@ -76,6 +76,11 @@ def inspect(ctx: Context, materials: dict[str, bytes]) -> None:
                     problems += found
                 else:
                     clean.add((cert_digest, key_digest))
+        if records and "clientCert" in parsed:
+            key = parsed.get("clientKey")
+            configured = any(r.field == "clientKey" for r in references)
+            status = evaluate.key_pair_status(parsed["clientCert"][1], key[1] if key else None, configured)
+            records = evaluate.with_key_pair(records, status)
         if records:
             ctx.certificates[service_key] = records
         if problems:

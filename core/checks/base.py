@@ -18,6 +18,7 @@ class Scope(StrEnum):
 class Phase(StrEnum):
     VALIDATE = "validate"  # before secret resolution and building (decides admission)
     DIAGNOSE = "diagnose"  # after the endpoint maps are built; may read every stage's result
+    GATE = "gate"  # after the report, run by the merge gate (core.gate): suppressions; func(gate_input)
 
 
 ServiceCheck = Callable[[Context, Resource], Iterable[Finding]]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
+from core.live.guard import ALLOW_FLAG
+from core.live.policy import DEFAULT_PLUGIN_TIMEOUT, ReadPolicy
 from core.live.specs import DEFAULT_TIMEOUT, KubeSpec, KumaApiSpec, LiveSpec, UrlSpec
 
 TOKEN_VARIABLE = "KUMA_API_TOKEN"
@@ -31,6 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="fetch a manifest file or archive over http(s) (repeatable)")
     group.add_argument("--live-timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT,
                        help=f"timeout of each live connection and read (default: {DEFAULT_TIMEOUT:g})")
+    group.add_argument("--kube-exec-timeout", metavar="SECONDS", type=float, default=DEFAULT_PLUGIN_TIMEOUT,
+                       help="how long a kubeconfig credential plugin (exec:, e.g. aws eks get-token) may run before "
+                       f"it is stopped (default: {DEFAULT_PLUGIN_TIMEOUT:g})")
+    group.add_argument(ALLOW_FLAG, action="store_true",
+                       help="allow live sources to connect to link-local and cloud-metadata addresses "
+                       "(169.254.0.0/16, fe80::/10, metadata.google.internal...), refused by default")
 
 
 def specs_from_args(args: argparse.Namespace, system_namespace: str) -> list[LiveSpec]:
@@ -59,3 +68,17 @@ def specs_from_args(args: argparse.Namespace, system_namespace: str) -> list[Liv
                                  meshes=tuple(args.kuma_mesh), timeout=timeout))
     specs.extend(UrlSpec(url=u, timeout=timeout) for u in args.url)
     return specs
+
+
+def policy_from_args(args: argparse.Namespace) -> ReadPolicy:
+    """The CLI is the operator's own tool: error bodies may be quoted (a short, scrubbed excerpt), credential
+    plugins run (and may prompt on a terminal); the network guard applies unless --allow-link-local."""
+    timeout = args.kube_exec_timeout
+    if not timeout or not 0 < timeout < 3600:
+        raise ValueError("--kube-exec-timeout must be a number of seconds between 0 and 3600")
+    try:
+        interactive = sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        interactive = False
+    return ReadPolicy.local(allow_link_local=args.allow_link_local, interactive=interactive, plugin_timeout=timeout,
+                            hint=f"allow it with {ALLOW_FLAG}")

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from core.live.errors import LiveSourceError
+from core.live.errors import LiveSourceError, scrub_secrets
+from core.live.policy import ReadPolicy
 from core.live.result import LiveResult, combine
 from core.live.specs import KubeSpec, KumaApiSpec, LiveSpec, UrlSpec
 from core.options import DEFAULT_SYSTEM_NAMESPACE, Limits
@@ -18,6 +19,7 @@ def fetch(
     limits: Limits | None = None,
     now: datetime | None = None,
     system_namespace: str | None = None,
+    policy: ReadPolicy | None = None,
 ) -> LiveResult:
     """Read one live source. Raises only `LiveSourceError` (a one-line, user-facing message).
 
@@ -25,27 +27,32 @@ def fetch(
     (`max_file_bytes`), the total (`max_total_bytes`) and the object count (`max_documents`).
     `system_namespace` is the Kuma system namespace (where Secrets are listed on Kubernetes and
     where namespace-less objects are placed); default: the KubeSpec's, else kuma-system.
+    `policy` is how the read may behave (core/live/policy.py): the network guard (link-local and
+    cloud-metadata addresses refused), error-body echoes, credential plugins; default: the
+    operator's own tools' (`ReadPolicy()`).
     """
     limits = limits or Limits()
+    policy = policy or ReadPolicy()
     fetched_at = now or datetime.now(UTC)
     _check(spec)
+    known = (getattr(spec, "token", None),)
     try:
         if isinstance(spec, KubeSpec):
             from core.live.kube import fetch_kube
 
             if system_namespace and system_namespace != spec.system_namespace:
                 spec = replace(spec, system_namespace=system_namespace)
-            return fetch_kube(spec, limits, fetched_at, spec.system_namespace)
+            return fetch_kube(spec, limits, fetched_at, spec.system_namespace, policy)
         if isinstance(spec, KumaApiSpec):
             from core.live.kuma_api import fetch_kuma
 
-            return fetch_kuma(spec, limits, fetched_at, system_namespace or DEFAULT_SYSTEM_NAMESPACE)
+            return fetch_kuma(spec, limits, fetched_at, system_namespace or DEFAULT_SYSTEM_NAMESPACE, policy)
         if isinstance(spec, UrlSpec):
             from core.live.url_source import fetch_url
 
-            return fetch_url(spec, limits, fetched_at, system_namespace or DEFAULT_SYSTEM_NAMESPACE)
-    except LiveSourceError:
-        raise
+            return fetch_url(spec, limits, fetched_at, system_namespace or DEFAULT_SYSTEM_NAMESPACE, policy)
+    except LiveSourceError as exc:
+        raise exc.scrubbed(known) from None
     except MemoryError:
         raise LiveSourceError(_label(spec), "out of memory while reading; lower the limits") from None
     except Exception as exc:
@@ -60,12 +67,14 @@ def fetch_all(
     limits: Limits | None = None,
     now: datetime | None = None,
     system_namespace: str | None = None,
+    policy: ReadPolicy | None = None,
 ) -> LiveResult:
     """Read several live sources in order and combine them (the first failure is raised)."""
     if not specs:
         raise LiveSourceError("live", "no live source given")
     fetched_at = now or datetime.now(UTC)
-    results = [fetch(s, limits=limits, now=fetched_at, system_namespace=system_namespace) for s in specs]
+    results = [fetch(s, limits=limits, now=fetched_at, system_namespace=system_namespace, policy=policy)
+               for s in specs]
     return combine(results, fetched_at)
 
 
@@ -90,7 +99,4 @@ def _label(spec: object) -> str:
 
 def _scrub(text: str, token: object) -> str:
     """Never echo a token, even inside an unexpected exception's text."""
-    if isinstance(token, str) and token.strip():
-        for piece in {token, token.strip()}:
-            text = text.replace(piece, "<redacted>")
-    return text
+    return scrub_secrets(text, (token,) if isinstance(token, str) else ())

@@ -4,21 +4,30 @@ Why not `requests`/`httpx`: the needs are narrow (GET only, size cap, manual red
 targets are re-checked, one-line error messages), and urllib already honours the usual proxy
 variables. Every failure becomes a `LiveSourceError`; non-2xx answers are returned to the
 caller, which knows what a 403 or 404 means for that path.
+
+Every connection goes through the network guard (core/live/guard.py): the host is checked before
+connecting, its addresses when the socket is opened (the socket connects to a checked address),
+and every redirect target again; a URL-host allowlist (a shared dashboard's free URL field) is
+applied to each hop too.
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import socket
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from core.live.errors import LiveSourceError, one_line
+from core.live.errors import LiveSourceError, ServerFileError, excerpt, one_line, scrub_secrets
+from core.live.guard import NetworkGuard
+from core.live.policy import HostAllowlist
 from core.live.specs import display_url
 
 ALLOWED_SCHEMES = ("http", "https")
@@ -75,9 +84,9 @@ def ssl_context(ca_file: str | None, insecure: bool, label: str) -> ssl.SSLConte
     try:
         return ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
     except FileNotFoundError:
-        raise LiveSourceError(label, f"CA file {ca_file} does not exist") from None
+        raise ServerFileError(label, f"CA file {ca_file} does not exist") from None
     except (ssl.SSLError, OSError, ValueError) as exc:
-        raise LiveSourceError(label, f"CA file {ca_file} cannot be used: {_text_of(exc)}") from None
+        raise ServerFileError(label, f"CA file {ca_file} cannot be used: {_text_of(exc)}") from None
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -87,15 +96,60 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _guarded(connection: type[http.client.HTTPConnection], guard: NetworkGuard, label: str,
+             req: urllib.request.Request) -> Callable[..., http.client.HTTPConnection]:
+    """A connection class for `do_open`: a direct connection resolves and checks its host once and connects to
+    a checked address; through a proxy (which resolves the target itself) the target name is checked."""
+    tunnel = getattr(req, "_tunnel_host", None)
+    proxied = bool(tunnel) or req.has_proxy()
+
+    def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        conn = connection(host, **kwargs)
+        if proxied:
+            guard.check_through_proxy(urlsplit(req.full_url).hostname or "", label)
+        else:
+            conn._create_connection = functools.partial(guard.create_connection, label=label)  # type: ignore[attr-defined]
+        return conn
+
+    return make
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, guard: NetworkGuard, label: str) -> None:
+        super().__init__()
+        self._guard, self._label = guard, label
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_guarded(http.client.HTTPConnection, self._guard, self._label, req), req)  # type: ignore[arg-type]
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, guard: NetworkGuard, label: str, context: ssl.SSLContext) -> None:
+        super().__init__(context=context)
+        self._guard, self._label, self._ssl = guard, label, context
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_guarded(http.client.HTTPSConnection, self._guard, self._label, req), req,  # type: ignore[arg-type]
+                            context=self._ssl)
+
+
 class HttpClient:
+    """GET with a size cap, guarded connections and re-checked redirects. `known` are secrets this client
+    sends (a bearer token): scrubbed from anything a server echoes. `hosts`, when given, is the allowlist every
+    URL (the first and each redirect target) must match."""
+
     def __init__(self, label: str, *, timeout: float, context: ssl.SSLContext | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, guard: NetworkGuard | None = None,
+                 hosts: HostAllowlist | None = None, known: Iterable[str | None] = ()) -> None:
         self.label = label
         self.timeout = timeout
         self._headers = dict(headers or {})  # may hold a bearer token: never shown
+        self.guard = guard or NetworkGuard()
+        self.hosts = hosts
+        self.known = tuple(k for k in known if k)
         opener = urllib.request.OpenerDirector()
-        for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(),
-                        urllib.request.HTTPSHandler(context=context or ssl.create_default_context()),
+        for handler in (urllib.request.ProxyHandler(), _GuardedHTTPHandler(self.guard, label),
+                        _GuardedHTTPSHandler(self.guard, label, context or ssl.create_default_context()),
                         _NoRedirect(), urllib.request.HTTPDefaultErrorHandler(),
                         urllib.request.HTTPErrorProcessor()):
             opener.add_handler(handler)
@@ -113,7 +167,7 @@ class HttpClient:
         hops = 0
         origin_host = urlsplit(url).hostname
         while True:
-            check_scheme(url, self.label)
+            self.check_target(url, redirected=hops > 0)
             headers = {"Accept": "application/json, application/yaml;q=0.9, */*;q=0.5",
                        "User-Agent": "mes-doctor"}
             if urlsplit(url).hostname == origin_host:
@@ -132,6 +186,18 @@ class HttpClient:
             hops += 1
             url = target
 
+    def check_target(self, url: str, *, redirected: bool = False) -> None:
+        """Before connecting to `url` (the first one and every redirect target): scheme, the network guard's
+        check of the host as written, and the URL-host allowlist when there is one."""
+        check_scheme(url, self.label)
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        self.guard.check_host(host, self.label)
+        if self.hosts is not None and not self.hosts.allows(parts.scheme.lower(), host, parts.port):
+            what = "was redirected to" if redirected else "is on"
+            raise LiveSourceError(self.label, f"the URL {what} host {_host_port(url)}, which is not among the URL "
+                                              f"hosts the operator allows ({self.hosts.describe()})")
+
     def _once(self, url: str, headers: dict[str, str], max_bytes: int) -> Response:
         where = _host_port(url)
         request = urllib.request.Request(url, headers=headers, method="GET")
@@ -141,6 +207,8 @@ class HttpClient:
             with exc:
                 body = self._read(exc, ERROR_BODY_BYTES, url, where, cap_is_error=False)
                 return Response(exc.code, url, _headers(exc.headers), body)
+        except LiveSourceError:  # the network guard refused the address
+            raise
         except Exception as exc:
             reason = describe_transport_error(exc, where, self.timeout)
             if urlsplit(url).scheme == "http" and _closed_early(exc):
@@ -214,22 +282,32 @@ def describe_transport_error(exc: BaseException, where: str, timeout: float, *, 
     return f"cannot read from {where}: {_text_of(reason)}"
 
 
-def error_detail(body: bytes) -> str:
-    """The human message in an error body: Kubernetes `Status.message`, Kuma problem+json
-    `detail`/`details`/`title`, else the start of a text body."""
+def kuma_error(body: bytes, known: Iterable[str | None] = ()) -> str:
+    """The message of a Kuma API error body (problem+json `title` with `detail`, or the older `title` with
+    `details`), scrubbed of credentials and capped; "" when the body is not a Kuma error."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        text = body[:300].decode("utf-8", "replace").strip()
-        return one_line(text, 200) if text and "<" not in text[:1] else ""
-    if isinstance(data, dict):
-        parts = [data.get(k) for k in ("title", "detail", "details", "message")]
-        texts = [p for p in parts if isinstance(p, str) and p]
-        if data.get("title") and len(texts) > 1:
-            return one_line(f"{texts[0]}: {' '.join(texts[1:])}", 300)
-        if texts:
-            return one_line(texts[0], 300)
-    return ""
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    title = data.get("title") if isinstance(data.get("title"), str) else ""
+    texts = [v for v in (data.get("detail"), data.get("details")) if isinstance(v, str) and v]
+    if not title and not texts:
+        return ""
+    text = f"{title}: {' '.join(texts)}" if title and texts else (title or " ".join(texts))
+    return one_line(scrub_secrets(one_line(text, 1200), known), 300)
+
+
+def error_detail(body: bytes, *, echo: bool, kuma: bool = False, known: Iterable[str | None] = ()) -> str:
+    """What an error answer may add to a message: the Kuma error's own words (`kuma`: the Kuma API source),
+    else, when `echo` is allowed (the operator's own tools, never a shared dashboard), a short excerpt of the
+    body; both scrubbed of credentials."""
+    if kuma:
+        found = kuma_error(body, known)
+        if found:
+            return found
+    return excerpt(body, known) if echo else ""
 
 
 def _closed_early(exc: BaseException) -> bool:

@@ -18,6 +18,8 @@ size-capped and parsed here, so malformed or truncated answers give a clear mess
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import importlib.util
 import json
@@ -25,16 +27,18 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.live.errors import LiveSourceError
+from core.live.errors import LiveSourceError, ServerFileError, one_line
 from core.live.kube_errors import KubeStatus, describe_kube_transport, short, status_of, status_text
+from core.live.kube_exec import run_plugin
+from core.live.kube_net import guard_api_client
 from core.live.kube_objects import is_object_name, plain_manifest, referenced_secret_names
+from core.live.policy import ReadPolicy
 from core.live.result import Collector, LiveResult
 from core.live.specs import KubeSpec
 from core.model import SecretsCoverage
@@ -104,26 +108,32 @@ def kube_contexts(kubeconfig: str | None = None) -> KubeContexts:
     return KubeContexts(path, names, current_name if isinstance(current_name, str) else None)
 
 
-def fetch_kube(spec: KubeSpec, limits: Limits, now: datetime, default_namespace: str) -> LiveResult:
+def fetch_kube(spec: KubeSpec, limits: Limits, now: datetime, default_namespace: str,
+               policy: ReadPolicy | None = None) -> LiveResult:
+    policy = policy or ReadPolicy()
     client, config = _modules(spec.label)
     credentials = _CredentialFiles()
     try:
-        api_client, label = _connect(spec, client, config, credentials)
+        api_client, label = _connect(spec, client, config, credentials, policy)
     except BaseException:
         credentials.remove()
         raise
-    if not api_client.configuration.verify_ssl:  # the kubeconfig says insecure-skip-tls-verify: the user chose it
-        import urllib3
-
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    collector = Collector(label, limits, now)
+    known = _known_secrets(api_client)
     try:
-        _Reader(client, api_client, spec, collector).run()
+        guard_api_client(api_client, policy.guard, label)  # before the first connection
+        if not api_client.configuration.verify_ssl:  # the kubeconfig says insecure-skip-tls-verify: the user chose it
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        collector = Collector(label, limits, now, known=known)
+        _Reader(client, api_client, spec, collector, echo=policy.echo_bodies).run()
+        return collector.result(default_namespace)
+    except LiveSourceError as exc:
+        raise exc.scrubbed(known) from None
     finally:
         with contextlib.suppress(Exception):
             api_client.close()
         credentials.remove()
-    return collector.result(default_namespace)
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -140,15 +150,12 @@ def _modules(label: str) -> tuple[Any, Any]:
 def _contexts(config: Any, path: str) -> tuple[list[Any], Any]:
     existing = [p for p in path.split(os.pathsep) if os.path.exists(p)]
     if not existing:
-        raise LiveSourceError("kubeconfig", f"no kubeconfig at {path} (set KUBECONFIG or give the file)")
+        raise ServerFileError("kubeconfig", f"no kubeconfig at {path} (set KUBECONFIG or give the file)")
     try:
         contexts, current = config.list_kube_config_contexts(config_file=os.pathsep.join(existing))
     except Exception as exc:
-        raise LiveSourceError("kubeconfig", f"cannot read {path}: {short(exc)}") from None
+        raise ServerFileError("kubeconfig", f"cannot read {path}: {short(exc)}") from None
     return list(contexts or []), current
-
-
-_LOAD_LOCK = threading.Lock()  # the kubernetes client caches credential files process-wide (see _forget_files)
 
 
 MEMORY_DIRS = ("/dev/shm",)  # RAM-backed (tmpfs) on Linux; $XDG_RUNTIME_DIR too when it is a tmpfs
@@ -167,11 +174,11 @@ def _credentials_dir(label: str) -> str:
     over. Without a memory-backed directory this refuses (LiveSourceError) rather than use the disk."""
     base = _memory_dir()
     if base is None:
-        raise LiveSourceError(label, no_memory_dir_message())
+        raise ServerFileError(label, no_memory_dir_message())
     try:
         return tempfile.mkdtemp(prefix="mesdoctor-kube-", dir=base)
     except OSError as exc:
-        raise LiveSourceError(label, f"{no_memory_dir_message()} ({base}: {exc.strerror or exc})") from None
+        raise ServerFileError(label, f"{no_memory_dir_message()} ({base}: {exc.strerror or exc})") from None
 
 
 def _memory_dir() -> str | None:
@@ -245,14 +252,15 @@ def _forget_files(config: Any, directory: str) -> None:
                 cached.pop(key, None)
 
 
-def _connect(spec: KubeSpec, client: Any, config: Any, credentials: _CredentialFiles) -> tuple[Any, str]:
+def _connect(spec: KubeSpec, client: Any, config: Any, credentials: _CredentialFiles,
+             policy: ReadPolicy) -> tuple[Any, str]:
     cfg = client.Configuration()
     if spec.in_cluster:
         label = "kube:in-cluster"
         try:
             config.load_incluster_config(client_configuration=cfg)
         except Exception as exc:
-            raise LiveSourceError(label, f"no in-cluster configuration (not running in a pod with a service "
+            raise ServerFileError(label, f"no in-cluster configuration (not running in a pod with a service "
                                          f"account?): {short(exc)}") from None
     else:
         path = kubeconfig_path(spec.kubeconfig)
@@ -260,33 +268,129 @@ def _connect(spec: KubeSpec, client: Any, config: Any, credentials: _CredentialF
         names = [c.get("name") for c in contexts if isinstance(c, dict)]
         name = spec.context or (current.get("name") if isinstance(current, dict) else None)
         if not name:
-            raise LiveSourceError("kubeconfig", f"{path} has no current context; choose one of: "
+            raise ServerFileError("kubeconfig", f"{path} has no current context; choose one of: "
                                                 + (", ".join(str(n) for n in names) or "(none)"))
         label = f"kube:{name}"
         if name not in names:
-            raise LiveSourceError(label, f"no context {name!r} in {path} (contexts: "
+            raise ServerFileError(label, f"no context {name!r} in {path} (contexts: "
                                          + (", ".join(str(n) for n in names) or "none") + ")")
-        existing = os.pathsep.join(p for p in path.split(os.pathsep) if os.path.exists(p))
-        directory = credentials.directory(label)
-        try:
-            with _LOAD_LOCK:
-                try:
-                    config.load_kube_config(config_file=existing, context=name, client_configuration=cfg,
-                                            persist_config=False, temp_file_path=directory)
-                finally:
-                    _forget_files(config, directory)
-        except Exception as exc:
-            raise LiveSourceError(label, f"cannot use this context: {short(exc)}") from None
-    cfg.retries = False  # one attempt: a diagnosis tool reports, it does not hammer
+        _load_context(path, name, label, cfg, credentials, policy)
+    cfg.retries = False  # one attempt, and a redirect is an answer, never followed: a diagnosis tool reports
     return client.ApiClient(cfg), label
+
+
+def _load_context(path: str, name: str, label: str, cfg: Any, credentials: _CredentialFiles,
+                  policy: ReadPolicy) -> None:
+    """Load one context of the (merged) kubeconfig into `cfg`, without any state shared between reads.
+
+    The kubernetes client would run an `exec:` credential plugin itself (no timeout) and write embedded
+    certificates to files it caches process-wide. Here the plugin is run by core/live/kube_exec.py (timeout,
+    nothing shared) and its credential, like every `*-data` field of the context, becomes a file in this read's
+    private in-memory directory, so the client loads plain files and no lock between reads is needed.
+    """
+    from kubernetes import config as config_package
+    from kubernetes.config import kube_config
+
+    existing = os.pathsep.join(p for p in path.split(os.pathsep) if os.path.exists(p))
+    try:
+        merged = kube_config.KubeConfigMerger(existing)
+        context = merged.config["contexts"].get_with_name(name)["context"]
+        cluster_entry = merged.config["clusters"].get_with_name(context["cluster"])
+        user_name = context.safe_get("user")
+        user_entry = merged.config["users"].get_with_name(user_name, safe=True) if user_name and \
+            merged.config.safe_get("users") else None
+    except Exception as exc:
+        raise ServerFileError(label, f"cannot use this context: {short(exc)}") from None
+    cluster = cluster_entry.value.get("cluster") if isinstance(cluster_entry.value, dict) else None
+    user = user_entry.value.get("user") if user_entry is not None and isinstance(user_entry.value, dict) else None
+    if not isinstance(cluster, dict):
+        raise ServerFileError(label, "cannot use this context: its cluster has no `cluster` section")
+    if user is not None and not isinstance(user, dict):
+        raise ServerFileError(label, "cannot use this context: its user has no `user` section")
+    plugin = uses_credential_plugin(user)
+    if plugin and policy.plugin_contexts is not None and (path, name) not in policy.plugin_contexts:
+        raise LiveSourceError(label, f"the user of this context authenticates with a credential plugin ({plugin}); "
+                                     "a shared dashboard runs credential plugins only for contexts its operator "
+                                     "named")
+    directory = credentials.directory(label)
+    if user is not None and plugin == "exec" and not (user.get("token") or user.get("tokenFile")):
+        base = os.path.dirname(os.path.abspath(user_entry.path)) if user_entry is not None and user_entry.path \
+            else ""
+        credential = run_plugin(user.get("exec"), kubeconfig_dir=base, cluster=cluster,
+                                timeout=policy.plugin_timeout, interactive=policy.interactive,
+                                echo=policy.echo_bodies, label=label)
+        user.pop("exec", None)
+        if credential.token:
+            user["token"] = credential.token
+        else:
+            user["client-certificate"] = _write(directory, "client.crt", (credential.client_certificate or "").encode())
+            user["client-key"] = _write(directory, "client.key", (credential.client_key or "").encode())
+            user.pop("client-certificate-data", None)
+            user.pop("client-key-data", None)
+    _data_to_files(cluster, ("certificate-authority",), directory, label)
+    if user is not None:
+        _data_to_files(user, ("client-certificate", "client-key"), directory, label)
+    try:
+        loader = kube_config.KubeConfigLoader(config_dict=merged.config, active_context=name, config_base_path=None,
+                                              temp_file_path=directory)
+        loader.load_and_set(cfg)
+    except Exception as exc:
+        raise ServerFileError(label, f"cannot use this context: {short(exc)}") from None
+    finally:
+        _forget_files(config_package, directory)
+
+
+def uses_credential_plugin(user: object) -> str | None:
+    """`exec` or `auth-provider` when a kubeconfig user authenticates by running or calling something."""
+    if isinstance(user, dict):
+        if user.get("auth-provider"):
+            return "auth-provider"
+        if user.get("exec"):
+            return "exec"
+    return None
+
+
+def _data_to_files(section: dict[str, Any], keys: tuple[str, ...], directory: str, label: str) -> None:
+    """`<key>-data` (base64) becomes `<key>`: a file in the read's private directory (the data wins over a path,
+    as in kubectl)."""
+    for key in keys:
+        data = section.get(f"{key}-data")
+        if not data:
+            continue
+        try:
+            content = base64.b64decode(str(data).encode(), validate=False)
+        except (ValueError, binascii.Error):
+            raise ServerFileError(label, f"{key}-data of this context is not base64") from None
+        section[key] = _write(directory, f"{key}.pem", content)
+        del section[f"{key}-data"]
+
+
+def _write(directory: str, name: str, content: bytes) -> str:
+    path = os.path.join(directory, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    return path
+
+
+def _known_secrets(api_client: Any) -> tuple[str, ...]:
+    """The bearer token this client sends (scrubbed from anything the API server echoes)."""
+    keys = getattr(api_client.configuration, "api_key", None) or {}
+    found: list[str] = []
+    for value in keys.values() if isinstance(keys, dict) else ():
+        if isinstance(value, str) and value.strip():
+            found.append(value.split(" ", 1)[1] if value.lower().startswith("bearer ") else value)
+    return tuple(found)
 
 
 # --- reading ------------------------------------------------------------------------------------
 
 
 class _Reader:
-    def __init__(self, client: Any, api_client: Any, spec: KubeSpec, collector: Collector) -> None:
+    def __init__(self, client: Any, api_client: Any, spec: KubeSpec, collector: Collector, *,
+                 echo: bool = True) -> None:
         self.client = client
+        self.echo = echo
         self.api_client = api_client
         self.custom = client.CustomObjectsApi(api_client)
         self.core = client.CoreV1Api(api_client)
@@ -450,6 +554,8 @@ class _Reader:
             response = call(_preload_content=False, _request_timeout=self.timeout)
         except api_exception as exc:
             raise self.status_error(exc, what) from None
+        except LiveSourceError:  # the network guard refused the API server's address
+            raise
         except Exception as exc:
             raise LiveSourceError(self.label, f"{what}: {self.transport(exc)}") from None
         cap = self.out.limits.max_file_bytes
@@ -476,8 +582,8 @@ class _Reader:
         status = exc.status if isinstance(exc.status, int) else 0
         if status == 0:  # the client wraps TLS failures as status 0
             return LiveSourceError(self.label, f"{what}: {self.transport(exc)}")
-        reason, message = status_of(exc.body)
-        reason = reason or str(exc.reason or "")
+        reason, message = status_of(exc.body, echo=self.echo, known=self.out.known)
+        reason = reason or one_line(str(exc.reason or ""), 60)
         text = f"{status} {reason}".strip() + (f": {message}" if message else "")
         if status == 401:
             full = f"{what}: {text}; the cluster rejected the credentials of this context"

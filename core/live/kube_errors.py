@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
-from core.live.errors import LiveSourceError, one_line
+from core.live.errors import LiveSourceError, excerpt, one_line, scrub_secrets
 from core.live.http import describe_transport_error
 
 
@@ -20,8 +21,9 @@ class KubeStatus(LiveSourceError):
         self.status_message = message
 
 
-def status_of(body: Any) -> tuple[str, str]:
-    """(`reason`, `message`) of a Kubernetes Status body; else ("", start of a text body)."""
+def status_of(body: Any, *, echo: bool = True, known: Iterable[str | None] = ()) -> tuple[str, str]:
+    """(`reason`, `message`) of a Kubernetes Status body, scrubbed of credentials; for any other body
+    ("", a short excerpt of it) when `echo` is allowed, else ("", "")."""
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     if not isinstance(body, str) or not body.strip():
@@ -29,12 +31,12 @@ def status_of(body: Any) -> tuple[str, str]:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        return "", one_line(body, 200)
-    if isinstance(data, dict):
+        data = None
+    if isinstance(data, dict) and data.get("kind") == "Status":
         reason = data.get("reason") if isinstance(data.get("reason"), str) else ""
         message = data.get("message") if isinstance(data.get("message"), str) else ""
-        return reason, one_line(message, 300)
-    return "", ""
+        return one_line(reason, 60), one_line(scrub_secrets(one_line(message, 1200), known), 300)
+    return "", excerpt(body, known) if echo else ""
 
 
 def status_text(exc: KubeStatus) -> str:

@@ -10,7 +10,10 @@ from collections.abc import Iterable
 from typing import Any
 
 KEPT_KEYS = ("spec", "status", "type", "data", "stringData", "mesh")  # `mesh`: old-style Dataplane, ExternalService
-KEPT_METADATA = ("name", "namespace", "labels", "annotations", "creationTimestamp", "uid")
+KEPT_METADATA = ("name", "namespace", "labels", "annotations", "creationTimestamp", "uid", "managedFields")
+# of each managedFields entry: who changed the object and when (the loader's modification time), not the
+# field sets (`fieldsV1`), which are large and say nothing MES Doctor uses
+KEPT_MANAGED = ("manager", "operation", "apiVersion", "time", "subresource")
 # kubectl's copy of the last applied manifest: noise for every kind, and for Secrets a second,
 # unredacted copy of the payload. Never kept.
 DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
@@ -19,9 +22,9 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
 def plain_manifest(obj: Any, api_version: str, kind: str) -> Any:
-    """The object as a manifest: apiVersion/kind (filled in for list items that omit them),
-    trimmed metadata, spec/status/type/data/stringData. Non-objects are returned unchanged
-    (the loader records them as not an object)."""
+    """The object as a manifest: apiVersion/kind (filled in for list items that omit them), trimmed
+    metadata (managedFields without their field sets), spec/status/type/data/stringData. Non-objects are
+    returned unchanged (the loader records them as not an object)."""
     if not isinstance(obj, dict):
         return obj
     out: dict[str, Any] = {
@@ -31,6 +34,10 @@ def plain_manifest(obj: Any, api_version: str, kind: str) -> Any:
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         kept = {k: meta[k] for k in KEPT_METADATA if k in meta}
+        managed = kept.get("managedFields")
+        if isinstance(managed, list):
+            kept["managedFields"] = [{k: e[k] for k in KEPT_MANAGED if k in e} if isinstance(e, dict) else e
+                                     for e in managed]
         annotations = kept.get("annotations")
         if isinstance(annotations, dict) and DROPPED_ANNOTATIONS & set(annotations):
             kept["annotations"] = {k: v for k, v in annotations.items() if k not in DROPPED_ANNOTATIONS}

@@ -1,6 +1,7 @@
 """Read a Kuma control plane through its REST API (section 7 of the reference).
 
-`GET /` names the product and version (the version drives auto-detection); then Meshes,
+`GET /` names the product and version (the version drives auto-detection), `GET /config` the zone
+(`multizone.zone.name`, auto-detection of the zone); then Meshes,
 MeshExternalServices and Secrets per mesh, GlobalSecrets, ZoneEgresses and the optional kinds,
 every list paginated (`size`, `offset`, following `next`). Secrets and GlobalSecrets are
 admin-only: a 403 there is not an error but `SecretsCoverage.DENIED`, with the server's reason
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from core.live.errors import LiveSourceError
 from core.live.http import HttpClient, Response, check_scheme, error_detail, ssl_context
+from core.live.policy import ReadPolicy
 from core.live.result import Collector, LiveResult
 from core.live.specs import KumaApiSpec, display_url
 from core.model import SecretsCoverage
@@ -47,7 +49,9 @@ class ApiStatus(LiveSourceError):
         self.detail = detail
 
 
-def fetch_kuma(spec: KumaApiSpec, limits: Limits, now: datetime, default_namespace: str) -> LiveResult:
+def fetch_kuma(spec: KumaApiSpec, limits: Limits, now: datetime, default_namespace: str,
+               policy: ReadPolicy | None = None) -> LiveResult:
+    policy = policy or ReadPolicy()
     if not isinstance(spec.url, str) or not spec.url.strip():
         raise LiveSourceError("kuma-api", "no control plane URL given")
     base = spec.url.strip().rstrip("/")
@@ -57,15 +61,17 @@ def fetch_kuma(spec: KumaApiSpec, limits: Limits, now: datetime, default_namespa
         raise LiveSourceError(label, "the control plane URL must not have a query or fragment")
     headers = {"Authorization": f"Bearer {_token(spec.token, label)}"} if spec.token else {}
     client = HttpClient(label, timeout=spec.timeout, context=ssl_context(spec.ca_file, spec.insecure, label),
-                        headers=headers)
-    collector = Collector(label, limits, now)
-    _Reader(client, base, collector, has_token=bool(spec.token)).run(spec.meshes)
+                        headers=headers, guard=policy.guard, known=(spec.token,))
+    collector = Collector(label, limits, now, known=(spec.token,))
+    _Reader(client, base, collector, has_token=bool(spec.token), echo=policy.echo_bodies).run(spec.meshes)
     return collector.result(default_namespace)
 
 
 class _Reader:
-    def __init__(self, client: HttpClient, base: str, collector: Collector, *, has_token: bool) -> None:
+    def __init__(self, client: HttpClient, base: str, collector: Collector, *, has_token: bool,
+                 echo: bool = True) -> None:
         self.client = client
+        self.echo = echo
         self.base = base
         self.out = collector
         self.label = collector.label
@@ -73,6 +79,7 @@ class _Reader:
 
     def run(self, only_meshes: tuple[str, ...]) -> None:
         self.index()
+        self.config()
         meshes = self.meshes(only_meshes)
         names = [m["name"] for m in meshes if isinstance(m, dict) and isinstance(m.get("name"), str)]
         names = [mesh for mesh in names if self.services(mesh)]
@@ -100,6 +107,36 @@ class _Reader:
         self.out.server = f"{product} {data['version']}" + (f" ({host})" if isinstance(host, str) and host else "")
         if version != data["version"]:
             self.out.server += f", based on Kuma {version}"
+
+    def config(self) -> None:
+        """The zone this control plane runs as: `GET /config` (readable by anyone by default) holds `mode` and
+        `multizone.zone.name`. Optional: a refusal or an unexpected answer only leaves the zone undetected."""
+        try:
+            response = self.get("/config")
+        except LiveSourceError:
+            return
+        if not response.ok:
+            if response.status == 403:
+                self.out.note("GET /config was refused (403): the zone this control plane runs as is not known; "
+                              "choose it in the analysis options")
+            return
+        try:
+            data = _json(response, self.label, "GET /config")
+        except LiveSourceError:
+            return
+        if not isinstance(data, dict):
+            return
+        mode = data.get("mode")
+        if mode == "global":
+            self.out.note("this is a Global control plane: its MeshExternalServices come from every zone; choose "
+                          "the zone to analyse in the options")
+            return
+        multizone = data.get("multizone")
+        zone = multizone.get("zone") if isinstance(multizone, dict) else None
+        name = zone.get("name") if isinstance(zone, dict) else None
+        if mode in ("zone", "standalone") and isinstance(name, str) and name.strip():
+            self.out.detected_zone = name.strip()
+            self.out.zone_evidence = f"the control plane API (GET /config) runs as zone {name.strip()}"
 
     def meshes(self, only: tuple[str, ...]) -> list[Any]:
         if not only:
@@ -201,7 +238,7 @@ class _Reader:
 
     def fail(self, path: str, response: Response) -> None:
         status = response.status
-        detail = error_detail(response.body)
+        detail = error_detail(response.body, echo=self.echo, kuma=True, known=self.client.known)
         if status in (301, 302, 303, 307, 308):
             where = display_url(response.headers.get("location", "")) or "another URL"
             message = f"GET {path} was redirected (HTTP {status}) to {where}; use that address as the API URL"

@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from core.catalogue import finding
-from core.live.errors import LiveSourceError
+from core.live.errors import LiveSourceError, scrub_secrets
+from core.loading import control_plane
 from core.loading.objects import FileRef, Normaliser, Sink
 from core.loading.tree import Parsed, depth_of
 from core.model import DocumentRecord, DocumentStatus, Kind, LoadResult, Resource, SecretsCoverage
@@ -58,8 +59,9 @@ class Listing:
 class Collector:
     """Accumulates the listings of one live source, enforcing the loader's limits."""
 
-    def __init__(self, label: str, limits: Limits, fetched_at: datetime) -> None:
+    def __init__(self, label: str, limits: Limits, fetched_at: datetime, known: tuple[str | None, ...] = ()) -> None:
         self.label = label
+        self.known = known  # secrets this source sends (a bearer token): scrubbed from notes
         self.limits = limits
         self.fetched_at = fetched_at
         self.listings: list[Listing] = []
@@ -69,6 +71,8 @@ class Collector:
         self.secrets: SecretsCoverage | None = None
         self.secrets_note = ""
         self.detected_version: str | None = None
+        self.detected_zone: str | None = None
+        self.zone_evidence = ""
         self.server = ""
         self.listed_kinds: set[str] = set()  # kinds listed in full (see `listed`)
         self._failed: set[str] = set()
@@ -99,18 +103,26 @@ class Collector:
         self._failed.add(kind)
 
     def note(self, text: str) -> None:
+        text = scrub_secrets(text, self.known)  # notes quote server replies; they reach stderr and the page
         if text not in self.notes:
             self.notes.append(text)
 
     def deny_secrets(self, note: str) -> None:
         self.secrets = SecretsCoverage.DENIED
-        self.secrets_note = note
+        self.secrets_note = scrub_secrets(note, self.known)  # quoted by MES905 in every report
 
     def result(self, default_namespace: str) -> LiveResult:
         load = normalise(self.listings, self.label, self.fetched_at, self.limits, default_namespace)
         load.secrets = self.secrets
         load.secrets_note = self.secrets_note
-        load.detected_version = self.detected_version
+        if self.detected_version:
+            load.detected_version = self.detected_version
+            load.version_source = "api"
+            load.version_evidence = f"the control plane API reports {self.server or 'Kuma ' + self.detected_version}"
+        if self.detected_zone:
+            load.detected_zone = self.detected_zone
+            load.zone_source = "api"
+            load.zone_evidence = self.zone_evidence
         load.listed_kinds = frozenset(Kind(k) for k in self.listed_kinds - self._failed if k in _KINDS)
         counts: dict[str, int] = {}
         for resource in load.resources:
@@ -119,8 +131,9 @@ class Collector:
 
     def digest(self) -> str:
         h = hashlib.sha256()
-        h.update(json.dumps([self.label, self.secrets, self.secrets_note, self.detected_version, self.notes,
-                             sorted(self.listed_kinds - self._failed)], default=str).encode())
+        h.update(json.dumps([self.label, self.secrets, self.secrets_note, self.detected_version, self.detected_zone,
+                             self.notes, sorted(self.listed_kinds - self._failed)],
+                            default=str).encode())
         for listing in self.listings:
             h.update(b"\0" + listing.file.encode("utf-8", "replace") + b"\0")
             for obj in listing.objects:
@@ -147,6 +160,7 @@ def normalise(listings: list[Listing], label: str, fetched_at: datetime, limits:
                 load.documents.append(DocumentRecord(origin, DocumentStatus.FAILED, reason=message))
                 continue
             normaliser.add(Parsed(obj, None, position), ref)
+    control_plane.apply(load, normaliser.sink.control_planes)
     return load
 
 

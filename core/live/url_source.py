@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from core.live.errors import LiveSourceError
 from core.live.http import HttpClient, check_scheme, error_detail, ssl_context
+from core.live.policy import ReadPolicy
 from core.live.result import LiveResult
 from core.live.specs import UrlSpec, display_url
 from core.loading import load
@@ -18,7 +19,9 @@ from core.sources import ARCHIVE_SUFFIXES, MANIFEST_SUFFIXES, Source
 MAX_REDIRECTS = 10
 
 
-def fetch_url(spec: UrlSpec, limits: Limits, now: datetime, default_namespace: str) -> LiveResult:
+def fetch_url(spec: UrlSpec, limits: Limits, now: datetime, default_namespace: str,
+              policy: ReadPolicy | None = None) -> LiveResult:
+    policy = policy or ReadPolicy()
     if not isinstance(spec.url, str) or not spec.url.strip():
         raise LiveSourceError("url", "no URL given")
     url = spec.url.strip()
@@ -26,12 +29,13 @@ def fetch_url(spec: UrlSpec, limits: Limits, now: datetime, default_namespace: s
     check_scheme(url, label)
     redirects = spec.max_redirects if isinstance(spec.max_redirects, int) else 3
     redirects = max(0, min(redirects, MAX_REDIRECTS))
-    client = HttpClient(label, timeout=spec.timeout, context=ssl_context(None, False, label))
+    client = HttpClient(label, timeout=spec.timeout, context=ssl_context(None, False, label), guard=policy.guard,
+                        hosts=policy.url_hosts)
     response = client.get(url, max_bytes=limits.max_file_bytes, redirects=redirects)
     if not response.ok:
         if response.status in (301, 302, 303, 307, 308):
             raise LiveSourceError(label, f"HTTP {response.status} redirect, and redirects are not followed")
-        detail = error_detail(response.body)
+        detail = error_detail(response.body, echo=policy.echo_bodies)  # any server: an excerpt at most
         raise LiveSourceError(label, f"HTTP {response.status}{_reason(response.status)}"
                                      + (f": {detail}" if detail else ""))
     name = file_name(response.url, response.body)

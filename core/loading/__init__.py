@@ -21,6 +21,9 @@ What the later stages can rely on (the normalisation contract):
   GlobalSecret: `payload = SecretPayload(None, data=<the base64 string or None>)`. Mesh, ZoneEgress
   and Dataplane inline their spec: every top-level key but type/name/mesh/labels/creationTime/
   modificationTime/kri becomes `spec` (and their field lines are `spec.<key>`).
+* `created_at` / `modified_at`: Kubernetes `metadata.creationTimestamp` / latest non-subresource
+  `metadata.managedFields[].time`; Kuma `creationTime` / `modificationTime` (`core.loading.times`);
+  None when absent or not a date/time (never a finding: the API server sets them itself).
 * `spec` is the mapping as written (`{}` when absent), never type-checked inside; `status` is kept
   when it is a mapping; `raw` is the whole object (items of a typed `<Kind>List` get the implied
   `apiVersion`/`kind`).
@@ -40,7 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from core.catalogue import finding
-from core.loading import archives
+from core.loading import archives, control_plane
 from core.loading.objects import FileRef, Normaliser, Sink
 from core.loading.stream import Problem, parse_file
 from core.loading.text import decode
@@ -88,6 +91,7 @@ class _Load:
                 self._source(source)
             except _Stop:
                 continue
+        control_plane.apply(self.result, self.normaliser.sink.control_planes)
         return self.result
 
     def close(self) -> None:

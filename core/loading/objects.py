@@ -9,11 +9,14 @@ ignored. The spec is kept as written: its contents are the validator's business.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from core.catalogue import finding
+from core.loading import control_plane
+from core.loading.scrub import scrub_document
+from core.loading.times import kubernetes_times, kuma_times
 from core.loading.tree import Parsed, is_list_wrapper
 from core.model import (
     DocumentRecord,
@@ -67,6 +70,9 @@ class Sink:
     documents: list[DocumentRecord]
     findings: list[Finding]
     on_resource: Callable[[Resource], None]
+    # kuma-cp containers of ignored workloads (Deployment, Pod…) by workload: version and zone hints, never
+    # resources; a workload defined again later (a what-if overlay) replaces the earlier one
+    control_planes: dict[str, list[control_plane.Sighting]] = field(default_factory=dict)
 
 
 class Normaliser:
@@ -84,6 +90,9 @@ class Normaliser:
             if obj is not None:
                 self._record(origin, DocumentStatus.IGNORED, reason=f"not an object ({_describe(obj)})")
             return
+        if parsed.keys_at is None:  # a plain object (live source): key material is replaced here
+            obj, parsed.keys_at = scrub_document(obj)
+            parsed.obj = obj
         if inherit is not None and "kind" not in obj:
             obj = {"apiVersion": inherit[1], "kind": inherit[0], **obj}
             parsed.obj = obj
@@ -104,6 +113,7 @@ class Normaliser:
         self.sink.documents.append(DocumentRecord(origin, DocumentStatus.LOADED, resource.kind.value,
                                                   resource.api_version, resource.name))
         self._duplicate_keys(parsed, origin, resource)
+        self._key_material(parsed, origin, resource)
         self.sink.on_resource(resource)
 
     # --- recognising ----------------------------------------------------------------------------
@@ -117,8 +127,10 @@ class Normaliser:
                 group = api.split("/", 1)[0] if isinstance(api, str) else None
                 if api is None or group == "kuma.io":
                     return self._kubernetes(parsed, obj, origin, KUMA_KINDS[kind])
+            read = control_plane.collect(self.sink.control_planes, obj)
+            also = f"; its kuma-cp container ({read}) was read for the control plane's version and zone" if read else ""
             self._ignore(parsed, origin, obj, f"{_text(api) or '(no apiVersion)'} {_text(kind) or '(no kind)'} "
-                                              "is not a kind MES Doctor analyses")
+                                              f"is not a kind MES Doctor analyses{also}")
             return None
         type_ = obj.get("type")
         if isinstance(type_, str) and type_ in UNIVERSAL_TYPES:
@@ -168,6 +180,7 @@ class Normaliser:
             if top is not None and not isinstance(top, str):
                 raise ShapeError("mesh", f"`mesh` must be a string, not {_describe(top)}")
             mesh = top or mesh
+        created, modified = kubernetes_times(meta)
         resource = Resource(
             kind=kind,
             flavour=Flavour.KUBERNETES,
@@ -184,6 +197,8 @@ class Normaliser:
             field_lines=parsed.lines or {},
             api_version=api,
             raw_redaction=parsed.redaction,
+            created_at=created,
+            modified_at=modified,
         )
         if kind not in (Kind.SECRET, Kind.GLOBAL_SECRET) and api != KUMA_API_VERSION:
             self.sink.findings.append(finding(
@@ -215,6 +230,7 @@ class Normaliser:
             lines = _spec_lines(lines)
         else:
             spec = _optional_map(obj.get("spec"), "spec") or {}
+        created, modified = kuma_times(obj)
         return Resource(
             kind=kind,
             flavour=Flavour.UNIVERSAL,
@@ -229,6 +245,8 @@ class Normaliser:
             raw=obj,
             field_lines=lines,
             raw_redaction=parsed.redaction,
+            created_at=created,
+            modified_at=modified,
         )
 
     # --- wrappers, records, findings ------------------------------------------------------------
@@ -241,6 +259,7 @@ class Normaliser:
             if isinstance(kind, str) and kind.endswith("List") and kind != "List":
                 inherit = (kind[: -len("List")], obj.get("apiVersion"))
             self._duplicate_keys(parsed, origin, None)
+            self._key_material(parsed, origin, None)
         items = parsed.items or []
         if not items:
             self._record(origin, DocumentStatus.IGNORED, kind=_text(obj.get("kind")) if isinstance(obj, dict) else None,
@@ -253,6 +272,7 @@ class Normaliser:
         self._record(origin, DocumentStatus.IGNORED, kind=kind, api=_text(obj.get("apiVersion")),
                      name=_name_hint(obj), reason=reason)
         self._duplicate_keys(parsed, origin, None)
+        self._key_material(parsed, origin, None)
 
     def _fail(self, parsed: Parsed, origin: Origin, path: str, message: str, *, kind: str | None = None,
               api: str | None = None, name: str | None = None) -> None:
@@ -260,6 +280,7 @@ class Normaliser:
         what = f"{kind} {name!r}" if kind and name else (kind or "object")
         self.sink.findings.append(finding("MES002", f"{what} skipped: {message}", None, path=path, origin=where))
         self._record(origin, DocumentStatus.FAILED, kind=kind, api=api, name=name, reason=message)
+        self._key_material(parsed, origin, None)
 
     def _record(self, origin: Origin, status: DocumentStatus, *, kind: str | None = None, api: str | None = None,
                 name: str | None = None, reason: str = "") -> None:
@@ -276,6 +297,26 @@ class Normaliser:
                 origin=origin.at_line(dup.line),
                 hint="Remove one of the two keys: kubectl and the API server reject duplicate fields.",
             ))
+
+
+    def _key_material(self, parsed: Parsed, origin: Origin, resource: Resource | None) -> None:
+        """MES020: private-key material was found (and replaced by its marker) outside a Secret's payload
+        and the inline TLS fields. One finding per document, naming where (never what)."""
+        found = parsed.keys_at
+        if not found:
+            return
+        where = ", ".join(f"`{p}`" for p in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        fields = "a field" if len(found) == 1 else f"{len(found)} fields"
+        self.sink.findings.append(finding(
+            "MES020",
+            f"private-key material in {fields} outside a Secret: {where}. It is shown and exported only as its "
+            "size and SHA-256 (`<redacted: …>`)",
+            resource.ref if resource else None,
+            path=found[0],
+            origin=origin.at_line(_line(parsed, found[0])),
+            hint="Anyone who can read this resource, or the file or repository it comes from, can read the key: "
+                 "remove it, keep keys only in Secrets (referenced by name), and rotate it.",
+        ))
 
 
 # --- shape helpers ------------------------------------------------------------------------------

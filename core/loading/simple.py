@@ -15,10 +15,12 @@ resolver, as the composer resolves it) to a string, null, integer, boolean or ti
 lines and full-line comments are skipped. Anything else — flow collections, anchors, tags,
 multi-line scalars, spaces in plain values, trailing comments, tabs, duplicate keys, nesting
 deeper than the limit, list wrappers — returns None, and the caller hands the document to
-libyaml, which reads (or reports) it as before. Secrets read this way take about half the time,
-plain MeshExternalServices about two thirds. On what it accepts, the result (objects,
-field paths and lines, document line, redaction scope) is the one `tree.Builder` builds from the
-composed nodes; tests/core/loading/test_simple.py checks that differentially.
+libyaml, which reads (or reports) it as before. So does a document with a line that may hold
+private-key material (`flagged`, from `core.keymaterial`) anywhere but in a Secret's payload
+values: the Builder replaces it there (`core.loading.scrub`); a Secret's payload is kept.
+Secrets read this way take about half the time, plain MeshExternalServices about two thirds.
+On what it accepts, the result (objects, field paths and lines, document line, redaction scope)
+is the one `tree.Builder` builds from the composed nodes; tests/core/loading/test_simple.py checks that differentially.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from typing import Any
 
 from yaml.nodes import ScalarNode
 
+from core.keymaterial import holds_key
 from core.loading import paths
 from core.loading.composer import RESOLVED_FIRST, Loader
+from core.loading.scrub import SECRET_PAYLOADS, is_secret_document
 from core.loading.tree import (
     _NO_REDACTED_KEY,
     _SHALLOW,
@@ -112,10 +116,12 @@ def skippable(lines: list[str], start: int, end: int) -> bool:
     return all(_SKIPPED.fullmatch(lines[i]) is not None for i in range(start, end))
 
 
-def read_simple(lines: list[str], start: int, end: int, line_offset: int, max_depth: int) -> Parsed | None:
+def read_simple(lines: list[str], start: int, end: int, line_offset: int, max_depth: int,
+                flagged: list[int] | None = None) -> Parsed | None:
     """`lines[start:end]` (one document, no marker line) as the Builder reads it, or None.
 
     `line_offset` is the 0-based file line of `lines[0]`; the caller numbers the document.
+    `flagged`: the (0-based file) lines of the document that may hold key material.
     One function with local state, on purpose: it is the loader's inner loop.
     """
     if max_depth <= 0:
@@ -224,6 +230,27 @@ def read_simple(lines: list[str], start: int, end: int, line_offset: int, max_de
     if deep_paths and root.get("kind") not in LINED_KINDS and root.get("type") not in LINED_KINDS:
         for path in deep_paths:  # other kinds keep the lines of their first two levels only
             del field_lines[path]
+    if flagged and not _payload_lines_only(root, field_lines, flagged):
+        return None  # key material outside a Secret's payload: the Builder replaces it
     redaction = (Redaction.NONE if redacted_depth == _NO_REDACTED_KEY
                  else Redaction.TOP if redacted_depth == 0 else Redaction.DEEP)
-    return Parsed(root, first_line + off, 0, field_lines, [], redaction=redaction)
+    return Parsed(root, first_line + off, 0, field_lines, [], redaction=redaction, keys_at=())
+
+
+def _payload_lines_only(root: dict[str, Any], field_lines: dict[str, int], flagged: list[int]) -> bool:
+    """Whether every flagged line is a string value of a Secret's `data` / `stringData` (with a key
+    that holds no key material): what the Builder would keep as it is."""
+    if not is_secret_document(root.get("kind"), root.get("type")):
+        return False
+    payload: set[int | None] = set()
+    for top in SECRET_PAYLOADS:
+        value = root.get(top)
+        if isinstance(value, str):
+            payload.add(field_lines.get(top))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if holds_key(key):
+                    return False
+                if isinstance(item, str):
+                    payload.add(field_lines.get(paths.join(top, key)))
+    return all(line + 1 in payload for line in flagged)  # (field lines are 1-based)

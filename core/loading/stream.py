@@ -18,11 +18,14 @@ from typing import Any
 import yaml
 from yaml.nodes import Node, ScalarNode
 
+from core.keymaterial import holds_key
 from core.loading import text as textmod
 from core.loading.composer import Loader
+from core.loading.scrub import KeyLines
 from core.loading.simple import read_simple, skippable
 from core.loading.splitting import split_text
 from core.loading.tree import NULL, Builder, Dup, Parsed, TreeError, depth_of, is_list_wrapper
+from core.model import redaction_marker
 from core.options import Limits
 from core.records import record
 
@@ -65,17 +68,20 @@ def parse_file(decoded: textmod.Decoded, limits: Limits) -> Iterator[Item]:
         if seg.text is None:
             yield Problem("MES005", seg.error, seg.error_line, counter.take())
         else:
-            yield from _parse_pieces(seg.text, seg.line_offset, limits, counter, 0)
+            keys = KeyLines(seg.text, seg.line_offset)
+            yield from _parse_pieces(seg.text, seg.line_offset, limits, counter, 0, keys)
 
 
 def parse_stream(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+    keys = KeyLines(text, offset)
     if _looks_like_json(text):
-        yield from parse_json(text, offset, limits, counter)
+        yield from parse_json(text, offset, limits, counter, keys)
     else:
-        yield from _parse_yaml_documents(text, offset, limits, counter)
+        yield from _parse_yaml_documents(text, offset, limits, counter, keys)
 
 
-def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Counter,
+                          keys: KeyLines) -> Iterator[Item]:
     """A YAML stream: the plainest documents read by `simple.read_simple`, the others by libyaml.
 
     Consecutive documents the simple reader declines go to libyaml together, as one stream with
@@ -86,7 +92,7 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
     lines = text.split("\n")
     markers = _marker_lines(text, lines)
     if markers is None:
-        yield from _parse_yaml(text, offset, limits, counter)
+        yield from _parse_yaml(text, offset, limits, counter, keys)
         return
     total = len(lines)
     # (first line handed to libyaml, first content line, end) of each document
@@ -98,18 +104,19 @@ def _parse_yaml_documents(text: str, offset: int, limits: Limits, counter: Count
         documents.append((marker, marker + 1, markers[i + 1] if i + 1 < len(markers) else total))
     run_start: int | None = None  # first line of the documents waiting for libyaml
     for begin, content, end in documents:
-        parsed = read_simple(lines, content, end, offset, limits.max_depth)
+        flagged = keys.within(offset + content, offset + end - 1)
+        parsed = read_simple(lines, content, end, offset, limits.max_depth, flagged)
         if parsed is None:
             if run_start is None:
                 run_start = begin
             continue
         if run_start is not None:
-            yield from _parse_yaml(_lines_text(lines, run_start, begin), offset + run_start, limits, counter)
+            yield from _parse_yaml(_lines_text(lines, run_start, begin), offset + run_start, limits, counter, keys)
             run_start = None
         parsed.document = counter.take()
         yield parsed
     if run_start is not None:
-        yield from _parse_yaml(_lines_text(lines, run_start, total), offset + run_start, limits, counter)
+        yield from _parse_yaml(_lines_text(lines, run_start, total), offset + run_start, limits, counter, keys)
 
 
 def _marker_lines(text: str, lines: list[str]) -> list[int] | None:
@@ -137,7 +144,9 @@ def _lines_text(lines: list[str], start: int, end: int) -> str:
     return "\n".join(lines[start:end]) + ("\n" if end < len(lines) else "")
 
 
-def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter,
+                keys: KeyLines | None = None) -> Iterator[Item]:
+    keys = keys or KeyLines(text, offset)
     anchors = _has_anchor(text)
     resume_line = 0
     loader = None
@@ -151,7 +160,7 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
             resume_line = end.line + (1 if end.column > 0 else 0)
             start = max(node.start_mark.index - 1, 0)
             track = anchors and _ANCHOR.search(text, start, end.index + 1) is not None
-            item = _build(node, offset, limits, document, track)
+            item = _build(node, offset, limits, document, track, keys)
             if item is not None:
                 yield item
         return
@@ -164,7 +173,7 @@ def _parse_yaml(text: str, offset: int, limits: Limits, counter: Counter) -> Ite
     if tail is not None:
         yield tail
     # the parser aborted: everything from the next marker line on, piece by piece
-    yield from _parse_pieces(text, offset, limits, counter, resume_line)
+    yield from _parse_pieces(text, offset, limits, counter, resume_line, keys)
 
 
 def _tail_problem(exc: BaseException, text: str, offset: int, resume_line: int, counter: Counter) -> Problem | None:
@@ -179,26 +188,27 @@ def _tail_problem(exc: BaseException, text: str, offset: int, resume_line: int, 
     return _problem(exc, text, offset, counter.take())
 
 
-def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from_line: int) -> Iterator[Item]:
+def _parse_pieces(text: str, offset: int, limits: Limits, counter: Counter, from_line: int,
+                  keys: KeyLines) -> Iterator[Item]:
     for piece, piece_offset in split_text(text, from_line):
-        yield from _parse_piece(piece, offset + piece_offset, limits, counter)
+        yield from _parse_piece(piece, offset + piece_offset, limits, counter, keys)
 
 
-def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+def _parse_piece(piece: str, offset: int, limits: Limits, counter: Counter, keys: KeyLines) -> Iterator[Item]:
     track = _has_anchor(piece)
     loader = None
     read = 0
     try:
         loader = Loader(piece)
         while loader.check_node():
-            item = _build(loader.get_node(), offset, limits, counter.take(), track)
+            item = _build(loader.get_node(), offset, limits, counter.take(), track, keys)
             read += 1
             if item is not None:
                 yield item
     except (yaml.YAMLError, RecursionError, MemoryError) as exc:
         body, body_offset = _strip_marker(piece, offset)
         if not read and _looks_like_json(body):
-            yield from parse_json(body, body_offset, limits, counter)
+            yield from parse_json(body, body_offset, limits, counter, keys)
         else:
             yield _problem(exc, piece, offset, counter.take())
     finally:
@@ -210,7 +220,7 @@ def _has_anchor(text: str) -> bool:
     return "&" in text and _ANCHOR.search(text) is not None  # the plain test is far cheaper than the regex
 
 
-def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) -> Item | None:
+def _build(node: Node, offset: int, limits: Limits, document: int, track: bool, keys: KeyLines) -> Item | None:
     if type(node) is ScalarNode and node.tag == NULL and not node.value:
         return None  # an empty document (`---` followed by nothing or comments only)
     builder = Builder(
@@ -218,6 +228,7 @@ def _build(node: Node, offset: int, limits: Limits, document: int, track: bool) 
         max_depth=limits.max_depth,
         max_alias_nodes=limits.max_alias_nodes,
         track_aliases=track,
+        keys=keys,
     )
     try:
         return builder.root(node, document)
@@ -254,8 +265,10 @@ def _problem(exc: BaseException, piece: str, offset: int, document: int) -> Prob
 # --- JSON -------------------------------------------------------------------------------------
 
 
-def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iterator[Item]:
+def parse_json(text: str, offset: int, limits: Limits, counter: Counter,
+               keys: KeyLines | None = None) -> Iterator[Item]:
     """One or more JSON values (concatenated / JSON Lines); a broken value is skipped."""
+    keys = keys or KeyLines(text, offset)
     dups: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -278,7 +291,7 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iter
                 line_start = text.find("\n", pos) + 1
                 if line_start == 0:
                     return
-            yield from _parse_yaml(text[line_start:], offset + text.count("\n", 0, line_start), limits, counter)
+            yield from _parse_yaml(text[line_start:], offset + text.count("\n", 0, line_start), limits, counter, keys)
             return
         document = counter.take()
         dups.clear()
@@ -299,24 +312,27 @@ def parse_json(text: str, offset: int, limits: Limits, counter: Counter) -> Iter
         except ValueError as exc:  # e.g. an integer with more digits than Python converts
             yield Problem("MES003", f"a value cannot be read: {exc}", start_line, document)
             return
-        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits)
+        yield _json_item(text[pos:end], value, start_line, document, list(dups), limits, keys)
         last_end = end
         pos = _skip_space(text, end)
 
 
-def _json_item(chunk: str, value: Any, line: int, document: int, dups: list[str], limits: Limits) -> Item:
+def _json_item(chunk: str, value: Any, line: int, document: int, dups: list[str], limits: Limits,
+               keys: KeyLines) -> Item:
     if depth_of(value, limits.max_depth) > limits.max_depth:
         return Problem("MES003", f"nesting is deeper than {limits.max_depth} levels", line, document)
-    lined = _json_lines(chunk, value, line, document, limits)
+    lined = _json_lines(chunk, value, line, document, limits, keys)
     if lined is not None:
         return lined
-    parsed = _json_parsed(value, line, document)
-    parsed.dups = [Dup(key, line, None) for key in dups]
+    scrub = keys.any(line - 1, line - 1 + chunk.count("\n"))
+    parsed = _json_parsed(value, line, document, None if scrub else ())  # (None: the normaliser checks it)
+    parsed.dups = [Dup(redaction_marker(key) if scrub and holds_key(key) else key, line, None) for key in dups]
     return parsed
 
 
-def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits) -> Parsed | None:
-    """The same value composed as YAML, for line numbers; None when YAML reads it differently."""
+def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits, keys: KeyLines) -> Parsed | None:
+    """The same value composed as YAML, for line numbers; None when YAML reads it differently. (Key material is
+    replaced as it is built: when some was, the comparison is made with a second build that keeps it.)"""
     loader = None
     try:
         loader = Loader(chunk)
@@ -324,24 +340,28 @@ def _json_lines(chunk: str, value: Any, line: int, document: int, limits: Limits
         if node is None:
             return None
         builder = Builder(line_offset=line - 1, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes,
-                          track_aliases=False, json_numbers=True)
+                          track_aliases=False, json_numbers=True, keys=keys)
         parsed = builder.root(node, document)
+        read = parsed.obj
+        if builder.found:
+            read = Builder(line_offset=line - 1, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes,
+                           track_aliases=False, json_numbers=True).root(node, document).obj
     except (yaml.YAMLError, TreeError, RecursionError, ValueError):
         return None
     finally:
         if loader is not None:
             loader.dispose()
-    return parsed if parsed.obj == value else None
+    return parsed if read == value else None
 
 
-def _json_parsed(value: Any, line: int, document: int, depth: int = 0) -> Parsed:
+def _json_parsed(value: Any, line: int, document: int, keys_at: tuple[str, ...] | None, depth: int = 0) -> Parsed:
     if isinstance(value, list) and depth == 0:
-        items = [_json_parsed(v, line, document, depth + 1) for v in value]
-        return Parsed(value, line, document, None, [], items)
+        items = [_json_parsed(v, line, document, keys_at, depth + 1) for v in value]
+        return Parsed(value, line, document, None, [], items, keys_at=())
     if isinstance(value, dict) and isinstance(value.get("items"), list) and is_list_wrapper(value.get("kind"), value):
-        items = [_json_parsed(v, line, document, depth + 2) for v in value["items"]]
-        return Parsed(value, line, document, None, [], items)
-    return Parsed(value, line, document)
+        items = [_json_parsed(v, line, document, keys_at, depth + 2) for v in value["items"]]
+        return Parsed(value, line, document, None, [], items, keys_at=keys_at)
+    return Parsed(value, line, document, keys_at=keys_at)
 
 
 def _looks_like_json(text: str) -> bool:

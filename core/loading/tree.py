@@ -19,8 +19,10 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from core.keymaterial import holds_key
 from core.loading import paths
-from core.model import REDACTED_KEYS, Redaction
+from core.loading.scrub import SECRET_PAYLOADS, KeyLines, is_secret_document, payload_field, scrub_object
+from core.model import REDACTED_KEYS, Redaction, redaction_marker
 from core.records import record
 
 _P = "tag:yaml.org,2002:"
@@ -65,7 +67,10 @@ class Parsed:
     the key. `items` is set for list wrappers (`kind: List`, `*List`, REST lists, top-level
     sequences): the wrapper's members, each a Parsed of its own. `redaction` is known for a
     document built here (no key `redact_document` acts on: NONE; only among its top-level keys:
-    TOP); anything else (list members, JSON documents) is DEEP.
+    TOP); anything else (list members, JSON documents) is DEEP. `keys_at` lists the field paths
+    where a string holding private-key material was replaced by its redaction marker (outside
+    Secret payloads and inline TLS fields, see `core.loading.scrub`); None means the object was
+    not checked yet (a plain object from a live source): the normaliser checks it.
     """
 
     obj: Any
@@ -75,6 +80,7 @@ class Parsed:
     dups: list[Dup] = field(default_factory=list)
     items: list[Parsed] | None = None
     redaction: Redaction = Redaction.DEEP  # where `redact_document` may have something to do in `obj`
+    keys_at: tuple[str, ...] | None = None
 
 
 def tag_label(tag: str) -> str:
@@ -99,6 +105,7 @@ class Builder:
         max_alias_nodes: int,
         track_aliases: bool,
         json_numbers: bool = False,
+        keys: KeyLines | None = None,
     ) -> None:
         self.off = line_offset + 1  # 0-based mark line -> 1-based file line
         self.max_depth = max_depth
@@ -114,6 +121,14 @@ class Builder:
         self.line_depth = _SHALLOW
         self.dups: list[Dup] = []
         self.redacted_depth = _NO_REDACTED_KEY  # the deepest mapping holding a key `redact_document` acts on
+        # `keys`: the lines of the text where key material may be (None: the text was not scanned). `scrub` is
+        # `keys` while an object with such a line is built, else None: then every string of a scalar node on
+        # such a line is checked, and one that holds key material is replaced by its marker (`_scrub_value`)
+        self.keys = keys
+        self.scrub: KeyLines | None = None
+        self.found: list[str] = []  # the paths replaced (relative to the object being built)
+        self.secret = False  # the object being built is a Secret: its payload is kept (redacted when shown)
+        self.top = 0  # the depth of the object being built
 
     # --- documents and wrappers -----------------------------------------------------------------
 
@@ -122,9 +137,14 @@ class Builder:
         line = node.start_mark.line + self.off
         cls = type(node)
         deep = False
+        self.secret, self.top = False, depth
+        found = len(self.found)
+        keys = self.keys
+        self.scrub = keys if keys is not None and keys.any(self.off - 1 + node.start_mark.line,
+                                                           self.off - 1 + node.end_mark.line) else None
         if cls is SequenceNode and depth == 0 and node.tag == SEQ:
             items = [self.root(child, document, depth + 1) for child in node.value]
-            return Parsed([p.obj for p in items], line, document, {}, [], items)
+            return Parsed([p.obj for p in items], line, document, {}, [], items, keys_at=())
         if cls is MappingNode and node.tag == MAP:
             peek = _peek(node)
             items_node = peek.get("items")
@@ -132,20 +152,24 @@ class Builder:
             if type(items_node) is SequenceNode and is_list_wrapper(kind, peek):
                 lines, dups = self._begin(_SHALLOW)
                 obj = self.mapping(node, "", depth, skip="items")
+                own = tuple(self.found[found:])
                 implied = kind[: -len("List")] if kind and kind.endswith("List") and kind != "List" else None
                 items = [self.root(child, document, depth + 2, implied) for child in items_node.value]
                 obj["items"] = [p.obj for p in items]
-                return Parsed(obj, line, document, lines, dups, items)
+                return Parsed(obj, line, document, lines, dups, items, keys_at=own)
             kind = kind or (list_kind if "kind" not in peek else None)
-            deep = kind in LINED_KINDS or _scalar_text(peek.get("type")) in LINED_KINDS
+            type_ = _scalar_text(peek.get("type"))
+            deep = kind in LINED_KINDS or type_ in LINED_KINDS
+            self.secret = is_secret_document(kind, type_)
         lines, dups = self._begin(_ALL_LEVELS if deep else _SHALLOW)
         self.redacted_depth = _NO_REDACTED_KEY
         obj = self.build(node, "", depth)
+        keys_at = tuple(self.found[found:])
         if depth:
-            return Parsed(obj, line, document, lines, dups)
+            return Parsed(obj, line, document, lines, dups, keys_at=keys_at)
         redaction = (Redaction.NONE if self.redacted_depth == _NO_REDACTED_KEY
                      else Redaction.TOP if self.redacted_depth == 0 else Redaction.DEEP)
-        return Parsed(obj, line, document, lines, dups, redaction=redaction)
+        return Parsed(obj, line, document, lines, dups, redaction=redaction, keys_at=keys_at)
 
     def _begin(self, line_depth: int) -> tuple[dict[str, int], list[Dup]]:
         self.lines, self.dups, self.line_depth = {}, [], line_depth
@@ -158,13 +182,17 @@ class Builder:
         if memo is None:
             cls = type(node)
             if cls is ScalarNode:
-                return self.scalar(node)
+                try:
+                    return self.scalar(node)
+                except TreeError as exc:
+                    exc.path = exc.path or path  # where the value is (never what it is)
+                    raise
             if cls is MappingNode:
                 return self.mapping(node, path, depth)
             return self.sequence(node, path, depth)
         nid = id(node)
         if nid in memo:
-            return self._alias(nid, node)
+            return self._alias(nid, node, path)
         if nid in self.active:
             raise TreeError("MES003", "recursive alias: a node contains itself", self._line(node), path)
         self.active.add(nid)
@@ -172,7 +200,11 @@ class Builder:
         self.count += 1
         cls = type(node)
         if cls is ScalarNode:
-            value = self.scalar(node)
+            try:
+                value = self.scalar(node)
+            except TreeError as exc:
+                exc.path = exc.path or path
+                raise
         elif cls is MappingNode:
             value = self.mapping(node, path, depth)
         else:
@@ -182,7 +214,7 @@ class Builder:
         self.sizes[nid] = self.count - start
         return value
 
-    def _alias(self, nid: int, node: Node) -> Any:
+    def _alias(self, nid: int, node: Node, path: str) -> Any:
         self.redacted_depth = _ALIASED  # the copy's keys are not seen again: assume it holds anything
         size = self.sizes[nid]
         self.alias_nodes += size
@@ -194,7 +226,13 @@ class Builder:
                 self._line(node),
             )
         value = self.memo[nid]  # type: ignore[index]
-        return copy.deepcopy(value) if isinstance(value, dict | list) else value
+        if not isinstance(value, dict | list):
+            return value  # (a string is checked by the mapping or sequence it lands in)
+        value = copy.deepcopy(value)
+        if self.scrub is not None and self._flagged(node):  # the anchor may sit where a payload is kept (a
+            value, found = scrub_object(value, path)  # Secret's data): not its alias
+            self.found.extend(found)
+        return value
 
     def mapping(self, node: Node, path: str, depth: int, skip: str | None = None) -> dict[Any, Any]:
         if node.tag != MAP:
@@ -207,6 +245,7 @@ class Builder:
         lines = self.lines
         off = self.off
         fast = self.fast
+        scrub = self.scrub
         merges: list[tuple[Node, int]] = []
         children = _child_paths(path)
         for knode, vnode in node.value:
@@ -215,13 +254,19 @@ class Builder:
                                 self._line(knode), path)
             if knode.tag == STR:
                 key = knode.value
-                p = children.get(key) or new_child_path(children, path, key, keyed)
+                if scrub is not None and self._flagged(knode) and holds_key(key):
+                    key, p = self._scrubbed_key(key, path, keyed)
+                else:
+                    p = children.get(key) or new_child_path(children, path, key, keyed)
             elif knode.tag == MERGE:
                 merges.append((vnode, knode.start_mark.line + off))
                 continue
             else:
                 key = self.scalar(knode)
-                p = _intern(paths.join(path, key, keyed))
+                if scrub is not None and type(key) is str and self._flagged(knode) and holds_key(key):
+                    key, p = self._scrubbed_key(key, path, keyed)
+                else:
+                    p = _intern(paths.join(path, key, keyed))
             if key in out:
                 self._duplicate(node, knode, key, p)
             if key in REDACTED_KEYS and depth > self.redacted_depth:
@@ -234,9 +279,36 @@ class Builder:
                 out[key] = vnode.value
             else:
                 out[key] = self.build(vnode, p, depth + 1)
-        if merges:
+            if scrub is not None and type(vnode) is ScalarNode and self._flagged(vnode):
+                self._scrub_value(out, key, p, path, depth, keyed)
+        if merges:  # (a merged mapping was built, and checked, at this path)
             self._merge(out, merges, path, depth, keyed, record)
         return out
+
+    def _flagged(self, node: Node) -> bool:
+        """Whether the node's text spans a line where key material may be (`self.scrub` is set)."""
+        first = self.off - 1
+        return self.scrub.any(first + node.start_mark.line, first + node.end_mark.line)  # type: ignore[union-attr]
+
+    def _scrubbed_key(self, key: str, path: str, keyed: bool) -> tuple[str, str]:
+        key = redaction_marker(key)
+        p = _intern(paths.join(path, key, keyed))
+        self.found.append(p)
+        return key, p
+
+    def _scrub_value(self, out: dict[Any, Any], key: Any, p: str, path: str, depth: int, keyed: bool) -> None:
+        """Replace `out[key]` by its marker when it is a string that holds key material, except payloads: a
+        Secret's `data` / `stringData` and the inline TLS data sources (`core.loading.scrub`), which are kept for
+        the analysis and redacted whole wherever they are shown."""
+        value = out[key]
+        if type(value) is not str:
+            return
+        level = depth - self.top
+        if self.secret and ((level == 0 and key in SECRET_PAYLOADS) or (level == 1 and path in SECRET_PAYLOADS)):
+            return
+        if not payload_field(path, key, keyed) and holds_key(value):
+            out[key] = redaction_marker(value)
+            self.found.append(p)
 
     def sequence(self, node: Node, path: str, depth: int) -> list[Any]:
         if node.tag != SEQ:
@@ -248,6 +320,7 @@ class Builder:
         lines = self.lines
         off = self.off
         fast = self.fast
+        scrub = self.scrub
         for i, item in enumerate(node.value):
             p = _intern(f"{path}[{i}]")
             if record:
@@ -256,6 +329,10 @@ class Builder:
                 out.append(item.value)
             else:
                 out.append(self.build(item, p, depth + 1))
+            if (scrub is not None and type(item) is ScalarNode and type(out[-1]) is str and self._flagged(item)
+                    and holds_key(out[-1])):
+                out[-1] = redaction_marker(out[-1])
+                self.found.append(p)
         return out
 
     def scalar(self, node: Node) -> Any:
@@ -275,12 +352,13 @@ class Builder:
             if tag == FLOAT:
                 return _to_float(value)
         except ValueError as exc:
+            # (the value itself is never quoted: it may be a Secret's payload)
             if "digits" in str(exc):  # Python's guard against huge int conversions: a limit, not a syntax error
-                raise TreeError("MES003", f"number {value[:20]}… has {len(value)} characters, more than the "
-                                "4300 digits MES Doctor reads", self._line(node)) from None
+                raise TreeError("MES003", f"a number of {len(value)} characters is more than the 4300 digits "
+                                "MES Doctor reads", self._line(node)) from None
             short = tag.rsplit(":", 1)[-1]
-            raise TreeError("MES001", f"value {value[:40]!r} is tagged `!!{short}` but is not one",
-                            self._line(node)) from None
+            raise TreeError("MES001", f"a value of {len(value)} characters is tagged `!!{short}` but is not one "
+                            "(the value is not shown: it may be secret)", self._line(node)) from None
         if tag in _AS_TEXT:
             return value
         raise self._tag_error(node, "")

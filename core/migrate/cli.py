@@ -23,7 +23,9 @@ def add_parser(sub: Any) -> None:
                         help=f"target control plane: one of {', '.join(SUPPORTED)} (default: {NEWEST_CURRENT})")
     parser.add_argument("--system-namespace", default=DEFAULT_SYSTEM_NAMESPACE,
                         help=f"Kuma system namespace on Kubernetes (default: {DEFAULT_SYSTEM_NAMESPACE})")
-    parser.add_argument("--zone", default="default", help="zone the MES are applied to (default: default)")
+    parser.add_argument("--zone", default=None,
+                        help="zone the MES are applied to, for the check of the result (default: detected from the "
+                        "input, as `check` does; else default)")
     parser.add_argument("--federated", action="store_true",
                         help="the zone is connected to a Global control plane: label the MES kuma.io/origin: zone")
     parser.add_argument("--copy-inline-certificates", action="store_true",

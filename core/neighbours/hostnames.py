@@ -126,7 +126,7 @@ def _order(gens: list[Generator]) -> list[Generator]:
 
 def _data(ctx: Context, mes: Resource, labels: Mapping[str, str]) -> dict[str, str]:
     return {"Name": str(mes.name), "DisplayName": labels.get(DISPLAY_NAME) or str(mes.name),
-            "Namespace": labels.get(NAMESPACE, ""), "Mesh": mes.mesh, "Zone": labels.get(ZONE) or ctx.options.zone}
+            "Namespace": labels.get(NAMESPACE, ""), "Mesh": mes.mesh, "Zone": labels.get(ZONE) or ctx.options.zone_name}
 
 
 def rendering(ctx: Context) -> Rendering:
@@ -137,7 +137,7 @@ def _render_all(ctx: Context) -> Rendering:
     gens, from_input = generators(ctx)
     result = Rendering(from_input=from_input)
     services = [m for m in ctx.index.services if ctx.admission_valid(m.key)
-                and is_present_in_zone(labels_of(ctx, m), ctx.options.zone)]
+                and is_present_in_zone(labels_of(ctx, m), ctx.options.zone_name)]
     services.sort(key=lambda m: (creation_time(m) or _FAR, m.core_name))
     claimed: dict[tuple[str, str], Resource] = {}
     for gen in _order(gens):
@@ -296,7 +296,7 @@ def check_no_generator(ctx: Context, mes: Resource) -> Iterator[Finding]:
     result = rendering(ctx)
     if not result.from_input or result.outcomes.get(mes.key) or result.unsupported:
         return
-    if not ctx.admission_valid(mes.key) or not is_present_in_zone(labels_of(ctx, mes), ctx.options.zone):
+    if not ctx.admission_valid(mes.key) or not is_present_in_zone(labels_of(ctx, mes), ctx.options.zone_name):
         return
     labels = labels_of(ctx, mes)
     shown = ", ".join(f"{k}: {labels[k]}" for k in (ORIGIN, ZONE, DISPLAY_NAME) if k in labels)

@@ -160,10 +160,10 @@ def check_client_identity(ctx: Context) -> Iterator[Finding]:
         shown = "; ".join(f"{d.core_name} ({_why(found)})" for d, found in lacking[:_SHOWN])
         more = f" and {len(lacking) - _SHOWN} more" if len(lacking) > _SHOWN else ""
         for mes in services:
-            head = (f"None of the {len(proxies)} client proxies of mesh {mesh_name} in zone {ctx.options.zone} has "
-                    "a workload identity" if code == "MES410" else
+            head = (f"None of the {len(proxies)} client proxies of mesh {mesh_name} in zone {ctx.options.zone_name} "
+                    "has a workload identity" if code == "MES410" else
                     f"{len(lacking)} of the {len(proxies)} client proxies of mesh {mesh_name} in zone "
-                    f"{ctx.options.zone} have no workload identity")
+                    f"{ctx.options.zone_name} have no workload identity")
             yield finding(
                 code,
                 f"{head}: {shown}{more}. For {mes.core_name}, {effect}.",

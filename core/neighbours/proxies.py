@@ -43,7 +43,7 @@ def dataplane_labels(ctx: Context, dataplane: Resource) -> dict[str, str]:
     def compute(dp: Resource) -> dict[str, str]:
         labels = string_map(dp.labels)
         labels.setdefault(MESH, dp.mesh)
-        labels.setdefault(ZONE, ctx.options.zone)
+        labels.setdefault(ZONE, ctx.options.zone_name)
         kubernetes = dp.flavour is Flavour.KUBERNETES
         labels.setdefault(ENV, "kubernetes" if kubernetes else "universal")
         if kubernetes and dp.namespace:
@@ -67,13 +67,13 @@ def is_zone_proxy_only(dataplane: Resource) -> bool:
 
 def zone_egress_dataplanes(ctx: Context, mesh_name: str) -> list[Resource]:
     """The mesh's Dataplanes with a `ZoneEgress` listener in the selected zone (any state)."""
-    return [d for d in ctx.index.dataplanes if d.mesh == mesh_name and dataplane_zone(d) in ("", ctx.options.zone)
+    return [d for d in ctx.index.dataplanes if d.mesh == mesh_name and dataplane_zone(d) in ("", ctx.options.zone_name)
             and zone_egress_listeners(d)]
 
 
 def clients(ctx: Context, mesh_name: str) -> list[Resource]:
     """The mesh's Dataplanes in the selected zone that can call an MES (not zone proxies), by core name."""
-    found = [d for d in ctx.index.dataplanes if d.mesh == mesh_name and dataplane_zone(d) in ("", ctx.options.zone)
+    found = [d for d in ctx.index.dataplanes if d.mesh == mesh_name and dataplane_zone(d) in ("", ctx.options.zone_name)
              and not is_zone_proxy_only(d)]
     return sorted(found, key=lambda d: d.core_name)
 
@@ -162,7 +162,7 @@ def spiffe_id(ctx: Context, dataplane: Resource) -> str | None:
 
     try:
         trust = render(trust_template or DEFAULT_TRUST_DOMAIN,
-                       {"Mesh": dataplane.mesh, "Zone": labels.get(ZONE) or ctx.options.zone}, label)
+                       {"Mesh": dataplane.mesh, "Zone": labels.get(ZONE) or ctx.options.zone_name}, label)
         path = render(path_template or DEFAULT_PATH[env],
                       {"TrustDomain": trust, "Namespace": labels.get(NAMESPACE, ""),
                        "ServiceAccount": labels.get(SERVICE_ACCOUNT, ""), "Workload": labels.get(WORKLOAD, "")},

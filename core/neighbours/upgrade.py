@@ -25,15 +25,15 @@ def check_zone_label_ignored(ctx: Context, mes: Resource) -> Iterator[Finding]:
     if not isinstance(zone, str) or not zone:
         return
     origin = labels.get(ORIGIN)
-    if zone == ctx.options.zone and origin != "global":
+    if zone == ctx.options.zone_name and origin != "global":
         return
     path = f'metadata.labels["{ZONE}"]' if mes.flavour is Flavour.KUBERNETES else f'labels["{ZONE}"]'
-    before = ("only zone " + zone + "'s egress served it (MES504 elsewhere)" if zone != ctx.options.zone else
+    before = ("only zone " + zone + "'s egress served it (MES504 elsewhere)" if zone != ctx.options.zone_name else
               f"only zone {zone}'s egress served this Global MES")
     yield finding(
         "MES161",
         f"{mes.core_name} carries `{ZONE}: {zone}`. Before Kuma 3.0 {before}; 3.0 ignores the label on an MES: every "
-        f"zone's egress, including {ctx.options.zone}'s, dials {mes.core_name}'s endpoints directly.",
+        f"zone's egress, including {ctx.options.zone_name}'s, dials {mes.core_name}'s endpoints directly.",
         mes.ref, path=path, origin=mes.origin.at_line(mes.line_of(path)),
         hint="Make sure every zone has a network path to the endpoints before upgrading (firewalls, egress IPs), then "
              "drop the label; to keep a zone out, do not create the MES there.",

@@ -17,13 +17,17 @@ from core.model import (
     ServiceStatus,
     Severity,
 )
+from core.report.cascade import cascade_roles
 from core.secrets.logs import sidecar_log_line
 from core.versions import VersionChoice
+from core.zone_choice import ZoneChoice, zones_of
 
 
-def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: VersionChoice) -> Report:
-    target = ctx.target_map or EndpointMap(version=str(ctx.version), zone=ctx.options.zone)
+def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: VersionChoice,
+             zone: ZoneChoice | None = None) -> Report:
+    target = ctx.target_map or EndpointMap(version=str(ctx.version), zone=ctx.options.zone_name)
     legacy = ctx.legacy_map or target
+    roles = cascade_roles(ctx.index.services, legacy)
     by_service: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         if f.resource is not None:
@@ -57,6 +61,8 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
                 dropped_by=culprit,
                 log_lines=_log_lines(ctx, mes, references),
                 hostnames=_hostnames(ctx, key),
+                cascade_role=roles[key].role if key in roles else None,
+                restore_on_29=roles[key].restore if key in roles else None,
             )
         )
 
@@ -65,7 +71,7 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
         now=ctx.now,
         kuma_version=str(ctx.version),
         version_reason=choice.reason,
-        zone=ctx.options.zone,
+        zone=ctx.options.zone_name,
         system_namespace=ctx.options.system_namespace,
         expiry_warning_days=ctx.options.expiry_warning_days,
         services=services,
@@ -79,6 +85,10 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
         legacy_map=legacy,
         complete=ctx.options.complete,
         known_kinds=tuple(sorted(kind.value for kind in ctx.known_kinds)),
+        zone_reason=zone.reason if zone else f"chosen: zone {ctx.options.zone_name}",
+        zones=zones_of(ctx.index.services),
+        version_detected=choice.detected,
+        version_source=choice.source,
     )
 
 

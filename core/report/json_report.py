@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import __version__, gc_pause
 from core.catalogue import CATALOGUE
+from core.durations import changed_recently
 from core.model import (
     CertificateRecord,
     CertificateStatus,
@@ -21,15 +22,23 @@ from core.model import (
     EndpointMap,
     Exclusion,
     Finding,
+    Kind,
     Origin,
     Report,
+    Resource,
     ResourceRef,
     SecretReference,
     ServiceOutcome,
     ServiceStatus,
     UpstreamTls,
 )
+from core.report.cascade import CascadeSummary, cascade_summary
+
+if TYPE_CHECKING:
+    from core.gate.result import GateResult
+    from core.gate.suppressions import Suppression
 from core.report.json_text import dumps_indented
+from core.report.verdict import overall_verdict, service_verdict
 
 SCHEMA_VERSION = 1
 
@@ -44,27 +53,36 @@ def to_json(report: Report, *, indent: int | None = 2) -> str:
 
 def report_dict(report: Report) -> dict[str, Any]:
     services = report.services
+    secrets = secrets_by_key(report)
+    cascade = cascade_summary(report)
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "mes-doctor", "version": __version__},
         "now": _time(report.now),
         "kumaVersion": report.kuma_version,
         "kumaVersionReason": report.version_reason,
+        "kumaVersionDetected": report.version_detected,
+        "kumaVersionSource": report.version_source,
         "zone": report.zone,
+        "zoneReason": report.zone_reason,
+        "zones": [{"zone": zone, "services": n} for zone, n in report.zones.items()],
         "systemNamespace": report.system_namespace,
         "expiryWarningDays": report.expiry_warning_days,
         "complete": report.complete,
         "knownKinds": list(report.known_kinds),
+        "verdict": overall_verdict(report, cascade).to_dict(),
         "summary": summary_dict(report),
-        "services": [service_dict(s) for s in services],
-        "secretReferences": [reference_dict(r) for r in report.secret_references],
+        "cascade": cascade.to_dict(),
+        "services": [service_dict(s, report, cascade) for s in services],
+        "secretReferences": [reference_dict(r, secrets) for r in report.secret_references],
         "certificates": [certificate_dict(c) for c in report.certificates],
-        "findings": [finding_dict(f) for f in report.findings],
-        "coverage": [finding_dict(f) for f in report.coverage],
+        "findings": [finding_dict(f, gate=report.gate) for f in report.findings],
+        "coverage": [finding_dict(f, gate=report.gate) for f in report.coverage],
         "endpointMaps": {
             "target": endpoint_map_dict(report.endpoint_map),
             "kuma29": endpoint_map_dict(report.legacy_map),
         },
+        "gate": gate_dict(report.gate, report.findings),
     }
 
 
@@ -93,13 +111,17 @@ def summary_dict(report: Report) -> dict[str, Any]:
         "earliestExpiry": _time(min((c.not_after for c in report.certificates), default=None)),
         "findings": {"error": severities["error"], "warning": severities["warning"], "info": severities["info"]},
         "documents": {"loaded": docs["loaded"], "ignored": docs["ignored"], "failed": docs["failed"]},
+        "changedRecently": sum(1 for s in services if _changed_recently(s.resource, report.now)),
     }
 
 
-def service_dict(s: ServiceOutcome) -> dict[str, Any]:
+def service_dict(s: ServiceOutcome, report: Report | None = None, cascade: CascadeSummary | None = None,
+                 ) -> dict[str, Any]:
+    """One service; `report` adds its verdict (which reads the endpoint map and the cascade) and decides
+    `changedRecently` by its `now` (False without it)."""
     r = s.resource
     d = s.destination
-    return {
+    out = {
         "name": r.name,
         "mesh": r.mesh,
         "namespace": r.namespace,
@@ -128,8 +150,26 @@ def service_dict(s: ServiceOutcome) -> dict[str, Any]:
         "earliestExpiry": _time(s.earliest_expiry),
         "logLines": list(s.log_lines),
         "origin": origin_dict(r.origin),
-        "findings": [finding_dict(f, with_resource=False) for f in s.findings],
+        "findings": [finding_dict(f, with_resource=False, gate=report.gate if report else None) for f in s.findings],
+        "createdAt": _time(r.created_at),
+        "modifiedAt": _time(r.modified_at),
+        "changedRecently": report is not None and _changed_recently(r, report.now),
+        "cascadeRole": s.cascade_role,
+        "restoreOn29": list(s.restore_on_29) if s.restore_on_29 is not None else None,
     }
+    if report is not None:
+        out["verdict"] = service_verdict(s, report, cascade).to_dict()
+    return out
+
+
+def _changed_recently(r: Resource, now: datetime) -> bool:
+    return changed_recently(r.created_at, r.modified_at, now)
+
+
+def secrets_by_key(report: Report) -> dict[str, Resource]:
+    """The report's (redacted) Secrets and GlobalSecrets by resource key, to date the matched Secret of a
+    reference."""
+    return {r.key: r for r in report.resources if r.kind is Kind.SECRET or r.kind is Kind.GLOBAL_SECRET}
 
 
 def tls_dict(t: UpstreamTls) -> dict[str, Any]:
@@ -150,7 +190,9 @@ def tls_dict(t: UpstreamTls) -> dict[str, Any]:
     }
 
 
-def reference_dict(r: SecretReference) -> dict[str, Any]:
+def reference_dict(r: SecretReference, secrets: dict[str, Resource] | None = None) -> dict[str, Any]:
+    """One reference; `secrets` (`secrets_by_key`) dates the matched Secret (null when unknown)."""
+    matched = secrets.get(r.matched.key) if secrets is not None and r.matched is not None else None
     return {
         "service": r.service.name,
         "serviceCoreName": r.service.core_name,
@@ -167,6 +209,8 @@ def reference_dict(r: SecretReference) -> dict[str, Any]:
         "logLine": r.log_line,
         "errorChain": r.error_chain,
         "materialSha256": r.material_sha256,
+        "secretCreatedAt": _time(matched.created_at) if matched else None,
+        "secretModifiedAt": _time(matched.modified_at) if matched else None,
     }
 
 
@@ -195,10 +239,12 @@ def certificate_dict(c: CertificateRecord) -> dict[str, Any]:
         "signatureAlgorithm": c.signature_algorithm,
         "keyUsage": list(c.key_usage),
         "extendedKeyUsage": list(c.extended_key_usage),
+        "keyPair": c.key_pair.value if c.key_pair else None,
     }
 
 
-def finding_dict(f: Finding, *, with_resource: bool = True) -> dict[str, Any]:
+def finding_dict(f: Finding, *, with_resource: bool = True, gate: GateResult | None = None) -> dict[str, Any]:
+    """One finding; `gate` (the merge gate's result) says whether it is suppressed and new since the baseline."""
     origin = f.origin or (f.resource.origin if f.resource else None)
     d: dict[str, Any] = {
         "code": f.code,
@@ -211,10 +257,43 @@ def finding_dict(f: Finding, *, with_resource: bool = True) -> dict[str, Any]:
         "fix": f.fix,
         "location": origin_dict(origin) if origin else None,
         "related": [_ref_dict(r) for r in f.related],
+        "suppression": _suppression_mark(gate.suppression(f)) if gate is not None else None,
+        "baselineState": gate.baseline_state(f) if gate is not None else None,
     }
     if with_resource:
         d["resource"] = _ref_dict(f.resource)
     return d
+
+
+def _suppression_mark(s: Suppression | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"source": s.source, "reason": s.reason, "until": s.until_text or None,
+            "location": {"file": s.origin.file, "line": s.origin.line}}
+
+
+def gate_dict(gate: GateResult | None, findings: list[Finding]) -> dict[str, Any] | None:
+    """The merge gate's part of the report (null when no gate ran, e.g. the dashboard's report)."""
+    if gate is None:
+        return None
+    baseline = gate.baseline
+    return {
+        "configFile": gate.config_file,
+        "suppressed": len(gate.suppressed),
+        "counted": len(gate.counted(findings)),
+        "suppressions": [{**s.to_dict(), "state": gate.states.get(s), "matched": gate.matched.get(s, 0)}
+                         for s in gate.suppressions],
+        "baseline": None if baseline is None else {
+            "file": baseline.file,
+            "now": baseline.now,
+            "kumaVersion": baseline.kuma_version,
+            "zone": baseline.zone,
+            "new": sum(1 for f in findings if gate.baseline_state(f) == "new"),
+            "unchanged": sum(1 for f in findings if gate.baseline_state(f) == "unchanged"),
+            "resolved": len(gate.resolved),
+            "resolvedFindings": gate.resolved,
+        },
+    }
 
 
 def endpoint_map_dict(m: EndpointMap) -> dict[str, Any]:

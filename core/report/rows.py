@@ -13,12 +13,13 @@ from typing import Any
 
 from core import gc_pause
 from core.catalogue import CATALOGUE
-from core.model import Report, ServiceOutcome
+from core.model import Kind, Report, Resource, ResourceRef, ServiceOutcome
 from core.report.text import printable
 
 SERVICE_COLUMNS = [
     "status", "included", "mesh", "namespace", "name", "destination", "hostname", "endpoints",
     "tls", "earliest_expiry", "findings", "top_finding", "included_on_2_9", "dropped_by", "file", "line",
+    "created_at", "modified_at",
 ]
 
 
@@ -48,6 +49,8 @@ def service_row(s: ServiceOutcome) -> dict[str, Any]:
         "dropped_by": s.dropped_by.name if s.dropped_by else "",
         "file": r.origin.file,
         "line": r.origin.line,
+        "created_at": r.created_at,
+        "modified_at": r.modified_at,
     }
 
 
@@ -74,6 +77,9 @@ REFERENCE_COLUMNS = ["status", "mesh", "service", "field", "source", "secret", "
 
 @gc_pause.during
 def reference_rows(report: Report) -> list[dict[str, Any]]:
+    """One row per secret reference, failing first; `secret_created_at` / `secret_modified_at` date the Secret it
+    found (the dashboard shows them as ages; they are not CSV columns)."""
+    secrets = {r.key: r for r in report.resources if r.kind in (Kind.SECRET, Kind.GLOBAL_SECRET)}
     rows = [
         {
             "status": r.status.value,
@@ -85,6 +91,9 @@ def reference_rows(report: Report) -> list[dict[str, Any]]:
             "message": r.message,
             "code": r.code or "",
             "file": r.service.origin.location() if r.service.origin else "",
+            "service_core_name": r.service.core_name,
+            "secret_created_at": _matched_time(secrets, r.matched, "created_at"),
+            "secret_modified_at": _matched_time(secrets, r.matched, "modified_at"),
         }
         for r in report.secret_references
     ]
@@ -92,9 +101,14 @@ def reference_rows(report: Report) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda x: (x["status"] == "ok", x["status"] == "not-checked", x["mesh"], x["service"]))
 
 
+def _matched_time(secrets: dict[str, Resource], matched: ResourceRef | None, attribute: str) -> Any:
+    secret = secrets.get(matched.key) if matched is not None else None
+    return getattr(secret, attribute) if secret is not None else None
+
+
 CERTIFICATE_COLUMNS = [
     "status", "days_left", "not_after", "not_before", "mesh", "service", "field", "secret", "position",
-    "subject", "issuer", "sans", "serial", "sha256", "key", "is_ca",
+    "subject", "issuer", "sans", "serial", "sha256", "key", "key_pair", "is_ca",
 ]
 
 
@@ -117,6 +131,7 @@ def certificate_rows(report: Report) -> list[dict[str, Any]]:
             "serial": c.serial,
             "sha256": c.sha256,
             "key": f"{c.key_type} {c.key_size}" if c.key_size else c.key_type,
+            "key_pair": c.key_pair.value if c.key_pair else "",
             "is_ca": c.is_ca,
         }
         for c in report.certificates

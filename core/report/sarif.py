@@ -7,6 +7,8 @@ from typing import Any
 
 from core import __version__
 from core.catalogue import CATALOGUE
+from core.gate.result import GateResult
+from core.gate.suppressions import Suppression
 from core.model import Finding, Report, Severity
 
 INFORMATION_URI = "https://github.com/kumahq/kuma"  # the product MES Doctor diagnoses
@@ -35,7 +37,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                 },
                 "invocations": [{"executionSuccessful": True, "endTimeUtc": _utc(report)}],
                 "properties": {"kumaVersion": report.kuma_version, "zone": report.zone},
-                "results": [_result(f, rule_index) for f in report.findings],
+                "results": [_result(f, rule_index, report.gate) for f in report.findings],
             }
         ],
     }
@@ -53,7 +55,7 @@ def _rule(code: str) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(f: Finding, rule_index: dict[str, int], gate: GateResult | None = None) -> dict[str, Any]:
     text = f.message if not f.hint else f"{f.message} Hint: {f.hint}"
     result: dict[str, Any] = {
         "ruleId": f.code,
@@ -80,7 +82,29 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     if location:
         result["locations"] = [location]
     result["properties"] = {"stage": f.stage.value, "path": f.path}
+    if gate is not None:
+        suppression = gate.suppression(f)
+        if suppression is not None:
+            result["suppressions"] = [_suppression(suppression)]
+        state = gate.baseline_state(f)
+        if state is not None:
+            result["baselineState"] = state  # "new" | "unchanged", as SARIF names them
     return result
+
+
+def _suppression(s: Suppression) -> dict[str, Any]:
+    """SARIF's suppression: `inSource` for the resource's own annotation, `external` for `.mesdoctor.yaml`."""
+    until = f" (until {s.until_text})" if s.until_text else ""
+    out: dict[str, Any] = {"kind": "inSource" if s.source == "annotation" else "external", "status": "accepted",
+                           "justification": f"{s.reason}{until}"}
+    if s.origin.file and not s.origin.file.startswith("<"):
+        physical: dict[str, Any] = {"artifactLocation": {"uri": s.origin.file.replace("\\", "/")}}
+        if s.origin.line:
+            physical["region"] = {"startLine": s.origin.line}
+        out["location"] = {"physicalLocation": physical}
+    if s.until_text:
+        out["properties"] = {"until": s.until_text}
+    return out
 
 
 def _utc(report: Report) -> str:

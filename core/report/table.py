@@ -1,4 +1,7 @@
-"""Human-readable terminal output (colour only when writing to a terminal)."""
+"""Human-readable terminal output (colour only when writing to a terminal).
+
+Every input-derived piece goes through `one_line`: no control character reaches the terminal and no line
+break in a name, a path or a message can start a row or a finding line of its own."""
 
 from __future__ import annotations
 
@@ -7,10 +10,12 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from core.gate.result import NEW, UNCHANGED, GateResult
 from core.model import DocumentStatus, Report, Severity
-from core.report.blast import blast_radius
+from core.report.cascade import LATENT, CascadeSummary, cascade_summary
 from core.report.rows import certificate_rows, reference_rows, service_rows
-from core.report.text import printable
+from core.report.text import one_line
+from core.report.verdict import overall_verdict
 
 _COLOURS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 _STATUS_COLOUR = {"broken": "red", "warning": "yellow", "healthy": "green", "error": "red", "info": "cyan",
@@ -18,6 +23,7 @@ _STATUS_COLOUR = {"broken": "red", "warning": "yellow", "healthy": "green", "err
                   "not-checked": "dim"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _SEVERITY_ICON = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
+_VERDICT = {"error": ("✖", "red"), "warning": ("▲", "yellow"), "ok": ("✔", "green")}
 
 
 class Painted(str):
@@ -33,7 +39,7 @@ class Painter:
     def __call__(self, text: str, colour: str) -> str:
         if not self.colour or colour not in _COLOURS:
             return text
-        return Painted(f"\x1b[{_COLOURS[colour]}m{printable(text)}\x1b[0m")
+        return Painted(f"\x1b[{_COLOURS[colour]}m{one_line(text)}\x1b[0m")
 
     def status(self, text: str) -> str:
         return self(text, _STATUS_COLOUR.get(text, "red" if text not in ("ok",) else "green"))
@@ -42,9 +48,18 @@ class Painter:
 def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
     p = Painter(colour)
     out: list[str] = []
-    out.append(p("MES Doctor", "bold") + f" — Kuma {report.kuma_version} ({printable(report.version_reason)}), "
-               f"zone {printable(report.zone)}, system namespace {printable(report.system_namespace)}, "
-               f"now {report.now:%Y-%m-%d %H:%M} UTC")
+    cascade = cascade_summary(report)
+    out.append(p("MES Doctor", "bold") + f" — Kuma {report.kuma_version}, zone {one_line(report.zone)}, "
+               f"system namespace {one_line(report.system_namespace)}, now {report.now:%Y-%m-%d %H:%M} UTC")
+    out.append(p(f"  version: {one_line(report.version_reason)}", "dim" if report.version_detected else "yellow"))
+    out.append(p(f"  zone:    {one_line(report.zone_reason)}", "dim"))
+    out.append("")
+    verdict = overall_verdict(report, cascade)
+    icon, colour_name = _VERDICT[verdict.level]
+    out.append(p(f"{icon} {verdict.level.upper()}: {one_line(verdict.headline)}", colour_name))
+    for reason in verdict.reasons:
+        if reason != verdict.headline:
+            out.append(p(f"  · {one_line(reason)}", "dim"))
     out.append("")
     out.extend(_loaded(report))
     out.append("")
@@ -59,14 +74,9 @@ def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
                  s["tls"], _date(s["earliest_expiry"]), s["top_finding"] or ""] for s in services]
         out.extend(_grid(["STATUS", "INCLUDED", "MESH", "NAME", "DESTINATION", "TLS", "EXPIRY", "FIRST PROBLEM"],
                          rows, width))
-    radius = blast_radius(report)
-    if radius.culprits:
+    if cascade.culprits:
         out.append("")
-        label = "On this 2.9 control plane" if report.kuma_version == "2.9" else "On a 2.9.x control plane"
-        out.append(p(f"{label}: {radius.headline}", "red" if report.kuma_version == "2.9" else "yellow"))
-        for culprit, victims in radius.culprits.items():
-            dropped = ", ".join(v.name for v in victims) or "nothing else"
-            out.append(printable(f"  {culprit.mesh}/{culprit.name} → drops {dropped}"))
+        out.extend(_cascade(cascade, p))
 
     refs = reference_rows(report)
     out.append("")
@@ -92,16 +102,81 @@ def to_table(report: Report, *, colour: bool = False, width: int = 160) -> str:
     sev = Counter(f.severity for f in report.findings)
     out.append(p("Findings", "bold") + f": {sev[Severity.ERROR]} errors, {sev[Severity.WARNING]} warnings, "
                f"{sev[Severity.INFO]} notes")
+    gate = report.gate
     for f in report.findings:
         icon = p(_SEVERITY_ICON[f.severity], _STATUS_COLOUR[f.severity.value])
         subject = f.resource.label() if f.resource else "input"
         where = f" [{f.location}]" if f.location else ""
         path = f" {f.path}" if f.path else ""
-        out.append(f"{icon} {f.code} {printable(subject)}{printable(path)}{printable(where)}")
-        out.append(f"    {printable(f.message)}")
+        state = gate.baseline_state(f) if gate is not None else None
+        tag = p(" NEW", "bold") if state == NEW else ""
+        out.append(f"{icon} {f.code}{tag} {one_line(subject)}{one_line(path)}{one_line(where)}")
+        out.append(f"    {one_line(f.message)}")
         if f.hint:
-            out.append(p(f"    hint: {printable(f.hint)}", "dim"))
+            out.append(p(f"    hint: {one_line(f.hint)}", "dim"))
+        suppression = gate.suppression(f) if gate is not None else None
+        if suppression is not None:
+            until = f" until {suppression.until_text}" if suppression.until_text else ""
+            out.append(p(f"    suppressed{until} ({one_line(suppression.where())}): {one_line(suppression.reason)}",
+                         "dim"))
+    if gate is not None:
+        out.append("")
+        out.extend(_gate(report, gate, p))
     return "\n".join(out) + "\n"
+
+
+def _gate(report: Report, gate: GateResult, p: Painter) -> list[str]:
+    """The merge gate's summary: what is suppressed, what is new since the baseline, what counts."""
+    config = f" ({one_line(gate.config_file)})" if gate.config_file else ""
+    lines = [p("Gate", "bold") + f": {len(gate.suppressed)} suppressed by {len(gate.suppressions)} "
+             f"suppression{'s' if len(gate.suppressions) != 1 else ''}{config}; "
+             f"{len(gate.counted(report.findings))} finding(s) count for --fail-on"]
+    baseline = gate.baseline
+    if baseline is not None:
+        new = sum(1 for f in report.findings if gate.baseline_state(f) == NEW)
+        unchanged = sum(1 for f in report.findings if gate.baseline_state(f) == UNCHANGED)
+        lines.append(f"  baseline {one_line(baseline.file)}: {new} new, {unchanged} unchanged, "
+                     f"{len(gate.resolved)} resolved")
+        for f in gate.resolved:
+            lines.append(p(f"  ✔ resolved {one_line(_resolved_label(f))}", "green"))
+    return lines
+
+
+def _resolved_label(f: dict[str, Any]) -> str:
+    resource = f.get("resource")
+    subject = "input"
+    if isinstance(resource, dict):
+        ns = f"{resource.get('namespace')}/" if resource.get("namespace") else ""
+        subject = f"{resource.get('kind')} {ns}{resource.get('name')}"
+    path = f" {f.get('path')}" if f.get("path") else ""
+    return f"{f.get('code')} {subject}{path}: {f.get('message')}"
+
+
+def _cascade(cascade: CascadeSummary, p: Painter) -> list[str]:
+    """The culprits of the 2.9 cascade in loop order: cause, fix, and the MES each one holds back."""
+    label = "The 2.9 cascade on this control plane" if cascade.on_target else (
+        f"On a 2.9.x control plane this input would drop {cascade.dropped_now} MES")
+    lines = [p(f"{label} — culprits in loop order:", "red" if cascade.on_target else "yellow")]
+    by_core = {v.resource.core_name: v.resource.name for v in cascade.victims}
+    for mesh in cascade.meshes:
+        for c in mesh.culprits:
+            if c.role == LATENT:
+                what = f"latent culprit, next in line once culprit{'s' if c.position > 2 else ''} 1" + (
+                    f"-{c.position - 1}" if c.position > 2 else "") + " fixed"
+            else:
+                held = sorted([(v.resource.core_name, v.resource.name) for v in mesh.victims]
+                              + [(o.core_name, o.name) for o in mesh.culprits if o.role == LATENT])
+                what = "culprit, stops the loop now → drops " + (", ".join(n for _, n in held) or "nothing else")
+            lines.append(one_line(f"  {c.position}. {c.mesh}/{c.name} — {what}"))
+            lines.append(one_line(f"       cause: {c.cause}"))
+            lines.append(one_line(f"       fix:   {c.fix}"))
+            for command in c.fix_command.splitlines():
+                lines.append(p(f"         {one_line(command)}", "dim"))
+            back = ", ".join(by_core.get(name, name) for name in (v.resource.core_name for v in c.takes_down))
+            if back:
+                after = "" if c.position == 1 else " (with the culprits before it)"
+                lines.append(one_line(f"       fixing it{after} brings back: {back}"))
+    return lines
 
 
 def _loaded(report: Report) -> list[str]:
@@ -112,9 +187,9 @@ def _loaded(report: Report) -> list[str]:
     lines = [f"Loaded: {kinds}"]
     if ignored:
         ignored_kinds = Counter(d.kind or "unknown" for d in ignored)
-        lines.append("Ignored: " + ", ".join(f"{n} {printable(k)}" for k, n in sorted(ignored_kinds.items())))
+        lines.append("Ignored: " + ", ".join(f"{n} {one_line(k)}" for k, n in sorted(ignored_kinds.items())))
     for d in failed:
-        lines.append(f"Failed: {printable(d.origin.location())}: {printable(d.reason)}")
+        lines.append(f"Failed: {one_line(d.origin.location())}: {one_line(d.reason)}")
     return lines
 
 
@@ -128,7 +203,7 @@ def _date(value: Any) -> str:
 
 def _grid(headers: Sequence[str], rows: list[list[str]], width: int) -> list[str]:
     """Left-aligned columns; the last column takes what is left of `width` and is truncated."""
-    cells = [[c if type(c) is Painted else printable(c) for c in row] for row in rows]
+    cells = [[c if type(c) is Painted else one_line(c) for c in row] for row in rows]
     widths = [max(len(_strip(h)), *(len(_strip(r[i])) for r in cells)) for i, h in enumerate(headers)]
     fixed = sum(min(w, 48) + 2 for w in widths[:-1])
     widths = [min(w, 48) for w in widths[:-1]] + [max(20, width - fixed)]

@@ -1,12 +1,18 @@
-"""Escaping helpers for text formats: user-provided strings never become markup."""
+"""Escaping helpers for text formats: user-provided strings never become markup, links or pictures."""
 
 from __future__ import annotations
 
 import re
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 # C0 but tab/LF, DEL, C1 (8-bit CSI...), line/paragraph separators, bidi embeddings/overrides/isolates
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What Markdown renderers turn into a link or a picture from the text itself, after the backslash escapes
+# are read (escaping cannot stop them): GFM autolink literals (`https://…`, `www.…`, `user@host.tld`), emoji
+# shortcodes (`:smile:`, GitHub and Streamlit) and Streamlit's icon codes (`:material/bolt:`). One invisible
+# WORD JOINER (U+2060, no line break either) inside each pattern breaks it; the text reads the same.
+WORD_JOINER = "\u2060"
+_LIVE = re.compile(r"(?<=:)(?=//)|(?<=:)(?=[\w+-]+:)|(?<=:)(?=material[/_])|(?<=[wW]{3})(?=\.)|(?<=@)(?=[\w.+-])")
 
 
 def printable(text: object) -> str:
@@ -14,9 +20,19 @@ def printable(text: object) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
+def one_line(text: object) -> str:
+    """`printable`, with line breaks and tabs shown as `\\n` / `\\t` too: one table cell, one line."""
+    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def defuse(text: str) -> str:
+    """Break autolink, emoji and icon patterns with a word joiner (see `_LIVE`); nothing else changes."""
+    return _LIVE.sub(WORD_JOINER, text)
+
+
 def md(text: object) -> str:
-    """Escape for Markdown prose / table cells: no links, emphasis, HTML or table breaks."""
-    return _MD_SPECIAL.sub(r"\\\1", printable(text)).replace("\n", " ")
+    """Escape for Markdown prose / table cells: no links, autolinks, emphasis, HTML, math, emoji or table breaks."""
+    return _MD_SPECIAL.sub(r"\\\1", defuse(printable(text))).replace("\n", " ")
 
 
 def md_code(text: object) -> str:

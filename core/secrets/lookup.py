@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import field
 
 from core.context import Context
-from core.model import Flavour, Kind, ReferenceStatus, Resource
+from core.model import Flavour, Kind, ReferenceStatus, Resource, is_redaction_marker
 from core.records import record
 from core.secrets.datasource import DECODER, Decoder
 from core.secrets.similar import CloseNames
@@ -20,6 +20,7 @@ from core.secrets.similar import CloseNames
 KUMA_SECRET_TYPE = "system.kuma.io/secret"
 GLOBAL_SECRET_TYPE = "system.kuma.io/global-secret"
 MESH_LABEL = "kuma.io/mesh"
+NEAR_MISS_CUTOFF = 0.75  # difflib ratio from which another Secret's name counts as a near miss (a typo)
 
 # When one near miss has several problems, the most fundamental one names the status.
 _PRECEDENCE = (
@@ -179,10 +180,19 @@ def _not_found_message(ctx: Context, mes: Resource, name: str, candidates: list[
         if plain in ctx.index.secrets_by_name:
             text += f' Reference Secrets by their plain name ("{plain}"), without a namespace suffix.'
             return text
-    close = _visible_names(ctx, mes.flavour, mes.mesh).close_matches(name, n=3, cutoff=0.75)
+    close = similar_visible_names(ctx, mes, name)
     if close:
         text += " Similar Secrets of this mesh: " + ", ".join(f'"{c}"' for c in close) + "."
     return text
+
+
+def similar_visible_names(ctx: Context, mes: Resource, name: str, n: int = 3) -> list[str]:
+    """Names of Secrets the MES's mesh sees that are close to `name` (best first): the near misses of a
+    Secret that does not exist, as the not-found message lists them. None for a key pasted as the name
+    (MES020, shown redacted): no other name is "similar"."""
+    if is_redaction_marker(name):
+        return []
+    return _visible_names(ctx, mes.flavour, mes.mesh).close_matches(name, n=n, cutoff=NEAR_MISS_CUTOFF)
 
 
 def _visible_names(ctx: Context, flavour: Flavour, mesh: str) -> CloseNames:

@@ -15,7 +15,7 @@ import re
 
 from core.context import Context
 from core.model import Flavour, ReferenceStatus, Resource, SecretReference
-from core.secrets.lookup import KUMA_SECRET_TYPE, MESH_LABEL, secret_type
+from core.secrets.lookup import KUMA_SECRET_TYPE, MESH_LABEL, secret_type, similar_visible_names
 
 FILES = {"caCert": "ca.pem", "clientCert": "client.pem", "clientKey": "client-key.pem"}
 # Keys under which other tools usually store the PEM Kuma wants under `value`.
@@ -58,6 +58,11 @@ def _remedy(ctx: Context, mes: Resource, ref: SecretReference) -> tuple[str, str
     if status is ReferenceStatus.NOT_FOUND:
         where = (f"a Secret of type {KUMA_SECRET_TYPE} in namespace {ns} labelled {MESH_LABEL}={mes.mesh}, with the "
                  "PEM under key `value`" if k8s else f"a Secret in mesh {mes.mesh} whose `data` is the base64 PEM")
+        close = near_miss_name(ctx, mes, ref)
+        if close is not None and shell_safe(close, mes.name, mes.namespace or ns):
+            return (f'Point {ref.path} at the existing Secret "{close}" (a near miss: likely a typo), or create '
+                    f'the Secret "{name}" it names (second command).',
+                    _lines(point_at(ctx, mes, ref, close), f'# or create the Secret "{name}" it names:', create))
         return f'Create {where}, or correct the name at {ref.path}.', create
 
     if status is ReferenceStatus.WRONG_NAMESPACE and near is not None:
@@ -165,6 +170,30 @@ def _remedy(ctx: Context, mes: Resource, ref: SecretReference) -> tuple[str, str
         return "Complete the data source.", _yaml(ref.field, body)
 
     return "", ""
+
+
+def near_miss_name(ctx: Context, mes: Resource, ref: SecretReference) -> str | None:
+    """The closest name of a Secret this MES's mesh sees, for a reference to a Secret that does not exist.
+
+    Names the MES already references in its other fields are left out: `partner-key` is close to
+    `partner-cert`, but pointing the client certificate at the client key's Secret fixes nothing.
+    """
+    if not ref.secret:
+        return None
+    others = {r.secret for r in ctx.references.get(mes.key, ()) if r.field != ref.field and r.secret}
+    return next((n for n in similar_visible_names(ctx, mes, ref.secret) if n not in others), None)
+
+
+def point_at(ctx: Context, mes: Resource, ref: SecretReference, name: str) -> str:
+    """Change the Secret name a reference holds (at `ref.path`) to `name`, in place."""
+    if mes.flavour is Flavour.KUBERNETES:
+        namespace = mes.namespace or ctx.options.system_namespace
+        pointer = "/" + ref.path.replace(".", "/")
+        return (f"kubectl patch meshexternalservice {mes.name} -n {namespace} --type json \\\n"
+                f"  -p '[{{\"op\": \"replace\", \"path\": \"{pointer}\", \"value\": \"{name}\"}}]'")
+    return (f"kumactl get meshexternalservice {mes.name} --mesh {mes.mesh} -o yaml > mes.yaml\n"
+            f"# in mes.yaml set {ref.path}: {name}, then\n"
+            "kumactl apply -f mes.yaml")
 
 
 def create_command(mes: Resource, name: str, file: str, namespace: str) -> str:

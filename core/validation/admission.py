@@ -91,7 +91,7 @@ def origin_violation(mes: Resource, options: AnalysisOptions, version: KumaVersi
 
 def zone_violation(mes: Resource, options: AnalysisOptions, version: KumaVersion) -> Violation | None:
     labels = _labels(mes)
-    if ZONE_LABEL not in labels or labels[ZONE_LABEL] == options.zone:
+    if ZONE_LABEL not in labels or labels[ZONE_LABEL] == options.zone_name:
         return None
     origin = labels.get(ORIGIN_LABEL)
     other = labels[ZONE_LABEL]
@@ -103,17 +103,17 @@ def zone_violation(mes: Resource, options: AnalysisOptions, version: KumaVersion
     if mes.flavour is Flavour.UNIVERSAL:
         if origin == "global":
             return None
-        return Violation(WRONG_ZONE, path, f"kuma.io/zone label should have {options.zone} value", "zone", other)
+        return Violation(WRONG_ZONE, path, f"kuma.io/zone label should have {options.zone_name} value", "zone", other)
     if not options.federated:
         return None
     if version.below("2.11"):
         if origin is None or origin == "global":
             return None
-        message = f"Operation not allowed. kuma.io/zone label should have {options.zone} value, got {other}"
+        message = f"Operation not allowed. kuma.io/zone label should have {options.zone_name} value, got {other}"
     else:
         if origin != "zone":
             return None
-        message = f"Operation not allowed. 'kuma.io/zone' label should have '{options.zone}' value, got '{other}'"
+        message = f"Operation not allowed. 'kuma.io/zone' label should have '{options.zone_name}' value, got '{other}'"
     return Violation(WRONG_ZONE, path, message, "zone", other)
 
 

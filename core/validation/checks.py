@@ -169,7 +169,7 @@ def _name_causes(ctx: Context, mes: Resource) -> list[Violation]:
         found.append(deprecated)
     if ctx.version.warns_sni_format:
         found += [v for v in deprecations.sni_deprecations(mes, ctx.version, _validated(ctx, mes).spec,
-                                                           ctx.options.zone) if v.rule in ("name", "length")]
+                                                           ctx.options.zone_name) if v.rule in ("name", "length")]
     subject = kuma_display_name(mes)
     return [v for v in found if _subject(v, mes) == subject]
 
@@ -215,7 +215,7 @@ def check_sni_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES132: the KRI SNI of the MES port does not conform (2.14+)."""
     if not ctx.version.warns_sni_format:
         return ()
-    violations = deprecations.sni_deprecations(mes, ctx.version, _validated(ctx, mes).spec, ctx.options.zone)
+    violations = deprecations.sni_deprecations(mes, ctx.version, _validated(ctx, mes).spec, ctx.options.zone_name)
     if not violations:
         return ()
     out: list[Finding] = []
@@ -261,7 +261,7 @@ def check_zone_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
     violation = admission.zone_violation(mes, ctx.options, ctx.version)
     if violation is None:
         return ()
-    zone = ctx.options.zone
+    zone = ctx.options.zone_name
     return (_finding(mes, violation, f"Set `kuma.io/zone: {zone}` or drop the label (the zone CP adds it), or "
                                      "select the right zone in the analysis options.",
                      f"labels:\n  kuma.io/zone: {zone}\n"),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,10 +27,19 @@ PAGES = [
 TIMEOUT = 90  # seconds; the first run generates the sample PKI
 
 
-def new_app(now: Any = NOW) -> AppTest:
-    """The dashboard with the analysis clock fixed at `now` (seeded into the permanent options)."""
+INCIDENT_ZONE = "eu-west-1"  # the zone the default (incident) sample is an export of
+
+
+def new_app(now: Any = NOW, *, sample: str | None = None, **options: Any) -> AppTest:
+    """The dashboard with the analysis clock fixed at `now` (seeded into the permanent options, with any other
+    `options`), opened on the bundled sample `sample` when one is named (else on the default sample)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.session_state[state.PREFIX + "options"] = AnalysisOptions(now=now)
+    at.session_state[state.PREFIX + "options"] = AnalysisOptions(now=now, **options)
+    if sample is not None:
+        from core.sample import sample_sources
+
+        at.session_state[state.PREFIX + "input"] = state.Input(
+            kind="sample", sources=sample_sources(now, sample), label=f"Bundled sample data ({sample})")
     return at
 
 
@@ -56,8 +66,9 @@ def texts(at: AppTest) -> str:
 
 
 def unescape(markdown: str) -> str:
-    """Markdown source as read: backslash escapes removed (`kuma\\-cert` → `kuma-cert`)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Markdown source as read: backslash escapes removed (`kuma\\-cert` → `kuma-cert`), and the invisible word
+    joiners that keep autolinks and icon codes from rendering (`core.report.text.defuse`)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def assert_clean(at: AppTest) -> None:
@@ -87,12 +98,29 @@ def count_analyses(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     return lambda: calls["n"]
 
 
-def report_of(at: AppTest) -> Any:
-    """The report the app is showing (looked up in the shared cache by the session's input and options)."""
+def report_of(at: AppTest, *, baseline: bool = False) -> Any:
+    """The report the app is showing (looked up in the shared cache by the session's input and options):
+    with what-if layers the what-if report (or the baseline while the app shows it), or with `baseline` the
+    one without them."""
+    from dataclasses import replace
+
+    from ui import whatif
+
     data = at.session_state[state.PREFIX + "input"]
+    try:
+        layers = at.session_state[whatif.LAYERS]
+    except KeyError:
+        layers = []
+    with contextlib.suppress(KeyError):
+        baseline = baseline or (bool(layers) and at.session_state[whatif.VIEW] == whatif.BASELINE)
+    if baseline:
+        data = replace(data, sources=[]) if data.is_live else data
+    elif layers:
+        data = replace(data, sources=[*data.sources, *(s for layer in layers for s in layer.sources)])
     options = at.session_state[state.PREFIX + "options"]
+    session = at.session_state[state.PREFIX + "session"]
     cache = state._report_cache()
-    for key, report in cache.items.items():
+    for key in reversed(cache.keys(session)):
         if key.startswith(f"{data.digest}|{options.digest()}|"):
-            return report
+            return cache.get(session, key)
     raise AssertionError("the app's report is not in the cache")

@@ -52,6 +52,26 @@ def test_safe_leaves_no_markup_active():
     assert re.sub(r"\\(.)", r"\1", out) == HOSTILE  # nothing lost, only escaped
 
 
+LINKY = ["https://evil.example/x", "HTTP://EVIL.EXAMPLE", "www.evil.example", "Www.Evil.example", "me@evil.example",
+         "mailto:me@evil.example", ":material/bolt:", ":smile:", ":+1:", ":streamlit:", "$$x^2$$", "$y$",
+         "[a](https://evil.example)", "<https://evil.example>"]
+
+
+@pytest.mark.parametrize("text", LINKY)
+def test_safe_and_prose_leave_no_autolink_icon_emoji_or_math(text: str):
+    from tests.core.hardening.outputs import live_patterns
+
+    for out in (safe(text), prose(text), prose(f"`x` {text} `y`")):
+        assert not live_patterns(out), (text, out)
+    assert re.sub(r"\\(.)", r"\1", safe(text)).replace("\u2060", "") == text  # reads the same
+
+
+def test_code_spans_show_icon_codes_as_written():
+    """Streamlit turns `:material/` into `:material_` in the whole source (code spans too) before parsing."""
+    out = code(":material/bolt: x")
+    assert ":material/" not in out and out.replace("\u2060", "") == "`:material/bolt: x`"
+
+
 def test_code_span_cannot_be_broken_out_of():
     assert code("a`b") == "``a`b``"
     assert code("x") == "`x`"

@@ -19,8 +19,10 @@ import yaml
 from streamlit.runtime.caching import cache_data_api, cache_resource_api
 
 from core import pki
+from core.model import redaction_marker
 from tests.app.conftest import PAGES, assert_clean, new_app, report_of, texts, unescape
-from tests.core.hardening.corpus import case_source
+from tests.core.hardening.corpus import case_source, materials
+from tests.core.hardening.outputs import key_fragments, live_patterns
 from tests.factories import NOW
 from tests.logcapture import Collect
 from ui import state
@@ -217,7 +219,7 @@ def test_session_state_holds_no_key_material_beyond_the_uploaded_bytes(uploaded:
 
 LIVE_MARKUP = re.compile(r"(?<!\\)<[A-Za-z/!?]|(?<!\\)\]\(|(?<!\\)!\[")
 HOSTILE = ["names-html-markdown.yaml", "names-control-characters.yaml", "names-control-characters.json",
-           "archive-nested-and-odd.archive.yaml"]
+           "archive-nested-and-odd.archive.yaml", "names-links-icons.yaml"]
 
 
 def _markdown_prose(text: str) -> str:
@@ -235,6 +237,8 @@ def test_hostile_names_never_become_markup_on_any_page_or_detail() -> None:
     assert_clean(at)
     services = report_of(at).services
     assert any(s.resource.name == "<script>alert(1)</script>" for s in services)
+    assert any("https://evil.example" in s.resource.name for s in services)
+    assert any(f.code == "MES901" and "[mesh](https://evil.example/mesh)" in f.message for f in report_of(at).coverage)
     visits = [("app.py", None), *((p, None) for p in PAGES),
               *(("pages/2_Services.py", service_id(s.resource)) for s in services)]
     for path, service in visits:
@@ -242,18 +246,22 @@ def test_hostile_names_never_become_markup_on_any_page_or_detail() -> None:
             at.query_params["service"] = service
         at.switch_page(path).run()
         assert_clean(at)
-        for kind in ("markdown", "caption", "error", "warning", "info", "success", "title", "header", "subheader"):
+        for kind in ("markdown", "caption", "error", "warning", "info", "success", "title", "header", "subheader",
+                     "toast"):
             for element in getattr(at, kind):
                 source = str(element.value)
                 if getattr(element.proto, "allow_html", False):
                     assert "alert(1)" not in source and "evil.example" not in source, (path, source[:80])
                 live = LIVE_MARKUP.findall(_markdown_prose(source))
                 assert not live, (path, service, kind, source[:160])
+                assert not live_patterns(source), (path, service, kind, live_patterns(source), source[:160])
         # labels and tooltips are Markdown too
         labels = [*(str(m.label) for m in at.metric), *(str(m.proto.help) for m in at.metric),
-                  *(str(e.label) for e in at.expander), *(str(t.label) for t in at.tabs)]
+                  *(str(e.label) for e in at.expander), *(str(t.label) for t in at.tabs),
+                  *(str(p.proto.label) for p in at.page_link), *(str(p.proto.help) for p in at.page_link)]
         for source in labels:
             assert not LIVE_MARKUP.findall(_markdown_prose(source)), (path, service, source[:160])
+            assert not live_patterns(source), (path, service, live_patterns(source), source[:160])
         for text in (str(e.value) for e in [*at.text, *at.code]):
             assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), (path, text[:80])
 
@@ -294,7 +302,9 @@ def test_the_sample_keys_never_reach_a_cache() -> None:
     assert sample.is_sample
     fragments: list[str] = []
     for source in sample.sources:
-        for doc in yaml.safe_load_all(source.data):
+        docs = [item for doc in yaml.safe_load_all(source.data)
+                for item in (doc["items"] if isinstance(doc, dict) and isinstance(doc.get("items"), list) else [doc])]
+        for doc in docs:
             values = (doc or {}).get("data") if isinstance(doc, dict) else None
             for value in (values or {}).values() if isinstance(values, dict) else []:
                 decoded = base64.b64decode(value + "==", validate=False)
@@ -320,3 +330,60 @@ def test_a_hostile_certificate_subject_stays_text_in_the_overview_tooltip() -> N
     tooltip = earliest.proto.help
     assert "CN=[ca](http://evil.example) **ca**" in unescape(tooltip)
     assert not LIVE_MARKUP.findall(_markdown_prose(tooltip)) and "**ca**" not in tooltip, tooltip
+
+
+# --- keys where no key belongs -----------------------------------------------------------------------------------
+
+
+ELSEWHERE = ["keys-in-annotations-labels.yaml", "keys-in-unknown-fields.yaml", "keys-in-extension-config.yaml",
+             "keys-in-insecure-inline-string.yaml", "keys-in-names.yaml", "keys-in-json.json",
+             "keys-tagged-secret-values.yaml"]
+
+
+def corpus_fragments() -> list[str]:
+    out: list[str] = []
+    for pem, der in materials().keys.values():
+        out += key_fragments(pem, der)
+    return out
+
+
+@pytest.fixture(scope="module")
+def elsewhere(keys: Keys) -> Iterator[Any]:
+    """The hostile files with keys outside Secrets, and an MES with inline TLS material (payloads)."""
+    inline = _mes("zz-inline-once", {"clientCert": {"inline": _b64(keys.inline.cert_pem)},
+                                     "clientKey": {"inlineString": keys.inline.key_pem().decode()}})
+    files = [(case_source(n).name, case_source(n).data, "application/octet-stream") for n in ELSEWHERE]
+    files.append(("inline.yaml", yaml.safe_dump(inline).encode(), "application/x-yaml"))
+    at = new_app()
+    at.run()
+    at.switch_page("pages/1_Sources.py").run()
+    at.file_uploader(key=UPLOAD_KEY).set_value(files).run()
+    assert_clean(at)
+    assert {"MES020", "MES001"} <= {f.code for f in report_of(at).findings}
+    yield at
+
+
+def test_keys_outside_secrets_reach_no_page_detail_log_or_cache(elsewhere: Any, keys: Keys, logs: Collect) -> None:
+    seen = _visit_everything(elsewhere)
+    everything = "\n".join(seen)
+    assert "MES020" in everything and "<redacted:" in everything
+    assert "metadata.annotations" in everything  # MES020 says where
+    fragments = keys.fragments() + corpus_fragments()
+    assert not _leaks(iter([*seen, *logs.lines]), fragments)
+    assert not _leaks(_strings(cache_resource_api._resource_caches), fragments)
+    assert not _leaks(_strings(cache_data_api._data_caches), fragments)
+    tagged = materials().values["OTHER_KEY_PEM_B64"]
+    for start in range(0, len(tagged) - 12, 12):  # not even a piece of the `!!int`-tagged value
+        assert tagged[start:start + 12] not in everything, start
+
+
+def test_the_manifest_marker_describes_the_payload_once(elsewhere: Any, keys: Keys) -> None:
+    at = elsewhere
+    service = next(s for s in report_of(at).services if s.resource.name == "zz-inline-once")
+    at.query_params["service"] = service_id(service.resource)
+    at.switch_page("pages/2_Services.py").run()
+    assert_clean(at)
+    manifest = "\n".join(str(c.value) for c in at.code if "kind: MeshExternalService" in str(c.value))
+    assert redaction_marker(keys.inline.key_pem().decode()) in manifest  # size and hash of the key itself
+    assert redaction_marker(_b64(keys.inline.cert_pem)) in manifest
+    assert manifest.count("<redacted: ") == 2

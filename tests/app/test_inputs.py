@@ -13,10 +13,12 @@ from types import SimpleNamespace
 import pytest
 
 from core import pki
-from tests.app.conftest import PAGES, assert_clean, metric, new_app, report_of, texts
+from tests.app.conftest import PAGES, assert_clean, metric, new_app, report_of, texts, unescape
 from tests.factories import NOW
+from tests.incident import mes as mes_doc
+from tests.incident import mesh, zone_egress
 from tests.scenarios import key_fragments, motivating_case
-from ui import page
+from ui import page, whatif
 from ui.inputs import describe_sources, human_size, source_from_paste, sources_from_uploads, upload_label
 
 UPLOAD_KEY = "w.sources.upload"
@@ -89,9 +91,12 @@ def test_incident_on_2_9_drops_the_healthy_one(case):
     at.selectbox(key=page.SIDEBAR_VERSION_KEY).set_value("2.9").run()
     at.switch_page("app.py").run()
     assert metric(at, "In the endpoint map") == "0 of 2"
-    callout = " ".join(str(e.value) for e in at.error)
-    assert "drops 1 healthy one" in callout
-    assert case.healthy in texts(at)
+    verdict = unescape(str(at.error[0].value))
+    assert f"{case.broken}.kuma-system stops the MES loop and 1 other MES is dropped" in verdict
+    # the healthy one is named in the incident card, with its upstream host, as a link to its detail
+    labels = {unescape(str(p.proto.label)): str(p.proto.query_string) for p in at.get("page_link")}
+    assert labels[f"{case.healthy} → {case.healthy}.partner.example"] == (
+        f"service=default%2F{case.healthy}.kuma-system")
 
 
 def test_deep_link_opens_the_broken_service_detail(case):
@@ -115,7 +120,7 @@ def test_deep_link_to_a_healthy_service_shows_its_certificate(case):
     shown = texts(at)
     assert "CN=mesh-client" in shown
     assert f"{case.cert_not_after:%Y-%m-%d}" in shown
-    assert "Nothing to fix" in shown
+    assert "In the endpoint map: nothing to fix." in shown
 
 
 def test_deep_link_to_an_unknown_service_says_so(case):
@@ -211,15 +216,31 @@ def test_paste_overlay_fixes_the_missing_secrets(case):
     )
     _paste(at, fix, overlay=True)
     data = at.session_state["mesdoctor.input"]
-    assert [s.name for s in data.sources] == ["case.yaml", "pasted-1.yaml"]
-    assert data.label == "Uploaded file case.yaml + pasted YAML"
+    assert [s.name for s in data.sources] == ["case.yaml"], "the input stays; the paste is a what-if layer on top"
+    assert data.label == "Uploaded file case.yaml"
+    [layer] = at.session_state[whatif.LAYERS]
+    assert (layer.kind, layer.title, [s.name for s in layer.sources]) == ("paste", "pasted-1.yaml", ["pasted-1.yaml"])
     assert {s.status.value for s in report_of(at).services} == {"healthy"}
+    assert {s.status.value for s in report_of(at, baseline=True).services} == {"healthy", "broken"}
+    # every page names the layer, and the baseline is one click away
+    for path in PAGES:
+        at.switch_page(path).run()
+        assert_clean(at)
+        assert "What-if active" in texts(at) and "pasted-1.yaml" in " ".join(str(b.label) for b in at.button)
+    at.segmented_control(key=whatif.VIEW_KEY).set_value(whatif.BASELINE).run()
+    assert "showing **the baseline**" in " ".join(str(m.value) for m in at.markdown)
+    at.switch_page("app.py").run()
+    assert metric(at, "Broken") == "1", "the baseline: the missing Secrets are missing again"
+    # removing the layer brings back the input alone
+    next(b for b in at.button if "pasted-1.yaml" in str(b.label)).click().run()
+    assert at.session_state[whatif.LAYERS] == []
+    assert "What-if active" not in texts(at)
 
 
 def test_sample_tab_brings_the_sample_back(case):
     at = _paste(new_app(), case.yaml)
     assert not at.session_state["mesdoctor.input"].is_sample
-    next(b for b in at.button if "Use the bundled sample data" in str(b.label)).click().run()
+    next(b for b in at.button if "Use the incident sample" in str(b.label)).click().run()
     assert at.session_state["mesdoctor.input"].is_sample
 
 
@@ -303,3 +324,21 @@ def test_inputs_without_any_mes_render_every_page(name, data):
         assert_clean(at)
     at.switch_page("app.py").run()
     assert any("no MeshExternalService" in str(i.value) for i in at.info)
+
+
+def test_the_zone_is_detected_from_a_pasted_export_and_an_explicit_zone_wins():
+    labels = {"kuma.io/origin": "zone", "kuma.io/zone": "eu-west-1"}
+    text = "---\n".join([mesh(), zone_egress(label="eu-west-1"), mes_doc("billing", labels=labels)])
+    at = _paste(new_app(), text)
+    report = report_of(at)
+    assert (report.zone, report.zone_reason) == ("eu-west-1", "auto: ZoneEgress kuma-system/zone-egress is in zone "
+                                                              "eu-west-1 (label kuma.io/zone)")
+    zone_input = at.text_input(key="w.sources.zone")
+    assert zone_input.value == "" and zone_input.placeholder == "auto: eu-west-1"
+    assert "ZoneEgress kuma-system/zone-egress is in zone eu-west-1" in texts(at)
+    assert report.service("default", "billing").included
+    zone_input.set_value("default").run()
+    assert (report_of(at).zone, report_of(at).zone_reason) == ("default", "chosen: zone default")
+    assert not report_of(at).service("default", "billing").included
+    at.text_input(key="w.sources.zone").set_value("  ").run()  # cleared: detect again
+    assert report_of(at).zone == "eu-west-1"

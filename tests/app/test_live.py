@@ -361,7 +361,7 @@ def test_the_token_never_appears_in_elements_state_keys_query_params_or_the_repo
     report = report_of(at)
     assert ADMIN not in json.dumps(report_dict(report), default=str)
     assert ADMIN not in repr(current(at))
-    for key in state._report_cache().items:
+    for key in state._report_cache().keys(at.session_state[state.PREFIX + "session"]):
         assert ADMIN not in key
 
 
@@ -452,7 +452,8 @@ def test_in_cluster_is_offered_in_a_pod_and_builds_an_in_cluster_spec(monkeypatc
     monkeypatch.setattr(live, "in_cluster_available", lambda: True)
     monkeypatch.setattr(live, "fetch", refuse)
     at = open_live(new_app(), "kube")
-    assert at.checkbox(key="w.live.kube.in_cluster").value is True  # the default inside a pod
+    assert at.checkbox(key="w.live.kube.in_cluster").value is False  # offered in a pod, never pre-selected
+    at.checkbox(key="w.live.kube.in_cluster").check().run()
     at.button(key="w.live.fetch.kube").click().run()
     assert_clean(at)
     assert errors(at) == ["kube:in-cluster: no service account token"]

@@ -4,6 +4,7 @@ ExternalService migration on Services."""
 from __future__ import annotations
 
 from tests.app.conftest import assert_clean, new_app, texts
+from tests.app.test_isolation import deliveries
 from ui import state
 
 EXTERNAL = """\
@@ -62,3 +63,9 @@ def test_services_page_migrates_the_external_services():
     assert "secretRef:\n          kind: Secret\n          name: httpbin-ca-cert" in yaml_text
     assert "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t" not in texts(at)  # inline material is never copied
     assert "`caCert` was inline" in texts(at)
+    assert deliveries(at) == []
+    at.button(key="services.migrate_download").click().run()
+    assert_clean(at)
+    (sent,) = deliveries(at)  # to this tab only, like the report exports (no media store, no server URL)
+    assert sent["name"] == "meshexternalservices-3.0.yaml" and sent["mime"] == "application/yaml"
+    assert "kind: MeshExternalService" in sent["text"] and "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t" not in sent["text"]

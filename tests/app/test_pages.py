@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from core.report.blast import blast_radius
+from core.report.cascade import cascade_summary
 from core.report.json_report import summary_dict
-from tests.app.conftest import PAGES, assert_clean, count_analyses, metric, report_of, texts
-from ui import page
+from tests.app.conftest import (
+    INCIDENT_ZONE,
+    PAGES,
+    assert_clean,
+    count_analyses,
+    metric,
+    new_app,
+    report_of,
+    texts,
+    unescape,
+)
+from ui import page, state
 
 
 def test_overview_opens_on_the_sample_with_a_banner(app):
     assert_clean(app)
-    assert any("bundled sample data" in str(i.value) for i in app.info)
+    assert any("bundled sample data" in str(i.value).lower() for i in app.info)
     assert "Load your own manifests" in [str(p.proto.label) for p in app.get("page_link")]
     assert app.title[0].value.endswith("MES Doctor")
 
@@ -46,23 +59,42 @@ def test_sample_analysis_is_shared_between_pages(app, monkeypatch):
     assert calls() == 0, "changing page must not analyse again"
 
 
-def test_switching_to_2_9_shows_the_blast_radius_callout(app):
-    # not 2.9: a smaller note (a collapsed expander), no alert
-    assert not any("drop" in str(e.value) for e in app.error)
-    assert any(e.label.startswith("💥") for e in app.expander)
+@pytest.mark.parametrize(("sample", "zone"), [("incident", INCIDENT_ZONE), ("gallery", "default")])
+def test_switching_to_2_9_shows_the_blast_radius_callout(sample, zone):
+    app = new_app(sample=sample, zone=zone, kuma_version="2.14")
+    app.run()
+    # not 2.9: the incident card says, in a visible line (no collapsed expander), what 2.9.x would drop
+    summary = cascade_summary(report_of(app))
+    assert any(unescape(str(w.value)) == summary.headline() for w in app.warning)
+    assert summary.headline().startswith("On a 2.9.x control plane")
+    assert not any(e.label.startswith("💥") for e in app.expander)
     app.selectbox(key=page.SIDEBAR_VERSION_KEY).set_value("2.9").run()
     assert_clean(app)
     report = report_of(app)
     assert report.kuma_version == "2.9"
     radius = blast_radius(report)
     assert radius.culprits, "the sample has culprits"
-    errors = [str(e.value) for e in app.error]
-    assert any("drop" in e and "2" in e for e in errors), errors
-    shown = texts(app)
+    errors = [unescape(str(e.value)) for e in app.error]
+    assert any("stop" in e and "the MES loop" in e for e in errors), errors
+    shown = texts(app) + "\n".join(unescape(str(p.proto.label)) for p in app.get("page_link"))
     for culprit, victims in radius.culprits.items():
         assert culprit.name in shown
         for victim in victims[:3]:
             assert victim.name in shown
+    for c in cascade_summary(report).culprits:  # every root cause is named, latent ones too
+        assert c.name in shown
+    if sample == "incident":
+        assert [c.name for c in radius.culprits] == ["fraud-scoring"]
+        assert "payments-psp" in {v.name for v in next(iter(radius.culprits.values()))}
+
+
+def test_the_default_sample_is_the_incident_dated_to_the_analysis_clock(app):
+    data = app.session_state[state.PREFIX + "input"]
+    assert data.is_sample and [s.name for s in data.sources] == ["sample_data/incident/eu-west-1-export.yaml"]
+    report = report_of(app)
+    culprit = report.service("default", "fraud-scoring")
+    assert culprit is not None and report.now - culprit.resource.created_at == timedelta(hours=3)
+    assert {c.status.value for c in report.certificates} == {"valid", "expiring", "expired"}
 
 
 def test_version_choice_follows_every_page(app):
@@ -90,7 +122,9 @@ def test_sources_page_options_change_the_report(app):
     app.switch_page("pages/1_Sources.py").run()
     reset = next(b for b in app.button if "Reset options" in str(b.label))
     reset.click().run()
-    assert report_of(app).zone == "default"
+    # back to auto: the bundled incident sample is an export of zone eu-west-1 (its kuma-cp names it)
+    assert report_of(app).zone == "eu-west-1"
+    assert report_of(app).zone_reason.startswith("auto:")
 
 
 def test_checks_page_counts_findings_per_code(app):

@@ -11,6 +11,8 @@ import yaml
 from core.analysis import analyse
 from core.catalogue import CATALOGUE
 from core.catalogue_examples import EXAMPLES, PLACEHOLDER
+from core.gate.apply import apply_gate
+from core.gate.suppressions import GATE_CODES
 from core.options import AnalysisOptions
 from core.sources import Source
 from core.versions import KumaVersion
@@ -23,6 +25,7 @@ UNPARSEABLE = frozenset({"MES001", "MES004"})
 TARGET = re.compile(r"^#\s*target:\s*Kuma\s+(\S+)\s*$", re.M)
 FEDERATED = re.compile(r"^#\s*federated:", re.M)
 COMPLETE_INPUT = re.compile(r"^#\s*complete:", re.M)
+ZONE = re.compile(r"^#\s*zone:\s*(\S+)\s*$", re.M)
 LONG_BASE64 = re.compile(r"[A-Za-z0-9+/]{60,}")
 
 
@@ -33,9 +36,11 @@ def target_of(text: str) -> str | None:
 
 
 def options_for(text: str) -> AnalysisOptions:
+    zone = ZONE.findall(text)
+    assert len(zone) <= 1, "at most one `# zone:` line"
     return AnalysisOptions(kuma_version=target_of(text) or "auto", now=NOW,
                            federated=FEDERATED.search(text) is not None,
-                           complete=COMPLETE_INPUT.search(text) is not None)
+                           complete=COMPLETE_INPUT.search(text) is not None, zone=zone[0] if zone else None)
 
 
 def in_range(versions: str, version: KumaVersion) -> bool:
@@ -92,6 +97,8 @@ def test_version_specific_example_names_a_target_in_range(code: str):
 def test_complete_example_triggers_its_code(code: str):
     text = CATALOGUE[code].example
     report = analyse([Source("example", f"{code}.yaml", text.encode())], options_for(text))
+    if code in GATE_CODES:  # the merge gate's codes: `mesdoctor check` runs the gate after the analysis
+        apply_gate(report)
     found = sorted({f.code for f in report.findings})
     assert code in found, f"{code} example gives {found}"
 
@@ -101,6 +108,10 @@ def test_options_follow_the_comment_conventions():
     options = options_for(text)
     assert (options.kuma_version, options.federated, options.now) == ("2.9", True, NOW)
     assert (options_for("kind: Mesh\n").kuma_version, options_for("kind: Mesh\n").federated) == ("auto", False)
+    assert options_for("# zone: eu-west-1\nkind: Mesh\n").zone == "eu-west-1"
+    assert options_for("kind: Mesh\n").zone is None  # detected from the input
+    assert options_for("# complete: every Secret of the zone\nkind: Mesh\n").complete
+    assert not options_for("kind: Mesh\n").complete
 
 
 def test_complete_example_needs_the_option():

@@ -1,5 +1,6 @@
-"""The bundled sample demonstrates every secret-reference and certificate failure kind (issue #3),
-on a 2.x target and, with mesh `next` written in the Kuma 3.0 shape, on 3.0 as well."""
+"""The `gallery` sample demonstrates every secret-reference and certificate failure kind (issue #3),
+on a 2.x target and, with mesh `next` written in the Kuma 3.0 shape, on 3.0 as well. (The default
+`incident` sample's story: tests/core/test_sample_incident.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from functools import cache
 import pytest
 import yaml
 
-from core import sample
+from core import sample, sample_gallery
 from core.analysis import analyse
 from core.catalogue import CATALOGUE
 from core.model import Report, ServiceStatus
@@ -17,12 +18,12 @@ from core.options import AnalysisOptions
 from core.versions import KumaVersion
 from tests.factories import NOW
 
-NEXT = sample.NEXT_MESH
+NEXT = sample_gallery.NEXT_MESH
 
 
 @cache
 def report_at(version: str) -> Report:
-    return analyse(sample.sample_sources(NOW), AnalysisOptions(now=NOW, kuma_version=version))
+    return analyse(sample.sample_sources(NOW, "gallery"), AnalysisOptions(now=NOW, kuma_version=version))
 
 
 def can_occur(versions: str, target: str) -> bool:
@@ -137,7 +138,7 @@ def test_demo_mesh_keeps_its_story_on_every_target():
 
 
 def test_every_generated_document_carries_its_explanatory_comment():
-    for name, data in sample.generated_files(NOW).items():
+    for name, data in sample.generated_files(NOW, "gallery").items():
         documents = data.decode().split("\n---\n")[1:]
         assert documents, name
         for text in documents:
@@ -149,7 +150,7 @@ def test_every_generated_document_carries_its_explanatory_comment():
 
 
 def test_lab_manifests_reference_only_generated_or_deliberately_missing_secrets():
-    generated = {s.name for s in sample.KUBERNETES_SECRETS}
-    lab = [d for d in yaml.safe_load_all((sample.SAMPLE_DIR / "mes-lab.yaml").read_text()) if d]
+    generated = {s.name for s in sample_gallery.KUBERNETES_SECRETS}
+    lab = [d for d in yaml.safe_load_all((sample.SAMPLE_DIR / "gallery" / "mes-lab.yaml").read_text()) if d]
     names = {v.get("secret") for d in lab for v in d["spec"]["tls"]["verification"].values() if isinstance(v, dict)}
     assert names - generated == {"", "lab-ca-missing", None}

@@ -7,6 +7,7 @@ import time
 from urllib.parse import quote
 
 NAMESPACE = r"\.[a-z0-9-]+"  # the `.namespace` of a Kubernetes MES' core name
+EXPORT_BUTTONS = '[class*="st-key-dl-"] button'  # the export bars' buttons (ui/exports.py: keys `dl.*`)
 
 
 def settle(page, quiet_checks: int = 4) -> None:

@@ -3,6 +3,7 @@ the screenshot script's)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -27,17 +28,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard(log: Path, *extra: str) -> Iterator[str]:
+def dashboard(log: Path, *extra: str, env: dict[str, str] | None = None, port: int | None = None) -> Iterator[str]:
     """The dashboard in a child process (the repository's .streamlit/config.toml applies, plus `extra`
-    command-line options); yields its base URL and stops it afterwards."""
-    port = free_port()
+    command-line options, e.g. `--secrets.files PATH`); `env` adds to (or, with an empty value, removes from) the
+    environment, e.g. `MESDOCTOR_MODE`; `port` is a free one unless given (a test that must write the URL into a
+    configuration first picks it with `free_port()`). Yields its base URL and stops it afterwards."""
+    port = free_port() if port is None else port
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("MESDOCTOR_")}  # the test decides
+    for name, value in (env or {}).items():
+        if value:
+            child_env[name] = value
+        else:
+            child_env.pop(name, None)
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra,
     ]
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=child_env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

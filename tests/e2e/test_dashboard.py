@@ -25,7 +25,7 @@ def upload_case(page, server, case) -> None:
     page.goto(f"{server}/Sources")
     settle(page)
     docs = case.yaml.split("---\n")
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([
+    page.get_by_label("Manifests or archives").get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
         {"name": "mesh-and-services.yaml", "mimeType": "application/x-yaml",
          "buffer": "---\n".join(docs[:3]).encode()},
         {"name": "secrets.yaml", "mimeType": "application/x-yaml", "buffer": "---\n".join(docs[3:]).encode()},
@@ -38,7 +38,7 @@ def test_sample_opens_with_a_banner(page, server):
     page.goto(server)
     settle(page)
     text = main_text(page)
-    assert "This is the bundled sample data" in text
+    assert "This is the bundled sample data, not your cluster" in text
     assert "Load your own manifests" in text
     assert page.title() == "MES Doctor"
 
@@ -81,8 +81,10 @@ def test_the_incident_end_to_end(page, server, case):
     settle(page)
     nav(page, "Overview")
     alert = page.locator('[data-testid="stAlertContentError"]').first.inner_text()
-    assert "drops 1 healthy one" in alert
-    assert f"{case.broken} (mesh default) drops 1: {case.healthy}" in main_text(page)
+    assert f"{case.broken}.kuma-system stops the MES loop and 1 other MES is dropped" in alert
+    card = page.locator(".st-key-incident-card").inner_text()
+    assert "1. 💥 root cause" in card and f"{case.broken} → {case.broken}.partner.example" in card
+    assert f"{case.healthy} → {case.healthy}.partner.example" in card
     assert metric_value(page, "In the endpoint map") == "0 of 2"
 
     nav(page, "Endpoint map")
@@ -102,12 +104,12 @@ def test_selecting_a_row_updates_the_url_and_the_detail(page, server, case):
 
 
 def test_deep_link_opens_a_service(page, server):
-    # a new page load is a new session, so deep links work on what that session loads: the sample
-    page.goto(f"{server}/Services?service=demo/partner-api")
+    # a new page load is a new session, so deep links work on what that session loads: the (incident) sample
+    page.goto(f"{server}/Services?service=default/fraud-scoring")
     settle(page)
     text = main_text(page)
-    assert "demo / partner-api" in text
-    assert "MES201" in text
+    assert "default / fraud-scoring" in text
+    assert "MES201" in text and "fraud-scoring-client-cert" in text  # the missing Secret and its near miss
 
 
 def test_no_key_material_anywhere(page, server, case):

@@ -49,7 +49,7 @@ def test_dashboard_with_5000_mes(page, server):
     page.goto(f"{server}/Sources")
     settle(page)
     start = time.monotonic()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([
+    page.get_by_label("Manifests or archives").get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
         {"name": name, "mimeType": "application/x-yaml", "buffer": data} for name, data in files.items()
     ])
     page.get_by_text(f"{len(files)} uploaded files").first.wait_for(timeout=180_000)

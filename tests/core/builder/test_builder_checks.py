@@ -61,6 +61,9 @@ def status_mes(status: dict, labels: dict | None = None) -> Context:
                                                     {"kuma.io/origin": "zone"}, status=status))
 
 
+ZONE_2 = {"kuma.io/origin": "zone", "kuma.io/zone": "zone-2"}
+
+
 def dup(version: str, display: str = "svc") -> Context:
     local = mes("svc")
     synced = mes("svc-abc", labels={"kuma.io/origin": "global"}, annotations={"kuma.io/display-name": display})
@@ -104,6 +107,8 @@ CASES: list[tuple[str, Callable[[], Context], tuple[str, ...]]] = [
      ("svc",)),
     ("MES517", lambda: dup("2.14"), ("svc",)),  # svc-abc.kuma-system sorts first
     ("MES518", lambda: single({"match": {"port": 80, "protocol": "tcp"}}, "3.0"), ("svc",)),
+    ("MES520", lambda: context(MTLS, zone_egress("ze-1"), mes("a", labels=ZONE_2), mes("b", labels=ZONE_2),
+                               mes("c")), ("",)),
     ("MES901", lambda: context(mes("svc"), zone_egress("ze")), ("",)),
     ("MES903", lambda: context(MTLS, mes("svc")), ("",)),
     ("MES904", lambda: context(MTLS, mes("svc"), resource(Kind.MESH_IDENTITY, "id"), version="3.0"), ("",)),

@@ -1,4 +1,5 @@
-"""The sample data shows expiring, expired and not-yet-valid certificates whatever the day it is opened."""
+"""The samples show the same certificate states whatever the day they are opened: the gallery every state
+(expiring, expired, not yet valid), the incident its expired CA and expiring client certificate."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
-from core import sample
+from core import sample, sample_gallery, sample_incident
 from core.analysis import analyse
 from core.certs import certificate_status, parse_material
 from core.model import CertificateStatus, ReferenceStatus
@@ -19,7 +20,8 @@ NOWS = [datetime(2026, 1, 1, tzinfo=UTC), datetime(2031, 6, 15, 8, 30, tzinfo=UT
 
 
 def generated_secrets(now):
-    [source] = [s for s in sample.sample_sources(now) if s.name == f"sample_data/{sample.SECRETS_FILE}"]
+    [source] = [s for s in sample.sample_sources(now, "gallery")
+                if s.name == f"sample_data/gallery/{sample_gallery.SECRETS_FILE}"]
     return [d for d in yaml.safe_load_all(source.data) if d]
 
 
@@ -54,34 +56,53 @@ def test_same_names_and_kinds_whatever_the_day():
     assert shape(NOWS[0]) == shape(NOWS[1])
 
 
-def test_committed_files_match_the_generator_structure():
-    committed = {p.name: p.read_bytes() for p in sample.SAMPLE_DIR.iterdir() if p.suffix == ".yaml"}
-    fresh = sample.generated_files(NOWS[0])
-    for name, data in fresh.items():
-        def names(raw):
-            return [(d.get("kind") or d.get("type"), (d.get("metadata") or {}).get("name") or d.get("name"))
-                    for d in yaml.safe_load_all(raw) if d]
-        assert names(committed[name]) == names(data), f"{name} is stale: run python -m core.sample --write sample_data"
+@pytest.mark.parametrize("name", sample.SAMPLES)
+def test_committed_files_match_the_generator_structure(name):
+    folder = sample.SAMPLE_DIR / sample.sample_info(name).directory
+    committed = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix == ".yaml"}
+    fresh = sample.generated_files(NOWS[0], name)
+    assert fresh
+
+    def names(raw):
+        out = []
+        for d in yaml.safe_load_all(raw):
+            for item in (d.get("items") or [d]) if d else []:
+                out.append((item.get("kind") or item.get("type"),
+                            (item.get("metadata") or {}).get("name") or item.get("name")))
+        return out
+
+    for file, data in fresh.items():
+        assert names(committed[file]) == names(data), f"{file} is stale: run python -m core.sample --write sample_data"
 
 
 def test_sample_sources_keep_the_hand_written_files(tmp_path):
     (tmp_path / "mine.yaml").write_text("kind: Nothing\n")
     (tmp_path / "README.md").write_text("not a manifest")
-    sources = sample.sample_sources(NOWS[0], tmp_path)
-    assert [s.name for s in sources] == ["sample_data/mes-next.yaml", "sample_data/mine.yaml",
-                                         "sample_data/secrets.yaml", "sample_data/universal.yaml"]
+    sources = sample.sample_sources(NOWS[0], "gallery", directory=tmp_path)
+    assert [s.name for s in sources] == ["sample_data/gallery/mes-next.yaml", "sample_data/gallery/mine.yaml",
+                                         "sample_data/gallery/secrets.yaml", "sample_data/gallery/universal.yaml"]
     assert all(s.label == "sample" for s in sources)
+
+
+def test_the_default_sample_is_the_incident():
+    assert sample.SAMPLES == ("incident", "gallery") and sample.DEFAULT_SAMPLE == "incident"
+    assert [s.name for s in sample.sample_sources(NOWS[0])] == [
+        f"sample_data/incident/{sample_incident.EXPORT_FILE}"]
+    with pytest.raises(ValueError, match="incident, gallery"):
+        sample.sample_sources(NOWS[0], "galery")
 
 
 def test_write_command(tmp_path):
     assert sample.main(["--write", str(tmp_path), "--now", "2027-03-01T00:00:00+00:00"]) == 0
-    text = (tmp_path / sample.SECRETS_FILE).read_text()
+    text = (tmp_path / "gallery" / sample_gallery.SECRETS_FILE).read_text()
     assert "GENERATED" in text and "2027-03-01T00:00:00+00:00" in text
+    export = (tmp_path / "incident" / sample_incident.EXPORT_FILE).read_text()
+    assert "GENERATED" in export and "2027-03-01T00:00:00Z" in export
 
 
 @pytest.mark.parametrize("now", NOWS)
 def test_the_whole_sample_through_the_pipeline(now):
-    report = analyse(sample.sample_sources(now), AnalysisOptions(now=now, kuma_version="2.14"))
+    report = analyse(sample.sample_sources(now, "gallery"), AnalysisOptions(now=now, kuma_version="2.14"))
     states = Counter(c.status for c in report.certificates)
     assert states[CertificateStatus.EXPIRING] >= 1
     assert states[CertificateStatus.EXPIRED] >= 2

@@ -55,6 +55,23 @@ def _pem_json(data: bytes) -> str:
     return json.dumps(data.decode())
 
 
+def _block(data: bytes, indent: int) -> str:
+    """PEM text as the lines of a YAML block scalar indented by `indent` spaces (no final newline)."""
+    return "\n".join(" " * indent + line for line in data.decode().splitlines())
+
+
+def _csr_pem() -> bytes:
+    """A certificate signing request (its PEM block is redacted like a key's)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key = pki.generate_key("ec")
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hostile-csr.example.com")])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    return csr.public_bytes(serialization.Encoding.PEM)
+
+
 def _broken_asn1(cert_der: bytes) -> bytes:
     """A PEM certificate whose DER is damaged inside (the length bytes of the outer SEQUENCE lie)."""
     der = bytearray(cert_der)
@@ -75,6 +92,7 @@ def materials() -> Materials:
     cert_pem = client.cert_pem
     truncated = cert_pem[: len(cert_pem) // 2]
     garbage = cert_pem + b"this is not PEM, it is garbage between two blocks\n" + ca.cert_pem
+    csr = _csr_pem()
     values = {
         "CA_CERT_PEM_B64": _b64(ca.cert_pem),
         "CLIENT_CERT_PEM_B64": _b64(cert_pem),
@@ -94,6 +112,14 @@ def materials() -> Materials:
         "ED25519_KEY_PEM_B64": _b64(pki.key_pem(ed)),
         "ENCRYPTED_KEY_PEM_B64": _b64(other.key_pem(password=password)),
         "ENCRYPTED_TRADITIONAL_KEY_PEM_B64": _b64(other.key_pem(password=password, traditional=True)),
+        # keys pasted where no key belongs (keys-*.yaml): PEM lines of a block scalar, base64 of the DER, an
+        # encrypted key and a certificate request as JSON strings, the RSA key's DER in URL-safe base64
+        "CLIENT_KEY_PEM_BLOCK6": _block(client.key_pem(), 6),
+        "OTHER_KEY_DER_B64": _b64(other.key_der()),
+        "RSA_CLIENT_KEY_DER_B64URL": base64.urlsafe_b64encode(rsa_client.key_der()).decode().rstrip("="),
+        "ENCRYPTED_KEY_PEM_JSON": _pem_json(other.key_pem(password=password)),
+        "ED25519_KEY_PEM_JSON": _pem_json(pki.key_pem(ed)),
+        "CSR_PEM_JSON": _pem_json(csr),
     }
     keys = {
         "client": (client.key_pem(), client.key_der()),
@@ -104,6 +130,7 @@ def materials() -> Materials:
         "other-traditional": (other.key_pem(traditional=True), other.key_der()),
         "secp256k1": (pki.key_pem(k1), b""),
         "ed25519": (pki.key_pem(ed), b""),
+        "csr": (csr, b""),  # not a key, but its PEM block is redacted like one
     }
     return Materials(values, keys, (password,))
 

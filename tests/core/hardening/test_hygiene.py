@@ -26,10 +26,15 @@ from tests.factories import NOW
 from tests.logcapture import Collect
 
 from .corpus import baseline_source, case_source, materials, run
-from .outputs import assert_no_key_material, key_fragments, render_all, run_cli
+from .outputs import assert_no_key_material, key_fragments, live_patterns, markdown_prose, render_all, run_cli
 
 KEY_FILES = ["key-encrypted.yaml", "key-in-wrong-place.yaml", "key-unsupported-types.yaml",
-             "syntax-in-secret-data.yaml", "duplicate-keys-secret-data.yaml", "pem-garbage-between-blocks.yaml"]
+             "syntax-in-secret-data.yaml", "duplicate-keys-secret-data.yaml", "pem-garbage-between-blocks.yaml",
+             # keys where no key belongs (annotations, labels, unknown fields, extension.config, insecureInline
+             # strings, names, reference names, mesh names, JSON) and tagged Secret values
+             "keys-in-annotations-labels.yaml", "keys-in-unknown-fields.yaml", "keys-in-extension-config.yaml",
+             "keys-in-insecure-inline-string.yaml", "keys-in-names.yaml", "keys-in-json.json",
+             "keys-tagged-secret-values.yaml"]
 
 
 def all_fragments() -> list[str]:
@@ -45,7 +50,7 @@ def key_sources() -> list[Source]:
 
 def test_analysis_and_every_format_log_no_key_material(logs: Collect, tmp_path: Path) -> None:
     report = run(key_sources())
-    assert {"MES308", "MES303", "MES309"} <= {f.code for f in report.findings}  # the keys really went through
+    assert {"MES308", "MES303", "MES309", "MES020"} <= {f.code for f in report.findings}  # the keys went through
     outputs = render_all(report)
     for i, source in enumerate(key_sources()):
         (tmp_path / f"{i}-{source.name}").write_bytes(source.data)
@@ -214,14 +219,8 @@ def hostile_outputs() -> dict[str, str]:
     return render_all(report)
 
 
-def _prose(markdown: str) -> str:
-    """Markdown outside code spans and fenced blocks (which render literally)."""
-    text = re.sub(r"(?ms)^[ \t]*(`{3,}).*?^[ \t]*\1", "", markdown)
-    return re.sub(r"(`+)(?:(?!\1).)*?\1", "", text)
-
-
 def test_markdown_has_no_live_markup(hostile_outputs: dict[str, str]) -> None:
-    prose = _prose(hostile_outputs["markdown"])
+    prose = markdown_prose(hostile_outputs["markdown"])
     tags = re.findall(r"(?<!\\)<[A-Za-z/!?][^\n]{0,20}", prose)  # `\<script\>` renders as text, `<script>` not
     assert not tags, tags[:3]
     links = re.findall(r".{0,20}(?<!\\)\]\(.{0,20}", prose)  # `[x](y)` with an unescaped `](`
@@ -288,3 +287,106 @@ def test_mesh_fix_commands_never_carry_a_hostile_mesh_name() -> None:
     report = run([baseline_source(), Source("t", "mesh.yaml", mes.encode())])
     fixes = [f.fix for f in report.findings if f.fix and f.code.startswith("MES4")]
     assert fixes and all("$(touch" not in f for f in fixes), fixes
+
+
+# --- keys where no key belongs -----------------------------------------------------------------------------
+
+
+KEYS_ELSEWHERE = [n for n in KEY_FILES if n.startswith("keys-")]
+
+
+@pytest.mark.parametrize("version", ["2.14", "3.0"])
+def test_keys_outside_secrets_reach_no_output_in_any_format(version: str, logs: Collect, tmp_path: Path) -> None:
+    """Every copy shown or exported — JSON, SARIF, JUnit, Markdown, table, CSV, the CLI's five formats, log lines,
+    the report's own objects — holds markers where the keys were; MES020 names each place, never the key."""
+    sources = [baseline_source(), *(case_source(n) for n in KEYS_ELSEWHERE)]
+    report = run(sources, version=version)
+    warnings = [f for f in report.findings if f.code == "MES020"]
+    assert len(warnings) >= 10 and all(f.path and f.origin and f.origin.line for f in warnings)
+    names = {s.resource.name for s in report.services}
+    assert any(n.startswith("<redacted: ") for n in names)  # an MES named with a key: its name is the marker
+    texts = dict(render_all(report))
+    for i, source in enumerate(sources):
+        (tmp_path / f"{i}-{source.name}").write_bytes(source.data)
+    for fmt in ("json", "sarif", "junit", "markdown", "table", "codequality"):
+        code, out, err = run_cli("check", str(tmp_path), "--format", fmt, "--now", NOW.isoformat(),
+                                 "--kuma-version", version, "--fail-on", "never")
+        assert code == 0, err
+        texts[f"cli {fmt}"] = out + err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for fmt in ("json", "markdown", "table"):  # `mesdoctor diff` from nothing to all of it
+        code, out, err = run_cli("diff", str(empty), str(tmp_path), "--format", fmt, "--now", NOW.isoformat(),
+                                 "--kuma-version", version)
+        assert code == 0, err
+        texts[f"cli diff {fmt}"] = out + err
+    texts["logs"] = "\n".join(logs.lines)
+    texts["report"] = repr(report) + repr([(s.resource.redacted_manifest(), s.resource.annotations,
+                                           s.resource.labels, s.resource.spec) for s in report.services])
+    texts["resources"] = repr([r.redacted_manifest() for r in report.resources])
+    assert_no_key_material(texts, all_fragments())
+    tagged = next(f for f in report.findings if f.code == "MES001" and "`!!int`" in f.message)
+    assert tagged.path == "data.value" and "(the value is not shown" in tagged.message
+
+
+def test_a_reference_named_with_a_key_is_echoed_nowhere() -> None:
+    """A key pasted as a `secret:` name: the message, the fix snippet, the predicted kuma-cp log line and every
+    table show the marker, which is the same (size and hash) wherever it appears."""
+    from core.model import redaction_marker
+
+    report = run([baseline_source(), case_source("keys-in-names.yaml")])
+    service = next(s for s in report.services if s.resource.name == "zz-key-as-reference")
+    values = materials().values
+    markers = {redaction_marker(json.loads(values["OTHER_KEY_PEM_JSON"])),
+               redaction_marker(values["CLIENT_KEY_PEM_B64"])}
+    assert {r.secret for r in service.references} == markers
+    for f in service.findings:
+        if f.code == "MES201":
+            assert any(m in f.message for m in markers) and f.fix and "kubectl create secret" not in f.fix
+    assert service.log_lines and all(any(m in line for m in markers) for line in service.log_lines[:1])
+
+
+# --- links, icons, math and line breaks ---------------------------------------------------------------------
+
+
+def test_markdown_export_never_renders_links_icons_or_math() -> None:
+    report = run([baseline_source(), case_source("names-links-icons.yaml"), case_source("names-html-markdown.yaml")])
+    markdown = render_all(report)["markdown"]
+    assert "zz-links" in markdown and "mail" in markdown  # the names are there, as text
+    assert live_patterns(markdown) == []
+    assert re.sub(r"\\(.)", r"\1", markdown_prose(markdown)).replace("\u2060", "").count("https://evil.example") >= 1
+
+
+def test_table_cells_never_span_lines() -> None:
+    report = run([baseline_source(), case_source("names-links-icons.yaml")])
+    outputs = render_all(report)
+    for name in ("table", "table-colour"):
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", outputs[name]).splitlines()
+        assert not [ln for ln in lines if ln.startswith("✖ MES999") or ln.lstrip().startswith("ok  yes")], name
+        assert any("zz-newline\\n✖ MES999 forged finding line\\n" in ln for ln in lines), name
+        assert not [ln for ln in lines if ln.strip() == "forged"], name
+
+
+def test_no_payload_of_the_corpus_is_quoted_in_any_finding_or_document_record() -> None:
+    """Whatever breaks a Secret (a tag, a type, bad base64, a syntax error inside its data, a duplicate key) or
+    any other document, no finding, hint, fix or inventory reason quotes a piece of a base64 payload."""
+    from .corpus import case_files
+
+    sources = [baseline_source(), *(case_source(n) for n in case_files() if not n.endswith(".archive.yaml"))]
+    report = run(sources)
+    shown = "\n".join([f"{f.message}\n{f.hint}\n{f.fix}\n{f.path}" for f in report.findings]
+                      + [d.reason for d in report.documents])
+    runs: set[str] = set()
+    for source in sources:
+        text = source.data.decode("utf-8", "replace")
+        runs |= {r for r in re.findall(r"[A-Za-z0-9+/]{40,}", text) if len(set(r)) > 24}  # base64, not `aaaa…`
+    assert len(runs) > 20
+    quoted = [r[i:i + 20] for r in runs for i in range(0, len(r) - 20, 10) if r[i:i + 20] in shown]
+    assert quoted == []
+
+
+def test_a_key_used_as_a_name_gets_no_similar_name_suggestions() -> None:
+    report = run([baseline_source(), case_source("keys-in-names.yaml")])
+    service = next(s for s in report.services if s.resource.name == "zz-key-as-reference")
+    messages = [f.message for f in service.findings if f.code == "MES201"]
+    assert len(messages) == 2 and not any("Similar Secrets" in m for m in messages), messages

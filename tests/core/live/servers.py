@@ -261,6 +261,7 @@ class KumaApi:
         self.unknown_types = {"meshidentities", "hostnamegenerators"}
         self.overrides: dict[str, Reply] = {}
         self.public_url: str | None = None  # what `next` links point at (Kuma's publicURL)
+        self.config: dict[str, Any] | None = None  # `GET /config` (None: 404, like a path this server lacks)
 
     def add(self, mesh: str, collection: str, item: dict[str, Any]) -> None:
         self.by_mesh.setdefault(mesh, {}).setdefault(collection, []).append(item)
@@ -289,6 +290,8 @@ class KumaApi:
                 return problem(401, "Unauthorized", "invalid authentication data: token is not valid")
         if request.path in self.overrides:
             return self.overrides[request.path]
+        if request.path == "/config" and self.config is not None:
+            return json_reply(self.config)
         if request.path == "/":
             return json_reply({"hostname": "kuma-cp-0", "tagline": "Kuma", "product": "Kuma",
                                "version": self.version, "instanceId": "kuma-cp-0-abcd", "clusterId": "c-1",

@@ -237,3 +237,45 @@ def test_tls_self_signed_needs_the_ca_or_insecure(tmp_path):
             fetch(spec_for(server.url, ca_file=str(tmp_path / "missing.pem")), now=NOW)
         with pytest.raises(LiveSourceError, match=r"if it serves TLS, use an https:// URL"):
             fetch(spec_for(server.url.replace("https", "http")), now=NOW)
+
+
+def zone_config(name: str, mode: str = "zone") -> dict[str, object]:
+    """The shape of kuma-cp's `GET /config` (the parts MES Doctor reads, among others)."""
+    return {"environment": "kubernetes", "mode": mode, "multizone": {"zone": {"name": name, "kds": {}},
+                                                                     "global": {"kds": {"grpcPort": 5685}}}}
+
+
+def test_the_zone_comes_from_get_config_and_drives_the_analysis(kuma):
+    from core.analysis import analyse
+    from core.options import AnalysisOptions
+    from core.report.json_report import report_dict
+
+    api, server = kuma
+    fill_kuma(api)
+    api.config = zone_config("eu-west-1")
+    api.global_items["zoneegresses"].append({"type": "ZoneEgress", "name": "egress-1", "zone": "zone-1",
+                                             "networking": {"address": "10.0.0.9", "port": 10002}})
+    result = fetch(spec_for(server.url, token=ADMIN), now=NOW)
+    assert (result.load.detected_zone, result.load.zone_source) == ("eu-west-1", "api")
+    report = analyse([], AnalysisOptions(now=NOW), preloaded=result.load)
+    assert report.zone == "eu-west-1"  # the control plane beats the ZoneEgress listing
+    assert report.zone_reason == "auto: the control plane API (GET /config) runs as zone eu-west-1"
+    data = report_dict(report)
+    assert (data["kumaVersion"], data["kumaVersionDetected"], data["kumaVersionSource"]) == ("2.9", True, "api")
+    assert any(r.path == "/config" for r in server.requests)
+
+
+def test_a_global_or_unreadable_config_leaves_the_zone_to_the_input(kuma):
+    api, server = kuma
+    fill_kuma(api)
+    api.config = zone_config("ignored", mode="global")
+    result = fetch(spec_for(server.url, token=ADMIN), now=NOW)
+    assert result.load.detected_zone is None
+    assert any("Global control plane" in n for n in result.notes)
+    api.config = None
+    api.overrides["/config"] = problem(403, "Access Denied", 'user "anonymous" cannot access the config')
+    result = fetch(spec_for(server.url), now=NOW)
+    assert result.load.detected_zone is None
+    assert any("GET /config was refused (403)" in n for n in result.notes)
+    api.overrides["/config"] = Reply(200, b"not json", {"Content-Type": "application/json"})
+    assert fetch(spec_for(server.url, token=ADMIN), now=NOW).load.detected_zone is None

@@ -42,9 +42,12 @@ def test_display_url_drops_credentials_query_and_fragment(url, shown):
 
 
 def test_plain_manifest_trims_metadata_and_drops_last_applied():
+    """managedFields keep who changed the object and when (the modification time), not the field sets."""
     last_applied = '{"data":{"value":"c2VjcmV0"}}'
     secret = {
-        "metadata": {"name": "ca", "namespace": "kuma-system", "managedFields": [{"manager": "kubectl"}],
+        "metadata": {"name": "ca", "namespace": "kuma-system",
+                     "managedFields": [{"manager": "kubectl", "operation": "Update", "time": "2026-05-01T10:00:00Z",
+                                        "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:value": {}}}}],
                      "resourceVersion": "9", "labels": {"kuma.io/mesh": "default"},
                      "annotations": {"kubectl.kubernetes.io/last-applied-configuration": last_applied,
                                      "team": "payments"}},
@@ -53,7 +56,9 @@ def test_plain_manifest_trims_metadata_and_drops_last_applied():
     plain = plain_manifest(secret, "v1", "Secret")
     assert plain == {"apiVersion": "v1", "kind": "Secret",
                      "metadata": {"name": "ca", "namespace": "kuma-system", "labels": {"kuma.io/mesh": "default"},
-                                  "annotations": {"team": "payments"}},
+                                  "annotations": {"team": "payments"},
+                                  "managedFields": [{"manager": "kubectl", "operation": "Update",
+                                                     "time": "2026-05-01T10:00:00Z"}]},
                      "type": "system.kuma.io/secret", "data": {"value": "c2VjcmV0"}}
     assert plain_manifest("garbage", "v1", "Secret") == "garbage"
     assert plain_manifest({"apiVersion": "kuma.io/v1alpha1", "kind": "Mesh", "metadata": None}, "x", "y") == {

@@ -95,7 +95,7 @@ def test_output_file_and_formats(incident, tmp_path):
 
 def test_no_key_material_on_stdout(incident):
     case_key = (incident / "key.pem").read_bytes()
-    for fmt in ("table", "json", "markdown", "sarif", "junit"):
+    for fmt in ("table", "json", "markdown", "sarif", "junit", "codequality"):
         _, out, err = run("check", str(incident), "--format", fmt)
         for fragment in key_fragments(case_key):
             assert fragment not in out and fragment not in err
@@ -131,3 +131,34 @@ def test_an_unreadable_path_given_explicitly_is_a_usage_error(tmp_path):
     (tmp_path / "broken.yaml").symlink_to(tmp_path / "gone.yaml")
     code, _, err = run("check", str(tmp_path / "broken.yaml"))
     assert code == 2 and "broken.yaml" in err
+
+
+# --- --sample [incident|gallery] ------------------------------------------------------------------------
+
+
+def _services(*argv: str) -> tuple[int, set[str], str]:
+    code, out, err = run("check", *argv, "--format", "json", "--now", NOW.isoformat())
+    data = json.loads(out) if out else {}
+    return code, {f"{s['mesh']}/{s['name']}" for s in data.get("services", [])}, err
+
+
+def test_bare_sample_is_the_incident_and_gallery_is_named():
+    code, incident, _ = _services("--sample")
+    assert code == 1 and "default/fraud-scoring" in incident and len(incident) == 12
+    assert _services("--sample", "incident")[1] == incident
+    code, gallery, _ = _services("--sample", "gallery")
+    assert "demo/partner-api" in gallery and not incident & gallery
+    assert _services("--sample=gallery")[1] == gallery
+    code, both, _ = _services("--kuma-version", "2.9", "--sample")
+    assert both == incident, "--sample followed by an option"
+
+
+def test_sample_followed_by_a_path_is_the_sample_with_an_overlay(incident):
+    _, names, _ = _services("--sample", str(incident / "incident.yaml"))
+    assert "default/fraud-scoring" in names and len(names) > 12, "the path is read as input on top of the sample"
+
+
+def test_an_unknown_sample_is_a_usage_error():
+    code, out, err = run("check", "--sample", "galery")
+    assert code == 2 and not out
+    assert "no sample called 'galery'" in err and "incident or gallery" in err

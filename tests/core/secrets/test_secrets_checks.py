@@ -232,3 +232,56 @@ def test_remedy_for_an_inline_value_that_is_not_base64():
     [ref] = ctx.references[resource.key]
     hint, fix = remedy(ctx, resource, ref)
     assert "inlineString" in hint and "inlineString: |" in fix and "kubectl" not in fix
+
+
+# --- a missing Secret with a near miss: point the reference at the existing one first ------------------------
+
+
+def test_missing_secret_with_a_near_miss_leads_with_pointing_the_reference_at_it():
+    _, [finding] = findings_for({"caCert": {"secret": "partner-cq"}}, k8s_secret("partner-ca", PAYLOAD, mesh="demo"))
+    assert finding.code == "MES201"
+    assert finding.hint.startswith('Point spec.tls.verification.caCert.secret at the existing Secret "partner-ca"')
+    first, _, rest = finding.fix.partition("\n  -p ")
+    assert first == "kubectl patch meshexternalservice svc -n kuma-system --type json \\"
+    assert ('[{"op": "replace", "path": "/spec/tls/verification/caCert/secret", "value": "partner-ca"}]'
+            in rest)
+    # creating the Secret the reference names stays the alternative, after the patch
+    assert finding.fix.index("kubectl patch") < finding.fix.index("kubectl create secret generic partner-cq")
+    assert_safe(finding)
+
+
+def test_near_miss_in_the_3_0_shape_patches_the_secret_ref_name():
+    verification = {"caCert": {"type": "Secret", "secretRef": {"kind": "Secret", "name": "partner-cq"}}}
+    _, [finding] = findings_for(verification, k8s_secret("partner-ca", PAYLOAD, mesh="demo"), version="3.0")
+    assert '"path": "/spec/tls/verification/caCert/secretRef/name", "value": "partner-ca"' in finding.fix
+
+
+def test_near_miss_on_universal_edits_the_mes_with_kumactl():
+    _, [finding] = findings_for({"caCert": {"secret": "partner-cq"}},
+                                universal_secret("partner-ca", PAYLOAD, mesh="demo"), flavour=UNI)
+    assert finding.fix.startswith("kumactl get meshexternalservice svc --mesh demo -o yaml > mes.yaml")
+    assert "set spec.tls.verification.caCert.secret: partner-ca" in finding.fix
+    assert "kumactl apply -f mes.yaml" in finding.fix
+
+
+def test_no_near_miss_suggestion_for_a_secret_of_another_mesh_or_a_distant_name():
+    # "partner-ca" of mesh other is invisible to mesh demo; "billing" is not close to "partner-cq"
+    _, [finding] = findings_for({"caCert": {"secret": "partner-cq"}},
+                                k8s_secret("partner-ca", PAYLOAD, mesh="other"),
+                                k8s_secret("billing", PAYLOAD, mesh="demo"))
+    assert "kubectl patch meshexternalservice" not in finding.fix
+    assert finding.fix.startswith("kubectl create secret generic partner-cq")
+
+
+def test_near_miss_is_never_a_secret_the_mes_uses_for_another_field():
+    # "partner-key" is close to the missing "partner-cert", but it is this MES's client key
+    verification = {"clientCert": {"secret": "partner-cert"}, "clientKey": {"secret": "partner-key"}}
+    _, [finding] = findings_for(verification, k8s_secret("partner-key", PAYLOAD, mesh="demo"))
+    assert finding.code == "MES201"
+    assert "kubectl patch meshexternalservice" not in finding.fix
+
+
+def test_no_patch_command_when_a_name_would_need_shell_quoting():
+    _, [finding] = findings_for({"caCert": {"secret": "partner-cq"}},
+                                k8s_secret("partner-ca;", PAYLOAD, mesh="demo"))
+    assert "kubectl patch meshexternalservice" not in finding.fix
