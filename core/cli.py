@@ -1,6 +1,7 @@
 """`mesdoctor` command line: a thin layer over core.analysis, the merge gate (core.gate) and the report formats.
 
 `mesdoctor check` analyses and prints a report; `mesdoctor diff` compares two inputs (core.report.diff);
+`mesdoctor migrate` turns legacy ExternalServices into MeshExternalService YAML (core.migrate);
 `mesdoctor codes` lists the finding codes.
 
 Exit codes: 0 nothing reaches the --fail-on threshold, 1 something does, 2 usage error or
@@ -82,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_diff_parser(sub, add_common=add_analysis_arguments)
 
+    from core.migrate.cli import add_parser as add_migrate_parser
+
+    add_migrate_parser(sub)
+
     codes = sub.add_parser("codes", help="list every finding code with its explanation")
     codes.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
     return parser
@@ -102,6 +107,10 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", metavar="ISO-8601", help="evaluate dates as of this instant (default: current time)")
     parser.add_argument("--federated", action="store_true",
                         help="the zone is connected to a Global control plane (origin label rules apply)")
+    parser.add_argument("--complete", action="store_true",
+                        help="the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone: "
+                        "their absence is reported as a problem, not as a coverage note (live sources set this per "
+                        "kind they listed)")
     defaults = Limits()
     parser.add_argument("--max-file-size", type=float, default=defaults.max_file_bytes / MIB, metavar="MB",
                         help="skip (with finding MES003) any file or archive member larger than this "
@@ -122,7 +131,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if args.command == "codes":
         out.write(render_codes(args.format))
         return EXIT_OK
-    if args.command not in ("check", "diff"):
+    if args.command not in ("check", "diff", "migrate"):
         parser.print_help(out)
         return EXIT_USAGE
     from core.gate.apply import BaselineError
@@ -134,6 +143,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             from core.cli_diff import run_diff
 
             return run_diff(args, out, err)
+        if args.command == "migrate":
+            from core.migrate.cli import run_migrate
+
+            return run_migrate(args, out, err)
         return run_check(args, out, err)
     except (UsageError, ConfigError, BaselineError, GitError) as exc:
         err.write(f"mesdoctor: error: {exc}\n")
@@ -278,6 +291,7 @@ def options_from_args(args: argparse.Namespace) -> AnalysisOptions:
         expiry_warning_days=args.expiry_warning_days,
         now=parse_now(args.now) if args.now else None,
         federated=args.federated,
+        complete=args.complete,
         limits=Limits(max_file_bytes=max(1, int(args.max_file_size * MIB)),
                       max_total_bytes=max(1, int(args.max_total_size * MIB))),
     )

@@ -36,6 +36,7 @@ OPTION_KEYS = {
     "system_namespace": "w.sources.system_namespace",
     "expiry_warning_days": "w.sources.expiry_warning_days",
     "federated": "w.sources.federated",
+    "complete": "w.sources.complete",
 }
 
 
@@ -100,7 +101,7 @@ def on_add_layer() -> None:
 
 def reset_options() -> None:
     state.update_options(kuma_version="auto", zone=None, system_namespace=DEFAULT_SYSTEM_NAMESPACE,
-                         expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS, federated=False)
+                         expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS, federated=False, complete=False)
 
 
 # --- input tabs --------------------------------------------------------------------------------
@@ -252,6 +253,13 @@ def options_section(report: Report) -> None:
             "Zone is federated to a Global CP", key=OPTION_KEYS["federated"],
             on_change=state.bind(OPTION_KEYS["federated"], "federated", bool),
             help="Changes which origin labels kuma-cp adds and which hostname generators apply.",
+        )
+        st.checkbox(
+            "Input is complete", key=OPTION_KEYS["complete"],
+            on_change=state.bind(OPTION_KEYS["complete"], "complete", bool),
+            help="The input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone: a missing one "
+            "is then a problem (e.g. no zone egress, no MeshIdentity on 3.0), not a 'not checked' note. Live "
+            "sources mark each kind they listed in full by themselves.",
         )
         st.button("Reset options", on_click=reset_options, type="tertiary", icon="↩️")
     st.caption(f"Version in use: **Kuma {safe(report.kuma_version)}** — {prose(report.version_reason)}  \n"
