@@ -202,7 +202,9 @@ def current_input_box(report: Report) -> None:
         live_status.rbac_expander(data)
         return
     with st.container(border=True):
-        st.markdown(f"**Now analysing:** {'🧪' if data.is_sample else '📦' if data.is_snapshot else '📄'} "
+        icon = ("🧪" if data.is_sample else "📈" if data.watcher is not None else "📦" if data.is_snapshot
+                else "📄")
+        st.markdown(f"**Now analysing:** {icon} "
                     f"{safe(data.label)}")
         details = ("a saved report (no input files)" if data.is_snapshot else
                    describe_sources(data.sources) + f" · {human_size(total_bytes(data.sources))}")
