@@ -155,7 +155,6 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             from core.migrate.cli import run_migrate
 
             return run_migrate(args, out, err)
-
         if args.command == "watch":
             from core.cli_watch import run_watch
 
