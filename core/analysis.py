@@ -10,7 +10,7 @@ from dataclasses import replace
 from core import builder, certs, gc_pause, loading, secrets
 from core.checks.base import Phase, Scope
 from core.checks.registry import REGISTRY
-from core.context import Context
+from core.context import COMPLETE_KINDS, Context
 from core.finding_cap import cap_findings
 from core.index import Index
 from core.model import Finding, Kind, LoadResult, Report, SecretsCoverage
@@ -65,13 +65,15 @@ def _analyse_loaded(load: LoadResult, options: AnalysisOptions, step: Progress) 
     choice = choose_version(options.kuma_version, index, load.detected_version, source=load.version_source,
                             evidence=load.version_evidence)
     zone = choose_zone(options.zone, index, load)
+    known = load.listed_kinds | (COMPLETE_KINDS if options.complete else frozenset())
     ctx = Context(
         options=replace(options, zone=zone.zone),  # every stage models the chosen or detected zone
         version=choice.version,
         now=options.resolved_now(),
         index=index,
-        secrets_coverage=_secrets_coverage(load, index),
+        secrets_coverage=_secrets_coverage(load, index, known),
         secrets_note=load.secrets_note,
+        known_kinds=known,
     )
     step("Validating", 0.2)
     findings: list[Finding] = list(load.findings)
@@ -120,8 +122,9 @@ def _run(ctx: Context, phase: Phase) -> list[Finding]:
     return out
 
 
-def _secrets_coverage(load: LoadResult, index: Index) -> SecretsCoverage:
+def _secrets_coverage(load: LoadResult, index: Index, known: frozenset[Kind]) -> SecretsCoverage:
     if load.secrets is not None:
         return load.secrets
     has_secrets = bool(index.of_kind.get(Kind.SECRET) or index.of_kind.get(Kind.GLOBAL_SECRET))
-    return SecretsCoverage.PRESENT if has_secrets else SecretsCoverage.ABSENT
+    # a complete input without a single Secret: a referenced Secret is then missing, not unchecked
+    return SecretsCoverage.PRESENT if has_secrets or Kind.SECRET in known else SecretsCoverage.ABSENT

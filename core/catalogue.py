@@ -3,8 +3,9 @@
 Codes are stable and never renumbered: a retired code stays here with `retired=True`.
 Ranges: MES0xx input, MES1xx MES schema / validator / admission, MES2xx secret references,
 MES3xx certificates and keys, MES4xx mesh and prerequisites, MES5xx endpoint map / xDS /
-hostnames / TLS behaviour, MES9xx coverage notes (what the input did not let us check) and, from MES950, the merge gate's
-suppressions (core.gate).
+hostnames / TLS behaviour, MES6xx the resources around an MES (routes, permissions, policies,
+MeshPassthrough, HostnameGenerator, legacy ExternalService), MES9xx coverage notes (what the
+input did not let us check) and, from MES950, the merge gate's suppressions (core.gate).
 
 Severity and stage belong to the code: the same code always means the same thing. Where Kuma
 behaves differently per version (e.g. `Secured` without a CA), there are two codes.
@@ -49,6 +50,7 @@ CATEGORIES = {
     "3": "Certificates and keys",
     "4": "Mesh and prerequisites",
     "5": "Endpoint map, hostnames and TLS behaviour",
+    "6": "Resources around an MES",
     "9": "Coverage and suppressions",
 }
 
@@ -199,7 +201,8 @@ _CODES: list[Code] = [
          "Accepted, but the MES routes nowhere. On 2.9-2.11 it also cuts the egress filter chains of "
          "every MES sorted after it (see MES503)."),
     Code("MES151", "Extension has no handler in Kuma OSS", W, _RISK,
-         "Kuma OSS has no code consuming `spec.extension`; only downstream distributions do."),
+         "Kuma OSS has no code consuming `spec.extension`; only downstream distributions do. With an extension "
+         "Kuma skips validating endpoints and TLS (3.0 still validates the TLS data sources)."),
     Code("MES152", "Verification configured but TLS disabled", W, _RISK,
          "`tls.verification` is set but `tls.enabled` is not true: no TLS is originated and nothing is "
          "loaded or verified."),
@@ -223,6 +226,10 @@ _CODES: list[Code] = [
     Code("MES159", "Double TLS likely", W, _RISK,
          "`match.port` is 443 with TLS origination: clients that already speak HTTPS to the MES hostname "
          "will be wrapped in TLS twice. Use port 80 / plain HTTP on the client side, or no MES TLS."),
+    Code("MES161", "kuma.io/zone on an MES is ignored on 3.0", W, _RISK,
+         "Before 3.0 an MES labelled `kuma.io/zone` was served only by that zone's egress; 3.0 removed per-zone MES "
+         "routing: every zone's egress dials the endpoints directly. Check every zone's network path to them.",
+         versions="3.0"),
     # --- MES2xx: secret references ----------------------------------------------------------------
     Code("MES201", "Referenced Secret not found", E, _CP,
          "No Secret of that name exists anywhere in the input. kuma-cp cannot load the TLS material and "
@@ -254,9 +261,13 @@ _CODES: list[Code] = [
          "3.0 cannot read the legacy shape: new writes are rejected, stored MES are dropped with "
          "`datasource type:  is not supported on MeshExternalService`.", versions="3.0"),
     Code("MES212", "File / EnvVar data source on MES", E, _CP,
-         "3.0 refuses `File` and `EnvVar` data sources on MeshExternalService.", versions="3.0"),
+         "3.0 refuses `File` and `EnvVar` data sources on MeshExternalService. Retired: it only repeated the write-"
+         "stage finding at the same path (MES124, or MES129 for an unknown type), which is reported instead; the "
+         "reference keeps status `unsupported-type`.", versions="3.0", retired=True),
     Code("MES213", "Data source incomplete", E, _CP,
-         "3.0: `secretRef` or `insecureInline` is missing, so loading fails.", versions="3.0"),
+         "3.0: `secretRef` or `insecureInline` is missing, so loading fails. Retired: it only repeated the write-stage "
+         "finding at the same path (MES125, MES127 or MES128), which is reported instead; the reference keeps status "
+         "`incomplete`.", versions="3.0", retired=True),
     Code("MES214", "Kuma Secret would be rejected", E, _WRITE,
          "The Kubernetes Secret webhook rejects an empty `data.value` on a Kuma Secret and a `kuma.io/mesh` "
          "label on a GlobalSecret."),
@@ -315,18 +326,43 @@ _CODES: list[Code] = [
          "`routing.defaultForbidMeshExternalServiceAccess: true`: the egress denies every MES (HTTP 403).",
          versions="2.9-2.14"),
     Code("MES404", "No zone egress in the zone", E, _CP,
-         "Zone egresses are listed, but none serves the selected zone (2.9-2.14: ZoneEgress resources; "
-         "3.0: Dataplanes of the MES's mesh with a `ZoneEgress` listener, none of them Ready in the zone): "
-         "sidecars have no egress to send MES traffic to."),
+         "No zone egress serves the selected zone (2.9-2.14: ZoneEgress resources; 3.0: Dataplanes of the MES's "
+         "mesh with a `ZoneEgress` listener, none of them Ready in the zone): zone egresses are listed but serve "
+         "other zones, or the input is known to hold every one of them (`--complete`, or a live source that listed "
+         "the kind) and has none. Sidecars have no egress to send MES traffic to."),
     Code("MES405", "Mesh not found", E, _WRITE,
          "The MES belongs to a mesh for which no Mesh resource is in the input (while others are)."),
     Code("MES406", "Removed Mesh fields", W, _RISK,
-         "3.0 removed `spec.mtls` and `spec.routing`: they are ignored and dropped on the next write.",
-         versions="3.0"),
+         "3.0 removed `spec.mtls` (MeshIdentity and MeshTrust give workload identity) and `spec.routing` "
+         "(`zoneEgress`, `defaultForbidMeshExternalServiceAccess`, `localityAwareLoadBalancing`): they are ignored and "
+         "dropped on the next write. MES access is governed by a MeshTrafficPermission on the zone-egress listener, "
+         "which denies by default.", versions="3.0"),
     Code("MES407", "routing.zoneEgress is not needed for MES", I, _NOTE,
          "Since 2.9.0 MES traffic always goes through the zone egress; `routing.zoneEgress` only affects "
          "legacy ExternalService and cross-zone traffic (on 3.0 the Mesh has no such routing: MES406).",
          versions="2.9-2.14"),
+    Code("MES408", "Mesh-scoped zone egress needs meshServices Exclusive", E, _CP,
+         "Kuma 2.14 generates the listeners of a mesh-scoped zone proxy (a Dataplane with a `ZoneEgress` listener), "
+         "and initialises MeshIdentities, only when the Mesh sets `meshServices.mode: Exclusive`; else it logs "
+         "`skipping zone proxy listeners: MeshServices must be in Exclusive mode` and the MES have no egress. "
+         "3.0 dropped the condition.", versions="2.14"),
+    Code("MES409", "Zone egress has no workload identity", E, _CP,
+         "A mesh-scoped zone egress (2.14 where a zone-egress Dataplane serves the mesh; 3.0) generates its egress "
+         "listener only with a workload identity: a MeshIdentity must select the zone-egress Dataplane and report "
+         "`Ready: True`. Without one kuma-cp logs `skipping zone egress listener: WorkloadIdentity is required for "
+         "egress mTLS` and clients have no egress identity to verify.", versions="2.14-3.0"),
+    Code("MES410", "No client proxy has a workload identity", E, _CP,
+         "Through a mesh-scoped zone egress only proxies with a workload identity (a MeshIdentity that selects them and "
+         "is Ready) get a working MES cluster: on 3.0 the cluster is dropped (503 `cluster_not_found`), on 2.14 they "
+         "keep the legacy mTLS path, whose SNI the mesh-scoped egress does not match. No client Dataplane of the "
+         "mesh in the input has one.", versions="2.14-3.0"),
+    Code("MES411", "Some client proxies have no workload identity", W, _CP,
+         "Like MES410, for part of the mesh's client Dataplanes: those listed cannot reach any MES; the others can.",
+         versions="2.14-3.0"),
+    Code("MES412", "No MeshIdentity in the mesh", E, _CP,
+         "The input holds every MeshIdentity (`--complete`, or a live source that listed them) and the mesh, which "
+         "reaches its MES through a mesh-scoped zone egress, has none: no proxy gets a workload identity, so neither "
+         "the egress nor the clients can carry MES traffic.", versions="2.14-3.0"),
     # --- MES5xx: endpoint map, hostnames, TLS behaviour ------------------------------------------
     Code("MES501", "Excluded from the egress endpoint map", E, _CP,
          "kuma-cp could not load this MES's TLS material while building the egress endpoint map; the MES "
@@ -343,8 +379,10 @@ _CODES: list[Code] = [
          "`kuma.io/zone` names another zone, so this zone's egress does not serve the MES.",
          versions="2.9-2.14"),
     Code("MES505", "Hostname collision", W, _RISK,
-         "Another MES of the same mesh has the same display name: only one gets the hostname "
-         "(HostnameGenerator `Collision`) and the egress SNI (first in sort order wins)."),
+         "Another MES of the same mesh renders the same hostname (each HostnameGenerator's template is evaluated; "
+         "without generators in the input, the defaults `{{ .DisplayName }}.extsvc.mesh.local`): the first created "
+         "keeps it, the others get `Collision` and no hostname from that generator. With creation times in the input "
+         "only the later MES are reported, naming the one that keeps it."),
     Code("MES506", "No VIP or hostname in status", W, _RISK,
          "An exported zone MES has no `status.vip.ip` / `status.addresses`: sidecars get no outbound "
          "listener or DNS name for it yet."),
@@ -385,6 +423,80 @@ _CODES: list[Code] = [
          "the label to its own zone on the MES created there): the input most likely comes from that zone. "
          "On 2.9-2.14 the analysed zone's egress leaves them out (MES504), so the endpoint map and the 2.9 "
          "cascade shown are another zone's. Analyse that zone (`--zone`, or leave it empty to detect it)."),
+    # --- MES6xx: resources around an MES ------------------------------------------------------------
+    Code("MES601", "Route refers to an MES that does not exist", E, _CP,
+         "A MeshHTTPRoute / MeshTCPRoute `to[].targetRef`, backendRef or mirror of kind MeshExternalService selects no "
+         "MES of the route's mesh (by name: the display name in the ref's `namespace`, else the route's own; by "
+         "labels: every label). 2.9-2.14 drop the split silently (a rule left without splits is skipped); 2.10-2.14 "
+         "send a rule none of whose label selectors match to the destination itself; 3.0 answers HTTP 500 for a rule "
+         "whose backendRefs all fail to resolve."),
+    Code("MES602", "MeshHTTPRoute to a non-HTTP MES", E, _CP,
+         "An HTTP split only takes an http, http2 or grpc destination: a MeshHTTPRoute backendRef to an MES with "
+         "`match.protocol: tcp` is dropped, and a MeshHTTPRoute whose `to[].targetRef` is such an MES never applies "
+         "(its outbound is a TCP listener). Use a MeshTCPRoute, or the right protocol on the MES."),
+    Code("MES603", "Route ref to an MES rejected", E, _WRITE,
+         "Kuma's validator refuses how the route refers to a MeshExternalService: a position that does not take the "
+         "kind (2.9: `requestMirror`), `sectionName`/`mesh`/`tags`/`proxyTypes` set, neither `name` nor `labels` "
+         "(2.14: at the ref itself), `labels` with `name`; 3.0 selects real resources by `labels` only."),
+    Code("MES604", "backendRef port ignored for an MES", W, _RISK,
+         "An MES has one port (`spec.match`), which Kuma uses whatever port a backendRef names; a different `port` "
+         "is ignored (it is not the endpoint port either)."),
+    Code("MES610", "Zone egress denies the MES", E, _CP,
+         "Through a mesh-scoped zone egress (2.14, 3.0) the egress listener allows only what the `rules` of the "
+         "MeshTrafficPermissions selecting it allow (deny entries first, no match is deny): nothing allows traffic "
+         "to this MES (its KRI SNI) from any client in the input, or no MeshTrafficPermission selects the listener.",
+         versions="2.14-3.0"),
+    Code("MES611", "Zone egress denies some clients of the MES", W, _CP,
+         "Like MES610 for part of the clients: their SPIFFE IDs match no allow rule (or a deny rule) for this MES.",
+         versions="2.14-3.0"),
+    Code("MES612", "MeshTrafficPermission targets an MES", E, _WRITE,
+         "No version lets a MeshTrafficPermission select a MeshExternalService (`spec.targetRef.kind` is refused; MTP "
+         "support for MES was removed in 2.9.0). Before 2.14 the egress allows every MES unless the Mesh forbids them "
+         "all; through a mesh-scoped egress the MTP selects the egress Dataplane instead."),
+    Code("MES620", "Policy entry to an MES rejected", E, _WRITE,
+         "Kuma's validator refuses a MeshTimeout / MeshRetry / MeshCircuitBreaker / MeshHealthCheck `to` entry of kind "
+         "MeshExternalService: circuit breakers and health checks accept the kind from 2.14 only (before, also "
+         "`only allowed with targetRef.kind: Mesh`), and the MES ref field rules apply."),
+    Code("MES621", "Policy entry selects no MES", W, _RISK,
+         "A policy's `to` entry of kind MeshExternalService selects no MES of its mesh: the entry has no effect."),
+    Code("MES630", "MeshPassthrough rejected", E, _WRITE,
+         "Kuma's validator refuses the MeshPassthrough (ports, protocols per version - `mysql` from 2.10 and only with "
+         "a port -, Domain/IP/CIDR values, wildcards, top-level kinds)."),
+    Code("MES631", "appendMatch has no effect in this passthroughMode", W, _RISK,
+         "Under `passthroughMode: All` or `None` Kuma ignores `appendMatch` (everything, or nothing, passes); only "
+         "`Matched` uses the list. Kuma 2.9's Kubernetes CRD defaulted the mode to `None`."),
+    Code("MES632", "Host reachable through the MES and directly", W, _RISK,
+         "A MeshPassthrough lets an MES endpoint's address through directly: an application calling that address "
+         "(not the MES hostname) bypasses the zone egress, the MES's TLS origination and its policies."),
+    Code("MES633", "Host reachable neither way", W, _RISK,
+         "The MES is left out of the egress endpoint map on the target version, and passthrough (a MeshPassthrough, or "
+         "2.x `networking.outbound.passthrough: false`) does not let its endpoints through either."),
+    Code("MES640", "HostnameGenerator rejected", E, _WRITE,
+         "Kuma's validator refuses the HostnameGenerator: not exactly one selector, an empty template or one that "
+         "does not parse (2.14+: or renders no DNS name with stub values), an extension without `type` (2.11+)."),
+    Code("MES641", "Generated hostname is not a DNS name", W, _CP,
+         "2.14+: the generator's template renders a name for this MES that is no RFC 1123 subdomain (upper case, a "
+         "leading dot, `_`...): Kuma reports `TemplateError` and the MES gets no hostname from it.",
+         versions="2.14-3.0"),
+    Code("MES642", "Invalid hostname handed out silently", W, _RISK,
+         "Before 2.14 Kuma hands out whatever the template renders and reports `Generated` (UPGRADE.md 2.14): the "
+         "status does not show that the hostname is no valid DNS name, which clients cannot resolve.",
+         versions="2.9-2.13"),
+    Code("MES643", "HostnameGenerator template fails for the MES", W, _CP,
+         "The template cannot be evaluated for this MES (typically `label \"<key>\"` of a label it lacks): Kuma "
+         "reports `TemplateError` and the MES gets no hostname from that generator."),
+    Code("MES645", "No HostnameGenerator selects the MES", W, _RISK,
+         "The input holds the HostnameGenerators (or a live source listed them) and none selects the MES: it gets no "
+         "hostname, only a VIP."),
+    Code("MES650", "Legacy ExternalService removed in 3.0", E, _WRITE,
+         "Kuma 3.0 removed ExternalService (CRD, API, webhook): applying one fails and stored ones are gone after the "
+         "upgrade. `mesdoctor migrate` writes the equivalent MeshExternalService.", versions="3.0"),
+    Code("MES651", "ExternalService and MES for the same host", W, _RISK,
+         "Kuma's documentation says not to mix ExternalService and MeshExternalService for one destination: they take "
+         "different paths with their own TLS settings and policies.", versions="2.9-2.14"),
+    Code("MES652", "Legacy ExternalService", I, _NOTE,
+         "ExternalService is the legacy way to reach an external host and is removed in 3.0; `mesdoctor migrate` "
+         "writes the equivalent MeshExternalService.", versions="2.9-2.14"),
     # --- MES9xx: coverage notes ---------------------------------------------------------------------
     Code("MES901", "No Mesh resource in the input", I, _NOTE,
          "Mesh prerequisites (mTLS backend, MES access default) were not checked."),
@@ -395,9 +507,11 @@ _CODES: list[Code] = [
          "The presence of a zone egress in the selected zone was not checked (2.9-2.14: no ZoneEgress in the "
          "input; 3.0: no Dataplane with a `ZoneEgress` listener in the MES's mesh)."),
     Code("MES904", "MeshIdentity and MeshTrafficPermission not checked", I, _NOTE,
-         "On 3.0 a MeshIdentity must cover clients and egress, and a MeshTrafficPermission must allow the "
-         "egress listener. MES Doctor does not evaluate their selectors and rules; the note also says which "
-         "of them the input lacks (overall or for a mesh with MES).", versions="3.0"),
+         "Through a mesh-scoped zone egress (3.0; 2.14 where a zone-egress Dataplane serves the mesh) a MeshIdentity "
+         "must cover clients and egress, and a MeshTrafficPermission must allow the egress listener. MES Doctor "
+         "evaluates both (MES409-MES412, MES610, MES611) from the MeshIdentities, MeshTrafficPermissions and "
+         "Dataplanes in the input; the note says which of them the input lacks, so what was not checked.",
+         versions="2.14-3.0"),
     Code("MES905", "Secrets could not be read", I, _NOTE,
          "A live source refused to list Secrets (e.g. RBAC 403); secret references show `not-checked`."),
     # --- MES95x: the merge gate's suppressions (core.gate; `mesdoctor check`, not the dashboard) -------

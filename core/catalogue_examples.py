@@ -12,6 +12,8 @@ Conventions (read by `tests/core/test_catalogue_examples.py`, which analyses eve
   (`AnalysisOptions.federated`). A line `# zone: X` names the analysed zone (`--zone X`); without
   one it is detected from the input (`default` when nothing names a zone). The system namespace
   is `kuma-system`.
+* A line `# complete: ...` means the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of
+  the zone (`AnalysisOptions.complete`, `--complete`): their absence is then a fact.
 * MES95x (the merge gate's suppressions) are found by `mesdoctor check`, which runs the gate after the
   analysis (`core.gate.apply.apply_gate`); the test does the same. Dates are those of the tests' clock
   (`--now 2026-06-01`).
@@ -454,7 +456,10 @@ spec:
 # target: Kuma 2.14
 apiVersion: kuma.io/v1alpha1
 kind: MeshExternalService
-metadata: {name: mes.http, namespace: kuma-system}   # the SNI's name part must not contain dots
+metadata:
+  name: httpbin
+  namespace: kuma-system
+  labels: {kuma.io/mesh: payments.eu}   # the SNI's mesh part must be an RFC 1123 label: no dots
 spec:
   match: {port: 80, protocol: http}
   endpoints: [{address: httpbin.org, port: 80}]
@@ -617,6 +622,19 @@ spec:
   match: {port: 443, protocol: http}   # clients call https://httpbin.extsvc.mesh.local
   endpoints: [{address: httpbin.org, port: 443}]
   tls: {enabled: true}
+""",
+    "MES161": """\
+# target: Kuma 3.0
+# the analysed zone is "default"; before 3.0 only zone-2's egress served this MES
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata:
+  name: billing-api
+  namespace: kuma-system
+  labels: {kuma.io/origin: global, kuma.io/zone: zone-2}   # pinned to zone-2 by hand on Global
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: billing.partner.example, port: 80}]
 """,
     # --- MES2xx: secret references ---------------------------------------------------------------
     "MES201": """\
@@ -1316,6 +1334,155 @@ spec:
   match: {port: 80, protocol: http}
   endpoints: [{address: httpbin.org, port: 80}]
 """,
+    "MES408": """\
+# target: Kuma 2.14
+# a mesh-scoped zone proxy serves mesh default, but the Mesh is not in Exclusive mode
+apiVersion: kuma.io/v1alpha1
+kind: Mesh
+metadata: {name: default}
+spec:
+  meshServices: {mode: Everywhere}
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: zone-proxy, namespace: kuma-system, labels: {app: zone-proxy}}
+spec:
+  networking:
+    address: 10.0.0.5
+    listeners: [{type: ZoneEgress, name: egress, port: 10002}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES409": """\
+# target: Kuma 3.0
+# the MeshIdentity selects the application proxies (app: web), not the zone proxy
+apiVersion: kuma.io/v1alpha1
+kind: MeshIdentity
+metadata: {name: identity, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  selector: {dataplane: {matchLabels: {app: web}}}
+  provider: {type: Bundled, bundled: {autogenerate: {enabled: true}}}
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: zone-proxy, namespace: kuma-system, labels: {app: zone-proxy}}
+spec:
+  networking:
+    address: 10.0.0.5
+    listeners: [{type: ZoneEgress, name: egress, port: 10002}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES410": """\
+# target: Kuma 3.0
+# the MeshIdentity selects only the zone proxy; the client web-1 has no workload identity
+apiVersion: kuma.io/v1alpha1
+kind: MeshIdentity
+metadata: {name: zone-proxies, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  selector: {dataplane: {matchLabels: {app: zone-proxy}}}
+  provider: {type: Bundled, bundled: {autogenerate: {enabled: true}}}
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: zone-proxy, namespace: kuma-system, labels: {app: zone-proxy}}
+spec:
+  networking:
+    address: 10.0.0.5
+    listeners: [{type: ZoneEgress, name: egress, port: 10002}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec:
+  networking:
+    address: 10.0.1.7
+    inbound: [{port: 8080, tags: {kuma.io/service: web}}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES411": """\
+# target: Kuma 3.0
+# the MeshIdentity selects the zone proxy and web; the client batch-1 has no workload identity
+apiVersion: kuma.io/v1alpha1
+kind: MeshIdentity
+metadata: {name: identity, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  selector: {dataplane: {matchLabels: {team: shop}}}
+  provider: {type: Bundled, bundled: {autogenerate: {enabled: true}}}
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: zone-proxy, namespace: kuma-system, labels: {app: zone-proxy, team: shop}}
+spec:
+  networking:
+    address: 10.0.0.5
+    listeners: [{type: ZoneEgress, name: egress, port: 10002}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: web-1, namespace: shop, labels: {app: web, team: shop}}
+spec:
+  networking:
+    address: 10.0.1.7
+    inbound: [{port: 8080, tags: {kuma.io/service: web}}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: batch-1, namespace: jobs, labels: {app: batch}}
+spec:
+  networking:
+    address: 10.0.2.9
+    inbound: [{port: 9000, tags: {kuma.io/service: batch}}]
+""",
+    "MES412": """\
+# target: Kuma 3.0
+# complete: the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone, and no MeshIdentity
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: zone-proxy, namespace: kuma-system, labels: {app: zone-proxy}}
+spec:
+  networking:
+    address: 10.0.0.5
+    listeners: [{type: ZoneEgress, name: egress, port: 10002}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
     # --- MES5xx: endpoint map, hostnames and TLS behaviour ---------------------------------------
     "MES501": """\
 apiVersion: kuma.io/v1alpha1
@@ -1594,6 +1761,418 @@ metadata:
 spec:
   match: {port: 443, protocol: tcp}
   endpoints: [{address: api.payments.example, port: 443}]
+""",
+    # --- MES6xx: resources around an MES ------------------------------------------------------
+    "MES601": """\
+# target: Kuma 2.14
+# the route lives in namespace shop and names the MES without `namespace`: Kuma looks for it in shop
+apiVersion: kuma.io/v1alpha1
+kind: MeshHTTPRoute
+metadata: {name: httpbin-canary, namespace: shop, labels: {kuma.io/mesh: default}}
+spec:
+  to:
+    - targetRef: {kind: MeshService, name: web}
+      rules:
+        - matches: [{path: {type: PathPrefix, value: /status}}]
+          default:
+            backendRefs: [{kind: MeshExternalService, name: httpbin}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES602": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: MeshHTTPRoute
+metadata: {name: to-postgres, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  to:
+    - targetRef: {kind: MeshService, name: web}
+      rules:
+        - matches: [{path: {type: PathPrefix, value: /}}]
+          default:
+            backendRefs: [{kind: MeshExternalService, name: postgres, namespace: kuma-system}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: postgres, namespace: kuma-system}
+spec:
+  match: {port: 5432, protocol: tcp}   # an HTTP split never takes a tcp destination
+  endpoints: [{address: db.partner.example, port: 5432}]
+""",
+    "MES603": """\
+# target: Kuma 2.9
+# 2.9 mirrors only to a MeshService (MeshExternalService from 2.10)
+apiVersion: kuma.io/v1alpha1
+kind: MeshHTTPRoute
+metadata: {name: mirror-to-httpbin, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  to:
+    - targetRef: {kind: MeshService, name: web}
+      rules:
+        - matches: [{path: {type: PathPrefix, value: /}}]
+          default:
+            filters:
+              - type: RequestMirror
+                requestMirror:
+                  backendRef: {kind: MeshExternalService, name: httpbin, namespace: kuma-system}
+            backendRefs: [{kind: MeshService, name: web}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES604": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: MeshTCPRoute
+metadata: {name: to-httpbin, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  to:
+    - targetRef: {kind: MeshService, name: web}
+      rules:
+        - default:
+            backendRefs: [{kind: MeshExternalService, name: httpbin, namespace: kuma-system, port: 443}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}   # the only port an MES has: the route's 443 is ignored
+  endpoints: [{address: httpbin.org, port: 443}]
+  tls: {enabled: true}
+""",
+    "MES610": """\
+# target: Kuma 3.0
+# the only MeshTrafficPermission on the zone egress allows another MES's SNI
+apiVersion: kuma.io/v1alpha1
+kind: MeshIdentity
+metadata: {name: identity, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  selector: {dataplane: {matchLabels: {}}}
+  provider: {type: Bundled, bundled: {autogenerate: {enabled: true}}}
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshTrafficPermission
+metadata: {name: egress, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: Dataplane, labels: {app: zone-proxy}, sectionName: egress}
+  rules:
+    - default:
+        allow: [{sni: {type: Exact, value: sni.extsvc.default.default.kuma-system.other-api.443}}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: zone-proxy, namespace: kuma-system, labels: {app: zone-proxy}}
+spec:
+  networking:
+    address: 10.0.0.5
+    listeners: [{type: ZoneEgress, name: egress, port: 10002}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES611": """\
+# target: Kuma 3.0
+# the zone egress allows the web service account only; batch-1 is denied
+apiVersion: kuma.io/v1alpha1
+kind: MeshIdentity
+metadata: {name: identity, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  selector: {dataplane: {matchLabels: {}}}
+  provider: {type: Bundled, bundled: {autogenerate: {enabled: true}}}
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshTrafficPermission
+metadata: {name: egress, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: Dataplane, labels: {app: zone-proxy}}
+  rules:
+    - default:
+        allow: [{spiffeID: {type: Exact, value: "spiffe://default.default.mesh.local/ns/shop/sa/web"}}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: zone-proxy, namespace: kuma-system, labels: {app: zone-proxy}}
+spec:
+  networking:
+    address: 10.0.0.5
+    listeners: [{type: ZoneEgress, name: egress, port: 10002}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: web-1, namespace: shop, labels: {app: web, k8s.kuma.io/service-account: web}}
+spec:
+  networking:
+    address: 10.0.1.7
+    inbound: [{port: 8080, tags: {kuma.io/service: web}}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: Dataplane
+mesh: default
+metadata: {name: batch-1, namespace: jobs, labels: {app: batch, k8s.kuma.io/service-account: batch}}
+spec:
+  networking:
+    address: 10.0.2.9
+    inbound: [{port: 9000, tags: {kuma.io/service: batch}}]
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES612": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: MeshTrafficPermission
+metadata: {name: allow-httpbin, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: MeshExternalService, name: httpbin}
+  rules:
+    - default:
+        allow: [{spiffeID: {type: Prefix, value: "spiffe://default/"}}]
+""",
+    "MES620": """\
+# target: Kuma 2.13
+# MeshCircuitBreaker takes a MeshExternalService in `to` from 2.14 only
+apiVersion: kuma.io/v1alpha1
+kind: MeshCircuitBreaker
+metadata: {name: httpbin-breaker, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: Mesh}
+  to:
+    - targetRef: {kind: MeshExternalService, name: httpbin}
+      default:
+        outlierDetection: {detectors: {totalFailures: {consecutive: 5}}}
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES621": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: MeshTimeout
+metadata: {name: httpbin-timeout, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: Mesh}
+  to:
+    - targetRef: {kind: MeshExternalService, name: httpbn}   # typo: the MES is httpbin
+      default: {connectionTimeout: 2s}
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES630": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: MeshPassthrough
+metadata: {name: partners, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: Mesh}
+  default:
+    passthroughMode: Matched
+    appendMatch:
+      - {type: Domain, value: api.partner.example, port: 443, protocol: tcp}   # a domain needs tls/http
+""",
+    "MES631": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: MeshPassthrough
+metadata: {name: partners, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: Mesh}
+  default:
+    passthroughMode: None   # nothing passes: the list below is ignored
+    appendMatch:
+      - {type: Domain, value: api.partner.example, port: 443, protocol: tls}
+""",
+    "MES632": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: MeshPassthrough
+metadata: {name: partners, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: Mesh}
+  default:
+    passthroughMode: Matched
+    appendMatch:
+      - {type: Domain, value: httpbin.org, port: 443, protocol: tls}
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 443}]
+  tls: {enabled: true}
+""",
+    "MES633": """\
+# target: Kuma 2.14
+# the MES's CA Secret is missing, so kuma-cp drops it; passthrough lets nothing through either
+apiVersion: kuma.io/v1alpha1
+kind: MeshPassthrough
+metadata: {name: no-passthrough, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+spec:
+  targetRef: {kind: Mesh}
+  default: {passthroughMode: None}
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: partner-api, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: api.partner.example, port: 443}]
+  tls:
+    enabled: true
+    verification: {caCert: {secret: partner-ca}}   # not in the input
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: other-ca, namespace: kuma-system, labels: {kuma.io/mesh: default}}
+type: system.kuma.io/secret
+data: {value: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t}   # truncated: a CA for another MES
+""",
+    "MES640": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: HostnameGenerator
+metadata: {name: partners, namespace: kuma-system}
+spec:
+  selector:   # one selector only
+    meshService: {matchLabels: {team: partners}}
+    meshExternalService: {matchLabels: {team: partners}}
+  template: "{{ .DisplayName }}.partners.mesh"
+""",
+    "MES641": """\
+# target: Kuma 2.14
+# the team label is "Payments": the hostname renders with upper case, which 2.14 refuses
+apiVersion: kuma.io/v1alpha1
+kind: HostnameGenerator
+metadata: {name: by-team, namespace: kuma-system}
+spec:
+  selector: {meshExternalService: {matchLabels: {kuma.io/origin: zone}}}
+  template: '{{ .DisplayName }}.{{ label "team" }}.mesh'
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system, labels: {team: Payments}}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES642": """\
+# target: Kuma 2.13
+# the team label is "Payments": the hostname renders with upper case, which 2.13 hands out as it is
+apiVersion: kuma.io/v1alpha1
+kind: HostnameGenerator
+metadata: {name: by-team, namespace: kuma-system}
+spec:
+  selector: {meshExternalService: {matchLabels: {kuma.io/origin: zone}}}
+  template: '{{ .DisplayName }}.{{ label "team" }}.mesh'
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system, labels: {team: Payments}}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES643": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: HostnameGenerator
+metadata: {name: by-team, namespace: kuma-system}
+spec:
+  selector: {meshExternalService: {matchLabels: {kuma.io/origin: zone}}}
+  template: '{{ .DisplayName }}.{{ label "team" }}.mesh'
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}   # no team label: `label "team"` fails
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES645": """\
+# target: Kuma 2.14
+# the export holds the zone's generators; the local one was narrowed to team: payments
+apiVersion: kuma.io/v1alpha1
+kind: HostnameGenerator
+metadata: {name: local-mesh-external-service, namespace: kuma-system, labels: {kuma.io/origin: zone}}
+spec:
+  selector: {meshExternalService: {matchLabels: {kuma.io/origin: zone, team: payments}}}
+  template: "{{ .DisplayName }}.extsvc.mesh.local"
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 80}]
+""",
+    "MES650": """\
+# target: Kuma 3.0
+apiVersion: kuma.io/v1alpha1
+kind: ExternalService
+mesh: default
+metadata: {name: httpbin}
+spec:
+  tags: {kuma.io/service: httpbin, kuma.io/protocol: http}
+  networking:
+    address: httpbin.org:443
+    tls: {enabled: true}
+""",
+    "MES651": """\
+# target: Kuma 2.14
+apiVersion: kuma.io/v1alpha1
+kind: ExternalService
+mesh: default
+metadata: {name: httpbin-legacy}
+spec:
+  tags: {kuma.io/service: httpbin-legacy, kuma.io/protocol: http}
+  networking: {address: "httpbin.org:443", tls: {enabled: true}}
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshExternalService
+metadata: {name: httpbin, namespace: kuma-system}
+spec:
+  match: {port: 80, protocol: http}
+  endpoints: [{address: httpbin.org, port: 443}]
+  tls: {enabled: true}
+""",
+    "MES652": """\
+# target: Kuma 2.14
+type: ExternalService
+mesh: default
+name: httpbin
+tags: {kuma.io/service: httpbin, kuma.io/protocol: http}
+networking:
+  address: httpbin.org:443
+  tls: {enabled: true}
 """,
     # --- MES9xx: coverage notes ------------------------------------------------------------------
     "MES901": """\

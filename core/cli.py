@@ -1,6 +1,7 @@
 """`mesdoctor` command line: a thin layer over core.analysis, the merge gate (core.gate) and the report formats.
 
 `mesdoctor check` analyses and prints a report; `mesdoctor diff` compares two inputs (core.report.diff);
+`mesdoctor migrate` turns legacy ExternalServices into MeshExternalService YAML (core.migrate);
 `mesdoctor codes` lists the finding codes.
 
 Exit codes: 0 nothing reaches the --fail-on threshold, 1 something does, 2 usage error or
@@ -14,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from core import __version__
 from core.analysis import analyse
@@ -78,9 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_live_arguments(check)
 
+    check.add_argument("--report-url", metavar="URL",
+                       help="show the last report of a MES Doctor watcher (`mesdoctor watch`: its base URL, or a "
+                       "snapshot file's URL) instead of analysing: no cluster credentials needed")
+
     from core.cli_diff import add_diff_parser
 
     add_diff_parser(sub, add_common=add_analysis_arguments)
+
+    from core.migrate.cli import add_parser as add_migrate_parser
+
+    add_migrate_parser(sub)
+
+    from core.cli_watch import add_watch_parser
+
+    add_watch_parser(sub, add_common=add_analysis_arguments)
 
     codes = sub.add_parser("codes", help="list every finding code with its explanation")
     codes.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
@@ -102,6 +115,10 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", metavar="ISO-8601", help="evaluate dates as of this instant (default: current time)")
     parser.add_argument("--federated", action="store_true",
                         help="the zone is connected to a Global control plane (origin label rules apply)")
+    parser.add_argument("--complete", action="store_true",
+                        help="the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone: "
+                        "their absence is reported as a problem, not as a coverage note (live sources set this per "
+                        "kind they listed)")
     defaults = Limits()
     parser.add_argument("--max-file-size", type=float, default=defaults.max_file_bytes / MIB, metavar="MB",
                         help="skip (with finding MES003) any file or archive member larger than this "
@@ -122,7 +139,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if args.command == "codes":
         out.write(render_codes(args.format))
         return EXIT_OK
-    if args.command not in ("check", "diff"):
+    if args.command not in ("check", "diff", "migrate", "watch"):
         parser.print_help(out)
         return EXIT_USAGE
     from core.gate.apply import BaselineError
@@ -134,6 +151,14 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             from core.cli_diff import run_diff
 
             return run_diff(args, out, err)
+        if args.command == "migrate":
+            from core.migrate.cli import run_migrate
+
+            return run_migrate(args, out, err)
+        if args.command == "watch":
+            from core.cli_watch import run_watch
+
+            return run_watch(args, out, err)
         return run_check(args, out, err)
     except (UsageError, ConfigError, BaselineError, GitError) as exc:
         err.write(f"mesdoctor: error: {exc}\n")
@@ -164,6 +189,9 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         baseline = load_baseline(args.baseline)
     config = gate_config(args, args.paths)
+    if args.report_url:
+        report = read_report_url(args, err)
+        return finish_check(report, args, config, baseline, out, err)
     sources: list[Source] = []
     if args.sample:
         from core.sample import sample_sources
@@ -176,6 +204,12 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("nothing to check: give PATHs (files, directories, - for stdin), --sample, or a live "
                          "source (--kube, --kube-context, --in-cluster, --kuma-url, --url)")
     report = analyse(sources, options, preloaded=live)
+    return finish_check(report, args, config, baseline, out, err)
+
+
+def finish_check(report: Report, args: argparse.Namespace, config: GateConfig, baseline: Any, out: TextIO,
+                 err: TextIO) -> int:
+    """The gate, the notes, the output and the exit code of `check` for an analysed (or a watcher's) report."""
     from core.gate.apply import apply_gate, baseline_note
 
     apply_gate(report, config, baseline)
@@ -187,6 +221,32 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     colour = args.color == "always" or (args.color == "auto" and _is_tty(out) and not args.output)
     write_output(lambda stream: emit(report, args.format, stream, colour=colour), args.output, out)
     return exit_code(report, args.fail_on)
+
+
+def read_report_url(args: argparse.Namespace, err: TextIO) -> Report:
+    """`--report-url`: a watcher's last report (core/watch/client.py), instead of an analysis."""
+    from core.live.cli_args import policy_from_args
+    from core.watch.client import WatcherSpec, fetch_report
+
+    given = [flag for flag, value in (("PATH", args.paths), ("--sample", args.sample), ("--kube", args.kube),
+                                      ("--kube-context", args.kube_context), ("--in-cluster", args.in_cluster),
+                                      ("--kuma-url", args.kuma_url), ("--url", args.url)) if value]
+    if given:
+        raise UsageError(f"--report-url shows a watcher's report: it cannot be combined with {given[0]}")
+    analysis = [flag for flag, value in (("--kuma-version", args.kuma_version != "auto"), ("--zone", args.zone),
+                                         ("--now", args.now)) if value]
+    if analysis:
+        err.write(f"mesdoctor: note: {analysis[0]} does not apply to a watcher's report (it was analysed with the "
+                  "watcher's options)\n")
+    try:
+        policy = policy_from_args(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    found = fetch_report(WatcherSpec(args.report_url, timeout=args.live_timeout), policy=policy)
+    if found.stale:
+        err.write(f"mesdoctor: note: {found.label}: the watcher's last read failed; this is its last good analysis "
+                  f"(of {found.report.now:%Y-%m-%d %H:%M} UTC)\n")
+    return found.report
 
 
 def write_output(text: str | Callable[[TextIO], object], output: str | None, out: TextIO) -> None:
@@ -299,6 +359,7 @@ def options_from_args(args: argparse.Namespace) -> AnalysisOptions:
         expiry_warning_days=args.expiry_warning_days,
         now=parse_now(args.now) if args.now else None,
         federated=args.federated,
+        complete=args.complete,
         limits=Limits(max_file_bytes=max(1, int(args.max_file_size * MIB)),
                       max_total_bytes=max(1, int(args.max_total_size * MIB))),
     )

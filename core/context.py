@@ -8,11 +8,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from core.index import Index
-from core.model import CertificateRecord, EndpointMap, Finding, SecretReference, SecretsCoverage
+from core.model import CertificateRecord, EndpointMap, Finding, Kind, SecretReference, SecretsCoverage
 from core.options import DEFAULT_ZONE, AnalysisOptions
 from core.versions import KumaVersion
 
 T = TypeVar("T")
+
+# what `AnalysisOptions.complete` vouches for: the input holds every resource of these kinds in the zone
+COMPLETE_KINDS = frozenset({Kind.SECRET, Kind.ZONE_EGRESS, Kind.MESH_IDENTITY, Kind.DATAPLANE})
 
 
 @dataclass(slots=True)
@@ -23,6 +26,9 @@ class Context:
     index: Index
     secrets_coverage: SecretsCoverage
     secrets_note: str = ""
+    # kinds whose absence is a fact, not a gap of the input: listed by a live source, or vouched for
+    # by `options.complete` (see `known`)
+    known_kinds: frozenset[Kind] = frozenset()
     # filled stage by stage, keyed by the MES resource key
     validation: dict[str, list[Finding]] = field(default_factory=dict)
     references: dict[str, list[SecretReference]] = field(default_factory=dict)
@@ -45,6 +51,10 @@ class Context:
         return not any(
             f.severity == "error" and f.stage == "write" for f in self.validation.get(service_key, ())
         )
+
+    def known(self, kind: Kind) -> bool:
+        """Whether the input holds every resource of `kind` (so none found means none exists)."""
+        return kind in self.known_kinds
 
     def cached(self, purpose: str, key: Any, compute: Callable[[], T]) -> T:
         """`compute()` once per analysis for (`purpose`, `key`); later calls return the same value.

@@ -49,6 +49,15 @@ class Kind(StrEnum):
     HOSTNAME_GENERATOR = "HostnameGenerator"
     MESH_IDENTITY = "MeshIdentity"
     MESH_TRAFFIC_PERMISSION = "MeshTrafficPermission"
+    # the resources around an MES (routes and policies that point at it, its alternatives)
+    MESH_HTTP_ROUTE = "MeshHTTPRoute"
+    MESH_TCP_ROUTE = "MeshTCPRoute"
+    MESH_TIMEOUT = "MeshTimeout"
+    MESH_RETRY = "MeshRetry"
+    MESH_CIRCUIT_BREAKER = "MeshCircuitBreaker"
+    MESH_HEALTH_CHECK = "MeshHealthCheck"
+    MESH_PASSTHROUGH = "MeshPassthrough"
+    EXTERNAL_SERVICE = "ExternalService"  # legacy (2.x), removed in 3.0
 
 
 class Flavour(StrEnum):
@@ -252,7 +261,7 @@ class Resource:
         )
 
 
-_MESHLESS = frozenset({Kind.MESH, Kind.GLOBAL_SECRET, Kind.ZONE_EGRESS})
+_MESHLESS = frozenset({Kind.MESH, Kind.GLOBAL_SECRET, Kind.ZONE_EGRESS, Kind.HOSTNAME_GENERATOR})
 
 
 @record
@@ -625,6 +634,8 @@ class LoadResult:
     secrets: SecretsCoverage | None = None  # None: decide from the resources
     secrets_note: str = ""  # why Secrets are absent/denied (shown in the coverage note)
     detected_version: str | None = None  # e.g. from a live Kuma API `GET /`
+    # kinds a live source listed successfully (every page, every mesh): finding none of them is a fact
+    listed_kinds: frozenset[Kind] = frozenset()
     # where detected_version came from: "api" (live Kuma API) or "control-plane" (a kuma-cp image tag in the
     # input); `version_evidence` says what was seen, also when it named no usable version (a digest-only image)
     version_source: str = ""
@@ -637,6 +648,7 @@ class LoadResult:
         self.resources.extend(other.resources)
         self.documents.extend(other.documents)
         self.findings.extend(other.findings)
+        self.listed_kinds = self.listed_kinds | other.listed_kinds
         if other.secrets is not None and self.secrets is not SecretsCoverage.DENIED:
             self.secrets = other.secrets
             self.secrets_note = other.secrets_note or self.secrets_note
@@ -676,6 +688,8 @@ class ServiceOutcome:
     # map: () when it already is, None when fixing TLS would not put it there (out of zone, rejected, no mTLS)
     cascade_role: str | None = None
     restore_on_29: tuple[str, ...] | None = None
+    # (hostname, HostnameGenerator core name) the MES gets, each generator's template rendered in Kuma's order
+    hostnames: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -703,6 +717,9 @@ class Report:
     zones: dict[str, int] = field(default_factory=dict)  # MES per written `kuma.io/zone` ("" unlabelled), most first
     version_detected: bool = False  # the version came from the control plane (kuma-cp image tag, API)
     version_source: str = ""  # "chosen" | "control-plane" | "api" | "shape" | "default"
+    # the input holds every resource of these kinds (`--complete`, or a live source listed them)
+    complete: bool = False
+    known_kinds: tuple[str, ...] = ()
     # the merge gate (core.gate.apply.apply_gate, run by the CLI): a core.gate.result.GateResult, or None when none
     # ran. Typed Any and left out of __init__ so the model needs no import of core.gate (which imports the model)
     # and a snapshot (core.report.snapshot, the dashboard's: never gated) does not carry it

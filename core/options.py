@@ -50,6 +50,9 @@ class AnalysisOptions:
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     now: datetime | None = None  # None = the wall clock at analysis time
     federated: bool = False  # the zone is connected to a Global CP (origin label rules)
+    # the input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone (`--complete`): the
+    # absence of one of those kinds is then a finding, not a "not checked" note (core.context.COMPLETE_KINDS)
+    complete: bool = False
     limits: Limits = field(default_factory=Limits)
 
     @property

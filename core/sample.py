@@ -27,7 +27,18 @@ from core import sample_gallery, sample_incident
 from core.sample_names import DEFAULT_SAMPLE, SAMPLES
 from core.sources import MANIFEST_SUFFIXES, Source
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+
+def _sample_dir() -> Path:
+    """`sample_data/` beside the source tree; an installed package (`pip install .`, the container image) finds it
+    in the working directory (the image's /app) instead."""
+    beside = Path(__file__).resolve().parent.parent / "sample_data"
+    if beside.is_dir():
+        return beside
+    here = Path.cwd() / "sample_data"
+    return here if here.is_dir() else beside
+
+
+SAMPLE_DIR = _sample_dir()
 __all__ = ["DEFAULT_SAMPLE", "SAMPLES", "SAMPLE_INFO", "SampleInfo", "generated_files", "sample_info",
            "sample_sources"]
 

@@ -283,19 +283,19 @@ def next_documents(now: datetime, made: dict[str, bytes] | None = None) -> list[
 
     inline_ca = {"type": "InsecureInline", "insecureInline": {"value": made["status-page-ca"].decode()}}
     return [
-        ("archive: caCert `type: File` reads a file of the control plane: refused on MES (MES124, MES212)",
+        ("archive: caCert `type: File` reads a file of the control plane: refused on MES (MES124)",
          mes("archive", caCert={"type": "File", "file": {"path": "/etc/ssl/archive/ca.pem"}})),
         ("invoices: secretRef names invoices-ca, which does not exist (MES201)",
          mes("invoices", caCert=ref("invoices-ca"))),
         ("orders: healthy on 3.0, CA and client pair from Secrets (`type: Secret` + `secretRef`)",
          mes("orders", caCert=ref("next-ca"), clientCert=ref("next-client-cert"),
              clientKey=ref("next-client-key"))),
-        ("reports: `type: Secret` whose secretRef has no name (MES127, MES213)",
+        ("reports: `type: Secret` whose secretRef has no name (MES127)",
          mes("reports", caCert={"type": "Secret", "secretRef": {"kind": "Secret"}})),
         ("status-page: healthy on 3.0, CA given inline (`type: InsecureInline`, plain PEM text)",
          mes("status-page", caCert=inline_ca)),
         ("telemetry: client pair `type: EnvVar` reads the control plane's environment: refused on MES "
-         "(MES124, MES212)",
+         "(MES124)",
          mes("telemetry", caCert=ref("next-ca"),
              clientCert={"type": "EnvVar", "envVar": {"name": "TELEMETRY_CLIENT_CERT"}},
              clientKey={"type": "EnvVar", "envVar": {"name": "TELEMETRY_CLIENT_KEY"}})),

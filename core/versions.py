@@ -168,6 +168,22 @@ class KumaVersion:
         return self.generation is Generation.CURRENT
 
     @property
+    def has_mesh_scoped_zone_proxies(self) -> bool:
+        """2.14+: a Dataplane with a `ZoneEgress` listener is a mesh-scoped zone egress; where one is Ready,
+        kuma-cp sends the mesh's MES traffic through it instead of the ZoneEgress resources, for proxies
+        with a workload identity (MeshIdentity), with or without `Mesh.mtls`
+        (release-2.14: pkg/xds/context/mesh_context_builder.go `resolveZoneEgresses`,
+        pkg/xds/generator/zone_proxy_listener_generator.go, pkg/plugins/policies/core/xds/meshroute/clusters.go).
+        2.12/2.13 have MeshIdentity but no zone-proxy listeners: their ZoneEgress serves mTLS meshes only."""
+        return (self.major, self.minor) >= (2, 14)
+
+    @property
+    def zone_proxies_need_exclusive_mode(self) -> bool:
+        """2.14: zone-proxy listeners are skipped, and MeshIdentity is not initialised (`MeshServicesDisabled`),
+        unless the Mesh sets `meshServices.mode: Exclusive`; 3.0 dropped the condition (UPGRADE.md 3.0)."""
+        return (self.major, self.minor) == (2, 14)
+
+    @property
     def egress_tags_add_mesh(self) -> bool:
         """2.9-2.14: `BuildEgressEndpointMap` adds tag `mesh: <mesh>` to every egress endpoint [5.1, 5.5];
         the 3.0 egress map keeps a plain copy of the MES labels."""

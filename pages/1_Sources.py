@@ -36,6 +36,7 @@ OPTION_KEYS = {
     "system_namespace": "w.sources.system_namespace",
     "expiry_warning_days": "w.sources.expiry_warning_days",
     "federated": "w.sources.federated",
+    "complete": "w.sources.complete",
 }
 
 
@@ -100,7 +101,7 @@ def on_add_layer() -> None:
 
 def reset_options() -> None:
     state.update_options(kuma_version="auto", zone=None, system_namespace=DEFAULT_SYSTEM_NAMESPACE,
-                         expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS, federated=False)
+                         expiry_warning_days=DEFAULT_EXPIRY_WARNING_DAYS, federated=False, complete=False)
 
 
 # --- input tabs --------------------------------------------------------------------------------
@@ -201,7 +202,9 @@ def current_input_box(report: Report) -> None:
         live_status.rbac_expander(data)
         return
     with st.container(border=True):
-        st.markdown(f"**Now analysing:** {'🧪' if data.is_sample else '📦' if data.is_snapshot else '📄'} "
+        icon = ("🧪" if data.is_sample else "📈" if data.watcher is not None else "📦" if data.is_snapshot
+                else "📄")
+        st.markdown(f"**Now analysing:** {icon} "
                     f"{safe(data.label)}")
         details = ("a saved report (no input files)" if data.is_snapshot else
                    describe_sources(data.sources) + f" · {human_size(total_bytes(data.sources))}")
@@ -252,6 +255,13 @@ def options_section(report: Report) -> None:
             "Zone is federated to a Global CP", key=OPTION_KEYS["federated"],
             on_change=state.bind(OPTION_KEYS["federated"], "federated", bool),
             help="Changes which origin labels kuma-cp adds and which hostname generators apply.",
+        )
+        st.checkbox(
+            "Input is complete", key=OPTION_KEYS["complete"],
+            on_change=state.bind(OPTION_KEYS["complete"], "complete", bool),
+            help="The input holds every Secret, ZoneEgress, MeshIdentity and Dataplane of the zone: a missing one "
+            "is then a problem (e.g. no zone egress, no MeshIdentity on 3.0), not a 'not checked' note. Live "
+            "sources mark each kind they listed in full by themselves.",
         )
         st.button("Reset options", on_click=reset_options, type="tertiary", icon="↩️")
     st.caption(f"Version in use: **Kuma {safe(report.kuma_version)}** — {prose(report.version_reason)}  \n"

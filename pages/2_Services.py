@@ -15,6 +15,7 @@ from ui.detail import render_service
 from ui.errors import friendly_errors
 from ui.exports import export_bar
 from ui.frames import filter_services, find_services, options_of, service_id, services_frame, varying
+from ui.migrate import migrate_section
 from ui.style import label, look, status_column
 from ui.text import code, safe
 
@@ -200,3 +201,4 @@ with friendly_errors("the Services page"):
             table(report, view, frame, selected)
         with detail_tab:
             detail(report, selected)
+    migrate_section(report)

@@ -59,8 +59,10 @@ def _actor() -> Actor:
 
 def _kind(spec: object) -> str:
     from core.live import KubeSpec, KumaApiSpec, UrlSpec
+    from core.watch.client import WatcherSpec
 
-    return {KubeSpec: "kube", KumaApiSpec: "kuma-api", UrlSpec: "url"}.get(type(spec), type(spec).__name__)
+    return {KubeSpec: "kube", KumaApiSpec: "kuma-api", UrlSpec: "url", WatcherSpec: "watcher"}.get(
+        type(spec), type(spec).__name__)
 
 
 def analysis(data: Input, report: Report | None, seconds: float, error: BaseException | None = None) -> None:

@@ -127,13 +127,26 @@ def max_delivery_bytes() -> int:
 def delivery(export: Export, report: Report, limit: int | None = None) -> dict[str, object] | None:
     """What the browser receives for one click: the file's name, type and text, a fresh id and when to revoke its
     URL. None when the text, as the component's JSON carries it, is larger than `limit` (the caller says so)."""
+    return text_delivery(export.file_name(report), export.mime, export.build(report), limit)
+
+
+def text_delivery(name: str, mime: str, text: str, limit: int | None = None) -> dict[str, object] | None:
+    """`delivery` for any text file (not only a report export)."""
     limit = max_delivery_bytes() if limit is None else limit
-    text = export.build(report)
     # the text travels JSON-escaped (ASCII only: at most 12 bytes per character); measure only when it may not fit
     if len(text) * 12 > limit and len(json.dumps(text)) > limit:
         return None
-    return {"id": uuid.uuid4().hex, "name": export.file_name(report), "mime": export.mime, "text": text,
-            "expiryMs": EXPIRY_SECONDS * 1000}
+    return {"id": uuid.uuid4().hex, "name": name, "mime": mime, "text": text, "expiryMs": EXPIRY_SECONDS * 1000}
+
+
+def deliver_text(key: str, name: str, mime: str, text: str) -> bool:
+    """Send a text file to this browser tab now, the way the export bar does (no media store, no server URL).
+    Call it once, for the click that asked for the file. False (nothing sent) when it is too large."""
+    payload = text_delivery(name, mime, text)
+    if payload is None:
+        return False
+    _deliver(key=f"{key}.deliver", data=payload)
+    return True
 
 
 @st.fragment

@@ -42,6 +42,7 @@ from ui.live_specs import (
     KIND_KUMA,
     KIND_TITLES,
     KIND_URL,
+    KIND_WATCHER,
     REFRESH_CHOICES,
     SpecError,
     failed_refresh,
@@ -296,7 +297,11 @@ def live_tab() -> None:
     kind = st.radio("Read from", kinds, key=kind_key, format_func=KIND_TITLES.__getitem__,
                     horizontal=True, label_visibility="collapsed")
     _keep("kind", kind)
-    if current.shared:
+    if kind == KIND_WATCHER:
+        from ui import watcher  # the watcher source (its report, not manifests)
+
+        watcher.form(current)
+    elif current.shared:
         st.caption(f"🔒 This dashboard is shared: it reads only the sources its operator configured, chosen by name "
                    f"({code(deployment.DOCS)}).")
         {KIND_KUBE: _shared_kube_form, KIND_KUMA: _shared_kuma_form, KIND_URL: _shared_url_form}[kind](current)
@@ -446,7 +451,8 @@ def _url_form() -> None:
 def _shared_kinds(current: Settings) -> list[str]:
     sources = current.sources
     available = {KIND_KUBE: bool(sources.kube_names()), KIND_KUMA: bool(sources.kuma_apis),
-                 KIND_URL: bool(sources.manifest_urls) or sources.url_hosts is not None}
+                 KIND_URL: bool(sources.manifest_urls) or sources.url_hosts is not None,
+                 KIND_WATCHER: bool(sources.watchers)}
     return [kind for kind in KIND_TITLES if available[kind]]
 
 

@@ -20,12 +20,14 @@ from ui.state import Input, LiveInfo
 KIND_KUBE = "kube"
 KIND_KUMA = "kuma-api"
 KIND_URL = "url"
+KIND_WATCHER = "watcher"  # a MES Doctor watcher's last report (ui/watcher.py)
 KIND_TITLES = {
     KIND_KUBE: "☸️ Kubernetes cluster",
     KIND_KUMA: "🛰️ Kuma control plane API",
     KIND_URL: "🌐 URL",
+    KIND_WATCHER: "📈 MES Doctor watcher URL",
 }
-KIND_NAMES = {KIND_KUBE: "Kubernetes", KIND_KUMA: "Kuma API", KIND_URL: "URL"}
+KIND_NAMES = {KIND_KUBE: "Kubernetes", KIND_KUMA: "Kuma API", KIND_URL: "URL", KIND_WATCHER: "MES Doctor watcher"}
 
 REFRESH_CHOICES = (0, 30, 60, 300)  # seconds; 0: off (the default)
 _MESH_SPLIT = re.compile(r"[\s,]+")

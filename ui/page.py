@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.model import Report
-from ui import auth, deployment, live_status, state, whatif
+from ui import auth, deployment, live_status, state, watcher, whatif
 from ui.style import apply_page_style
 from ui.text import code, prose, safe
 
@@ -57,6 +57,7 @@ def header(page: PageInfo, report: Report, subtitle: str = "") -> None:
     st.title(f"{page.icon} {page.title}")
     st.caption(context_line(report) + (f" · {subtitle}" if subtitle else ""))
     live_status.banners(report)
+    watcher.banner()
     whatif.banner()
 
 
@@ -104,6 +105,7 @@ def overview_title(report: Report) -> None:
             sample_notice()
     st.caption(context_line(report))
     live_status.banners(report)
+    watcher.banner()
 
 
 VERSION_DISMISSED = state.PREFIX + "version_dismissed"  # inputs (digests) whose version question was put aside
@@ -161,9 +163,10 @@ def sidebar(report: Report) -> None:
         st.divider()
         data = state.current_input()
         st.caption("Input")
-        st.text(("🧪 " if data.is_sample else "📡 " if data.is_live else "📦 " if data.is_snapshot else "📄 ")
-                + data.label)
+        st.text(("🧪 " if data.is_sample else "📡 " if data.is_live else "📈 " if data.watcher is not None
+                 else "📦 " if data.is_snapshot else "📄 ") + data.label)
         live_status.sidebar_block()
+        watcher.sidebar_block()
         st.caption("Target Kuma version")
         options = state.current_options()
         # widgets of other pages are forgotten: re-seed this one from the permanent options
@@ -188,6 +191,7 @@ def sidebar(report: Report) -> None:
 def begin(page: PageInfo) -> Report:
     """Navigation, the report for the current input and options, and the sidebar."""
     navigation()
+    watcher.open_from_link()  # ?watcher=<name>: an alert's link to a configured watcher's report
     report = state.current_report()
     sidebar(report)
     return report

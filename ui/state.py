@@ -78,6 +78,7 @@ class Input:
     snapshot: Report | None = None
     snapshot_options: AnalysisOptions | None = None
     snapshot_digest: str = ""
+    watcher: Any = None  # a watcher's report (ui/watcher.py WatcherInfo): `snapshot` is its report
 
     @property
     def digest(self) -> str:

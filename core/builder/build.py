@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.builder.labels import ZONE, effective_labels, labels_of
-from core.builder.mesh import enabled_backend, flag
+from core.builder.mesh import enabled_backend, flag, served_by_identity
 from core.builder.names import Identifiers, identifiers
 from core.builder.spec import MesView, read_spec, view_of
 from core.builder.tls import Material, first_failure, materials, upstream_tls
@@ -80,7 +80,7 @@ def destination(ctx: Context, mes: Resource, version: KumaVersion, view: MesView
                 labels: dict[str, str] | None = None) -> Destination:
     """The Destination kuma-cp would compute for `mes` (TLS assuming its material loads as resolved)."""
     view = view or read_spec(mes.spec)
-    labels = labels if labels is not None else effective_labels(mes, ctx.options)
+    labels = labels if labels is not None else effective_labels(mes, ctx.options, version)
     return _destination(ctx, mes, mes.ref, version, view, labels, identifiers(mes, labels, view.port),
                         materials(view, _references(ctx, mes, version)), _locality_aware(ctx, mes.mesh))
 
@@ -146,7 +146,8 @@ def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: li
                 result: EndpointMap) -> None:
     mesh = ctx.index.meshes.get(mesh_name)
     mesh_missing = mesh is None and bool(ctx.index.meshes)
-    no_mtls = version.has_mesh_mtls and mesh is not None and not enabled_backend(mesh)
+    no_mtls = (version.has_mesh_mtls and mesh is not None and not enabled_backend(mesh)
+               and not served_by_identity(ctx, mesh_name, version))
     walk = _MeshWalk(locality_aware=_locality_aware(ctx, mesh_name))
     for mes in services:
         key, ref = mes.key, mes.ref
@@ -173,9 +174,9 @@ def _build_mesh(ctx: Context, version: KumaVersion, mesh_name: str, services: li
 def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: ResourceRef, walk: _MeshWalk,
               result: EndpointMap) -> bool:
     """Place one store-valid MES of a served mesh; True when it ends up with egress endpoints."""
-    labels = labels_of(ctx, mes)
+    labels = labels_of(ctx, mes, version)
     view = view_of(ctx, mes)
-    ids = ctx.per_resource("identifiers", mes, lambda m: identifiers(m, labels, view.port))
+    ids = ctx.per_resource(_IDENTIFIERS[version.generation], mes, lambda m: identifiers(m, labels, view.port))
     # the references (so the materials) only differ between generations: the 2.9 map reuses 2.14's
     loaded = ctx.per_resource(_MATERIALS[version.generation], mes,
                               lambda m: materials(view, _references(ctx, m, version)))
@@ -204,6 +205,7 @@ def _walk_one(ctx: Context, version: KumaVersion, mes: Resource, key: str, ref: 
 
 
 _MATERIALS = {generation: f"tls-materials-{generation}" for generation in Generation}
+_IDENTIFIERS = {generation: f"identifiers-{generation}" for generation in Generation}
 
 
 def _references(ctx: Context, mes: Resource, version: KumaVersion) -> list[SecretReference]:

@@ -34,8 +34,6 @@ CHECKS: tuple[Check, ...] = tuple(sorted((
           "The MES keeps its egress filter chain (2.9-2.11, inferred)."),
     Check("MES504-unreachable-zone", ("MES504",), _S, _D, emap.check_unreachable_zone,
           "The MES is reachable from the selected zone (2.9-2.14)."),
-    Check("MES505-hostname-collision", ("MES505",), _G, _D, host.check_hostname_collision,
-          "Display names are unique per mesh."),
     Check("MES506-status-addresses", ("MES506",), _S, _D, host.check_status_addresses,
           "An exported zone MES has a VIP and addresses."),
     Check("MES507-generator-conditions", ("MES507",), _S, _D, host.check_generator_conditions,

@@ -1,46 +1,18 @@
-"""Hostnames, SNIs and status (MES505-MES507, MES517)."""
+"""SNIs and hostname status (MES506, MES507, MES517); rendered hostnames and their collisions (MES505) are in
+core/neighbours/hostnames.py."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from core.builder.labels import ORIGIN, display_name, is_present_in_zone, labels_of
-from core.builder.names import hostname
+from core.builder.labels import ORIGIN, is_present_in_zone, labels_of
 from core.builder.paths import origin_at
 from core.catalogue import finding
 from core.context import Context
 from core.model import Finding, Resource
 
 _FAILED_REASONS = ("Collision", "TemplateError")
-
-
-def check_hostname_collision(ctx: Context) -> Iterator[Finding]:
-    """MES505 several MES of a mesh share a display name (only one gets the generated hostname)."""
-    groups: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-    for mes in ctx.index.services:
-        if not ctx.admission_valid(mes.key):
-            continue
-        labels = labels_of(ctx, mes)
-        if is_present_in_zone(labels, ctx.options.zone_name):
-            groups[(mes.mesh, display_name(mes, labels).lower())].append(mes)
-    for (mesh, name), members in groups.items():
-        if len(members) < 2:
-            continue
-        host = hostname(name)
-        for mes in members:
-            others = tuple(o.ref for o in members if o is not mes)
-            yield finding(
-                "MES505",
-                f"{len(members)} MES of mesh {mesh} have the display name {name} "
-                f"({', '.join(m.core_name for m in members)}): all want hostname {host}; the HostnameGenerator "
-                "gives it to the oldest and reports `Collision` on the others, which get no hostname.",
-                mes.ref, related=others,
-                hint="Give each MES of a mesh a unique display name (Kubernetes: metadata.name or the "
-                     "`kuma.io/display-name` annotation). A Global-created and a Zone-created MES with the same "
-                     "name collide too.",
-            )
 
 
 def check_duplicate_sni(ctx: Context) -> Iterator[Finding]:

@@ -8,6 +8,12 @@ exposes `kuma.io/display-name`.
 
 MES Doctor always models a zone control plane (the zone egress of `options.zone`); a standalone
 zone behaves the same since `standalone` is rewritten to `zone` at start.
+
+Kuma 3.0 (`labels.Compute` on master, commits #17162 and #17176) no longer only fills gaps for what a
+zone creates: it *sets* `kuma.io/display-name` to the resource's name (Kubernetes: `metadata.name`,
+so a `kuma.io/display-name` annotation is overwritten) and `kuma.io/origin: zone`, whatever the
+manifest says. Resources synced from Global keep theirs (KDS writes them as a privileged user): a
+manifest labelled `kuma.io/origin: global` is taken for one (a zone's own writes can no longer carry it).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 from core.context import Context
 from core.model import Flavour, Resource
 from core.options import AnalysisOptions
+from core.versions import Generation, KumaVersion
 
 MESH = "kuma.io/mesh"
 ORIGIN = "kuma.io/origin"
@@ -27,7 +34,8 @@ NAMESPACE = "k8s.kuma.io/namespace"
 DISPLAY_NAME = "kuma.io/display-name"
 
 
-def effective_labels(resource: Resource, options: AnalysisOptions) -> dict[str, str]:
+def effective_labels(resource: Resource, options: AnalysisOptions,
+                     version: KumaVersion | None = None) -> dict[str, str]:
     """Labels of `resource` as kuma-cp would store and list them on the zone `options.zone`.
 
     Kubernetes (mutating webhook + meta adapter): `kuma.io/mesh`; `kuma.io/origin: zone` if
@@ -36,10 +44,16 @@ def effective_labels(resource: Resource, options: AnalysisOptions) -> dict[str, 
     from the annotation, else `metadata.name` (Kuma overwrites a label of that name).
     Universal: `kuma.io/mesh`, `kuma.io/origin: zone`, and unless global-originated
     `kuma.io/zone` and `kuma.io/env: universal`. Only string keys/values of the input are kept.
+    With a 3.0 `version`, a zone-created resource gets `kuma.io/origin: zone` and `kuma.io/display-name`
+    set to its name whatever it carried (see the module docstring).
     """
     labels = _strings(resource.labels)
     kubernetes = resource.flavour is Flavour.KUBERNETES
     labels.setdefault(MESH, resource.mesh or "default")
+    computes = version is not None and version.generation is Generation.CURRENT and not synced_from_global(resource)
+    if computes:
+        labels[ORIGIN] = "zone"
+        labels[DISPLAY_NAME] = str(resource.name)
     labels.setdefault(ORIGIN, "zone")
     origin = labels[ORIGIN]
     if origin != "global":
@@ -49,13 +63,26 @@ def effective_labels(resource: Resource, options: AnalysisOptions) -> dict[str, 
         # Kuma: "locally originated" on a zone = no origin label or origin zone
         if resource.namespace and origin in ("", "zone"):
             labels.setdefault(NAMESPACE, resource.namespace)
-        labels[DISPLAY_NAME] = resource.display_name  # annotation, else metadata.name (label overwritten)
+        if not computes:
+            labels[DISPLAY_NAME] = resource.display_name  # annotation, else metadata.name (label overwritten)
     return labels
 
 
-def labels_of(ctx: Context, resource: Resource) -> dict[str, str]:
-    """`effective_labels(resource, ctx.options)` once per resource and analysis (read-only: copy to change)."""
-    return ctx.per_resource("effective-labels", resource, lambda r: effective_labels(r, ctx.options))
+def synced_from_global(resource: Resource) -> bool:
+    """A resource Global synced to the zone (`kuma.io/origin: global` as written)."""
+    labels = resource.labels if isinstance(resource.labels, Mapping) else {}
+    return labels.get(ORIGIN) == "global"
+
+
+def labels_of(ctx: Context, resource: Resource, version: KumaVersion | None = None) -> dict[str, str]:
+    """`effective_labels(resource, ctx.options, version)` once per resource, generation and analysis
+    (read-only: copy to change); `version` defaults to the target version."""
+    version = version or ctx.version
+    return ctx.per_resource(_PURPOSE[version.generation], resource,
+                            lambda r: effective_labels(r, ctx.options, version))
+
+
+_PURPOSE = {generation: f"effective-labels-{generation}" for generation in Generation}
 
 
 def display_name(resource: Resource, labels: Mapping[str, str]) -> str:

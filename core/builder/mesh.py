@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.builder.labels import ZONE
+from core.context import Context
 from core.model import Flavour, Resource
+from core.versions import Generation, KumaVersion
 
 
 def mesh_field(mesh: Resource, *keys: str) -> Any:
@@ -89,3 +91,30 @@ def _roots(resource: Resource) -> list[Mapping[str, Any]]:
     if resource.flavour is Flavour.UNIVERSAL and isinstance(resource.raw, Mapping):
         roots.append(resource.raw)
     return roots
+
+
+def mesh_scoped_egresses(dataplanes: list[Resource], mesh_name: str, zone: str) -> list[Resource]:
+    """The mesh's Dataplanes with a Ready `ZoneEgress` listener in `zone` (2.14+ mesh-scoped zone egress)."""
+    return [d for d in dataplanes
+            if d.mesh == mesh_name and dataplane_zone(d) in ("", zone)
+            and any(listener_ready(item) for item in zone_egress_listeners(d))]
+
+
+def meshservices_mode(mesh: Resource) -> str:
+    """`meshServices.mode` of a Mesh (`Disabled` when unset, the enum's zero value)."""
+    mode = mesh_field(mesh, "meshServices", "mode")
+    if isinstance(mode, str) and mode:
+        return mode
+    return "Exclusive" if mode == 3 else "Disabled"
+
+
+def served_by_identity(ctx: Context, mesh_name: str, version: KumaVersion | None = None) -> bool:
+    """Whether `version` sends the mesh's MES traffic through a mesh-scoped zone egress, which needs workload
+    identities (MeshIdentity) and no `Mesh.mtls`: always on 3.0; on 2.14 once the input shows a Ready
+    zone-egress Dataplane of the mesh in the zone (kuma-cp then stops using the ZoneEgress resources for it)."""
+    version = version or ctx.version
+    if version.generation is Generation.CURRENT:
+        return True
+    if not version.has_mesh_scoped_zone_proxies:
+        return False
+    return bool(mesh_scoped_egresses(ctx.index.dataplanes, mesh_name, ctx.options.zone_name))

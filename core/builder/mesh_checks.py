@@ -19,13 +19,14 @@ from core.builder.mesh import (
     listener_ready,
     mesh_field,
     mesh_path,
+    served_by_identity,
     zone_egress_listeners,
     zone_egress_zone,
 )
 from core.builder.paths import mesh_of_path, origin_at
 from core.catalogue import finding
-from core.context import Context
-from core.model import Finding, Flavour, Resource
+from core.context import COMPLETE_KINDS, Context
+from core.model import Finding, Flavour, Kind, Resource
 
 
 def _meshes_with_services(ctx: Context) -> Iterator[tuple[Resource, list[Resource]]]:
@@ -36,10 +37,16 @@ def _meshes_with_services(ctx: Context) -> Iterator[tuple[Resource, list[Resourc
 
 
 def check_mesh_mtls(ctx: Context) -> Iterator[Finding]:
-    """MES401 no mTLS backend enabled / MES402 enabled backend not defined (2.9-2.14)."""
+    """MES401 no mTLS backend enabled / MES402 enabled backend not defined (2.9-2.14).
+
+    Not where 2.14 serves the mesh through a mesh-scoped zone egress (a Ready zone-egress Dataplane): that
+    path runs on workload identities, not on `Mesh.mtls` (MES408-MES412 check it instead).
+    """
     if not ctx.version.has_mesh_mtls:
         return
     for mesh, services in _meshes_with_services(ctx):
+        if served_by_identity(ctx, mesh.name):
+            continue
         backend = enabled_backend(mesh)
         path = mesh_path(mesh, "mtls", "enabledBackend")
         names = backend_names(mesh)
@@ -90,25 +97,29 @@ def check_forbid_access(ctx: Context) -> Iterator[Finding]:
 
 
 def check_zone_egress(ctx: Context) -> Iterator[Finding]:
-    """MES404 zone egresses listed, but none serves the selected zone.
+    """MES404 no zone egress serves the selected zone.
 
-    2.9-2.14: ZoneEgress resources (global-scoped, one egress serves every mesh). 3.0: Dataplanes
-    with a `ZoneEgress` listener, per mesh (zone proxies are mesh-scoped); a mesh without any in
-    the input is a coverage note (MES903), not a finding here.
+    2.9-2.14: ZoneEgress resources (global-scoped, one egress serves every mesh); 2.14 meshes served by a
+    mesh-scoped zone egress (a Ready zone-egress Dataplane) are left to that path. 3.0: Dataplanes with a
+    `ZoneEgress` listener, per mesh. Either kind may be listed but not serve the zone, or be known to be
+    absent (`--complete`, or a live source that listed it): both are findings. A kind the input simply
+    lacks is a coverage note (MES903), not a finding here.
     """
     if ctx.version.zone_egress_is_dataplane_listener:
         yield from _check_egress_listeners(ctx)
         return
     egresses = ctx.index.zone_egresses
-    if not egresses:
-        return
     zone = ctx.options.zone_name
+    if not egresses:
+        if ctx.known(Kind.ZONE_EGRESS):
+            yield from _no_zone_egress_at_all(ctx)
+        return
     zones = sorted({zone_egress_zone(e) for e in egresses})
     if "" in zones or zone in zones:
         return
     related = tuple(e.ref for e in egresses[:5])
     for mes in ctx.index.services:
-        if not reachable(labels_of(ctx, mes), ctx.version, zone):
+        if served_by_identity(ctx, mes.mesh) or not reachable(labels_of(ctx, mes), ctx.version, zone):
             continue
         yield finding(
             "MES404",
@@ -118,6 +129,29 @@ def check_zone_egress(ctx: Context) -> Iterator[Finding]:
             hint=f"Deploy a zone egress in zone {zone} (or select the zone the input was exported from).",
             fix=_egress_fix(mes.flavour),
         )
+
+
+def _no_zone_egress_at_all(ctx: Context) -> Iterator[Finding]:
+    zone = ctx.options.zone_name
+    source = _known_because(ctx, Kind.ZONE_EGRESS)
+    for mes in ctx.index.services:
+        if served_by_identity(ctx, mes.mesh) or not reachable(labels_of(ctx, mes), ctx.version, zone):
+            continue
+        yield finding(
+            "MES404",
+            f"There is no ZoneEgress at all ({source}): MES traffic always goes through a zone egress, so "
+            f"sidecars in zone {zone} have nowhere to send {mes.core_name} traffic.",
+            mes.ref,
+            hint=f"Deploy a zone egress in zone {zone}.",
+            fix=_egress_fix(mes.flavour),
+        )
+
+
+def _known_because(ctx: Context, kind: Kind) -> str:
+    """Why the absence of `kind` is a fact: a live source listed it, or the input is complete."""
+    if ctx.options.complete and kind in COMPLETE_KINDS:
+        return f"the input is marked complete: it holds every {kind.value} of the zone"
+    return f"the live source listed {kind.value} resources and found none"
 
 
 def _check_egress_listeners(ctx: Context) -> Iterator[Finding]:
@@ -130,6 +164,18 @@ def _check_egress_listeners(ctx: Context) -> Iterator[Finding]:
     for mesh_name in sorted(ctx.index.services_by_mesh):
         listed = egresses.get(mesh_name)
         if not listed:
+            if ctx.known(Kind.DATAPLANE):
+                source = _known_because(ctx, Kind.DATAPLANE)
+                for mes in ctx.index.services_by_mesh[mesh_name]:
+                    yield finding(
+                        "MES404",
+                        f"Mesh {mesh_name} has no Dataplane with a `ZoneEgress` listener ({source}): Kuma "
+                        f"{ctx.version} sends MES traffic through a zone egress of the MES's own mesh, so sidecars "
+                        f"in {zone} have nowhere to send {mes.core_name} traffic.",
+                        mes.ref,
+                        hint=f"Deploy a zone proxy with an egress listener for mesh {mesh_name} in zone {zone} "
+                             "(Helm: `meshes[].egress.enabled=true`).",
+                    )
             continue
         in_zone = [d for d in listed if dataplane_zone(d) in ("", zone)]
         if any(listener_ready(item) for d in in_zone for item in zone_egress_listeners(d)):
@@ -182,7 +228,13 @@ def check_mesh_missing(ctx: Context) -> Iterator[Finding]:
 
 
 def check_removed_mesh_fields(ctx: Context) -> Iterator[Finding]:
-    """MES406 `spec.mtls` / `spec.routing` on 3.0, where they no longer exist."""
+    """MES406 `spec.mtls` / `spec.routing` on 3.0, where they no longer exist.
+
+    The message names every removed field the Mesh sets (`routing.zoneEgress`,
+    `routing.defaultForbidMeshExternalServiceAccess`, ...) and what replaced it for MES: workload identity
+    from a MeshIdentity, and access decided by a MeshTrafficPermission on the zone-egress listener
+    (`master:UPGRADE.md`: "`routing.defaultForbidMeshExternalServiceAccess` removed", "`mtls` removed").
+    """
     if ctx.version.has_mesh_mtls:
         return
     for mesh, services in _meshes_with_services(ctx):
@@ -190,14 +242,27 @@ def check_removed_mesh_fields(ctx: Context) -> Iterator[Finding]:
         if not removed:
             continue
         paths = [mesh_path(mesh, f) for f in removed]
+        named: list[str] = []
+        for field in removed:
+            value = mesh_field(mesh, field)
+            keys = sorted(value) if isinstance(value, dict) and value else []
+            named += [f"`{mesh_path(mesh, field, str(k))}`" for k in keys] or [f"`{mesh_path(mesh, field)}`"]
+        replaced: list[str] = []
+        if "mtls" in removed:
+            replaced.append("workload identity comes from a MeshIdentity (and MeshTrust), not from `mtls`")
+        forbid = mesh_field(mesh, "routing", "defaultForbidMeshExternalServiceAccess")
+        access = ("MES access is decided by a MeshTrafficPermission on the zone-egress listener, which denies what "
+                  "no rule allows" + (f" (`defaultForbidMeshExternalServiceAccess: {str(forbid).lower()}` no longer "
+                                      "has any effect)" if forbid is not None else ""))
+        replaced.append(access)
         for mes in services:
             yield finding(
                 "MES406",
-                f"Mesh {mesh.name} still sets {', '.join(f'`{p}`' for p in paths)}, removed in Kuma 3.0: "
-                f"ignored, and dropped on the next write. It does not give {mes.core_name} mTLS or egress access.",
+                f"Mesh {mesh.name} still sets {', '.join(named)}, removed in Kuma 3.0: ignored, and dropped on the "
+                f"next write. For {mes.core_name}: {'; '.join(replaced)}.",
                 mes.ref, path=paths[0], origin=origin_at(mesh, paths[0]), related=(mesh.ref,),
-                hint="Remove the fields; on 3.0 a MeshIdentity provides workload identity and a "
-                     "MeshTrafficPermission on the zone-egress listener allows MES traffic.",
+                hint="Remove the fields; create a MeshIdentity for the clients and the zone egress, and a "
+                     "MeshTrafficPermission that selects the zone-egress listener and allows the clients.",
                 fix=fixes.remove_mesh_fields(mesh.name, mesh.flavour, removed),
             )
 

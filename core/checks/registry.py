@@ -7,10 +7,12 @@ from core.builder.checks import CHECKS as _BUILD
 from core.certs.checks import CHECKS as _CERTIFICATES
 from core.checks.base import Check
 from core.gate.checks import CHECKS as _GATE
+from core.neighbours.checks import CHECKS as _NEIGHBOURS
 from core.secrets.checks import CHECKS as _SECRETS
 from core.validation.checks import CHECKS as _VALIDATION
 
-REGISTRY: tuple[Check, ...] = tuple(sorted(_VALIDATION + _SECRETS + _CERTIFICATES + _BUILD + _GATE, key=lambda c: c.id))
+REGISTRY: tuple[Check, ...] = tuple(sorted(_VALIDATION + _SECRETS + _CERTIFICATES + _BUILD + _NEIGHBOURS + _GATE,
+                                           key=lambda c: c.id))
 
 _ids = [c.id for c in REGISTRY]
 assert len(set(_ids)) == len(_ids), "duplicate check id"

@@ -55,6 +55,17 @@ OPTIONAL_KINDS = (
     ("meshidentities", "MeshIdentity"),
     ("meshtrafficpermissions", "MeshTrafficPermission"),
     ("hostnamegenerators", "HostnameGenerator"),
+    # the resources around an MES (core/neighbours): zone proxies and clients, routes and policies that
+    # point at MES, MeshPassthrough, legacy ExternalService
+    ("dataplanes", "Dataplane"),
+    ("meshhttproutes", "MeshHTTPRoute"),
+    ("meshtcproutes", "MeshTCPRoute"),
+    ("meshtimeouts", "MeshTimeout"),
+    ("meshretries", "MeshRetry"),
+    ("meshcircuitbreakers", "MeshCircuitBreaker"),
+    ("meshhealthchecks", "MeshHealthCheck"),
+    ("meshpassthroughs", "MeshPassthrough"),
+    ("externalservices", "ExternalService"),
 )
 RBAC_HINT = "docs/rbac/ has a read-only ClusterRole for MES Doctor"
 MISSING_PACKAGE = ("reading a Kubernetes cluster needs the `kubernetes` Python package: "
@@ -429,13 +440,15 @@ class _Reader:
             return self.custom.list_cluster_custom_object(KUMA_GROUP, KUMA_VERSION, plural, **kw)
 
         try:
-            return self.list(file, call, KUMA_API, kind, PAGE_SIZE)
+            items = self.list(file, call, KUMA_API, kind, PAGE_SIZE)
         except KubeStatus as exc:
             if not optional or exc.status not in (403, 404):
                 raise
             if exc.status == 403:
                 self.out.note(f"{kind} resources not read: {status_text(exc)}")
             return []
+        self.out.listed(kind)  # every page read: none found means none exists
+        return items
 
     def secrets(self, referenced: list[str]) -> None:
         """Kuma-typed Secrets of the system namespace, then the referenced names still missing."""
@@ -453,6 +466,7 @@ class _Reader:
                 return
             found.update(_keys(items))
         self.out.secrets = SecretsCoverage.PRESENT
+        self.out.listed("Secret")
         self.search_by_name(referenced, found)
 
     def search_by_name(self, referenced: list[str], found: set[tuple[str, str]]) -> None:

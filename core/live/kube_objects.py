@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-KEPT_KEYS = ("spec", "status", "type", "data", "stringData")
+KEPT_KEYS = ("spec", "status", "type", "data", "stringData", "mesh")  # `mesh`: old-style Dataplane, ExternalService
 KEPT_METADATA = ("name", "namespace", "labels", "annotations", "creationTimestamp", "uid", "managedFields")
 # of each managedFields entry: who changed the object and when (the loader's modification time), not the
 # field sets (`fieldsV1`), which are large and say nothing MES Doctor uses

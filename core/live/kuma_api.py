@@ -24,9 +24,19 @@ from core.model import SecretsCoverage
 from core.options import Limits
 
 PAGE_SIZE = 500
-# optional kinds: (path, note when refused); a 404 means the control plane does not have them
+# optional kinds by REST path segment; a 404 (or 400) means the control plane does not have them
 GLOBAL_OPTIONAL = ("/zoneegresses", "/hostnamegenerators")
-MESH_OPTIONAL = ("meshtrafficpermissions", "meshidentities")
+MESH_OPTIONAL = ("meshtrafficpermissions", "meshidentities",
+                 # the resources around an MES (core/neighbours)
+                 "dataplanes", "meshhttproutes", "meshtcproutes", "meshtimeouts", "meshretries",
+                 "meshcircuitbreakers", "meshhealthchecks", "meshpassthroughs", "external-services")
+# the kind each path segment lists (a kind listed for every mesh is known in full: LoadResult.listed_kinds)
+KIND_OF = {"zoneegresses": "ZoneEgress", "hostnamegenerators": "HostnameGenerator",
+           "meshtrafficpermissions": "MeshTrafficPermission", "meshidentities": "MeshIdentity",
+           "dataplanes": "Dataplane", "meshhttproutes": "MeshHTTPRoute", "meshtcproutes": "MeshTCPRoute",
+           "meshtimeouts": "MeshTimeout", "meshretries": "MeshRetry", "meshcircuitbreakers": "MeshCircuitBreaker",
+           "meshhealthchecks": "MeshHealthCheck", "meshpassthroughs": "MeshPassthrough",
+           "external-services": "ExternalService", "secrets": "Secret"}
 
 
 class ApiStatus(LiveSourceError):
@@ -171,6 +181,7 @@ class _Reader:
                 return
         if self.out.secrets is None:
             self.out.secrets = SecretsCoverage.PRESENT
+            self.out.listed("Secret")
         try:
             self.list("/global-secrets")
         except ApiStatus as exc:
@@ -179,13 +190,19 @@ class _Reader:
             self.out.note(f"GlobalSecrets not read (GET /global-secrets: {exc.status}{_detail(exc.detail)})")
 
     def optional(self, path: str) -> None:
+        kind = KIND_OF.get(path.rsplit("/", 1)[-1])
         try:
             self.list(path)
         except ApiStatus as exc:
+            if kind:
+                self.out.unlisted(kind)
             if exc.status == 403:
                 self.out.note(f"{path} not read (403{_detail(exc.detail)})")
             elif exc.status not in (404, 400):  # 404/400: this control plane has no such kind
                 raise
+            return
+        if kind:
+            self.out.listed(kind)  # stays known only if no mesh's listing of it fails
 
     # --- HTTP -----------------------------------------------------------------------------------
 

@@ -21,8 +21,10 @@ from core.live.errors import LiveSourceError, scrub_secrets
 from core.loading import control_plane
 from core.loading.objects import FileRef, Normaliser, Sink
 from core.loading.tree import Parsed, depth_of
-from core.model import DocumentRecord, DocumentStatus, LoadResult, Resource, SecretsCoverage
+from core.model import DocumentRecord, DocumentStatus, Kind, LoadResult, Resource, SecretsCoverage
 from core.options import Limits
+
+_KINDS = frozenset(k.value for k in Kind)
 
 
 @dataclass(slots=True)
@@ -72,6 +74,8 @@ class Collector:
         self.detected_zone: str | None = None
         self.zone_evidence = ""
         self.server = ""
+        self.listed_kinds: set[str] = set()  # kinds listed in full (see `listed`)
+        self._failed: set[str] = set()
 
     def account(self, size: int) -> None:
         self.bytes += size
@@ -88,6 +92,15 @@ class Collector:
                 listing.objects.extend(objects)
                 return
         self.listings.append(Listing(file, list(objects)))
+
+    def listed(self, kind: str) -> None:
+        """`kind` was listed completely (every page, every mesh asked): finding none is a fact."""
+        self.listed_kinds.add(kind)
+
+    def unlisted(self, kind: str) -> None:
+        """A listing of `kind` failed (for one mesh, say): the kind is not known in full after all."""
+        self.listed_kinds.discard(kind)
+        self._failed.add(kind)
 
     def note(self, text: str) -> None:
         text = scrub_secrets(text, self.known)  # notes quote server replies; they reach stderr and the page
@@ -110,6 +123,7 @@ class Collector:
             load.detected_zone = self.detected_zone
             load.zone_source = "api"
             load.zone_evidence = self.zone_evidence
+        load.listed_kinds = frozenset(Kind(k) for k in self.listed_kinds - self._failed if k in _KINDS)
         counts: dict[str, int] = {}
         for resource in load.resources:
             counts[resource.kind.value] = counts.get(resource.kind.value, 0) + 1
@@ -118,7 +132,7 @@ class Collector:
     def digest(self) -> str:
         h = hashlib.sha256()
         h.update(json.dumps([self.label, self.secrets, self.secrets_note, self.detected_version, self.detected_zone,
-                             self.notes],
+                             self.notes, sorted(self.listed_kinds - self._failed)],
                             default=str).encode())
         for listing in self.listings:
             h.update(b"\0" + listing.file.encode("utf-8", "replace") + b"\0")

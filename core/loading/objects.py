@@ -39,9 +39,11 @@ MESH_LABEL = "kuma.io/mesh"
 KUMA_KINDS: dict[str, Kind] = {k.value: k for k in Kind if k not in (Kind.SECRET, Kind.GLOBAL_SECRET)}
 UNIVERSAL_TYPES: dict[str, Kind] = {k.value: k for k in Kind}
 # old-style (protobuf) resources inline their spec at the top level on Universal
-INLINED_SPEC = frozenset({Kind.MESH, Kind.ZONE_EGRESS, Kind.DATAPLANE})
+INLINED_SPEC = frozenset({Kind.MESH, Kind.ZONE_EGRESS, Kind.DATAPLANE, Kind.EXTERNAL_SERVICE})
+# old-style (protobuf) mesh-scoped kinds carry their mesh in a top-level `mesh` field on Kubernetes too
+TOP_LEVEL_MESH = frozenset({Kind.DATAPLANE, Kind.EXTERNAL_SERVICE})
 UNIVERSAL_META = frozenset({"type", "name", "mesh", "labels", "creationTime", "modificationTime", "kri"})
-CLUSTER_SCOPED = frozenset({Kind.MESH})
+CLUSTER_SCOPED = frozenset({Kind.MESH, Kind.EXTERNAL_SERVICE})
 MAX_NAME_CHARS = 1024  # core.options.Limits.max_name_chars
 
 
@@ -188,13 +190,19 @@ class Normaliser:
             namespace = None
         elif not namespace:
             namespace = self.default_namespace
+        mesh = labels.get(MESH_LABEL)
+        if kind in TOP_LEVEL_MESH:
+            top = obj.get("mesh")
+            if top is not None and not isinstance(top, str):
+                raise ShapeError("mesh", f"`mesh` must be a string, not {_describe(top)}")
+            mesh = top or mesh
         created, modified = kubernetes_times(meta)
         resource = Resource(
             kind=kind,
             flavour=Flavour.KUBERNETES,
             name=name,
             origin=origin,
-            mesh=labels.get(MESH_LABEL) or "default",
+            mesh=mesh or "default",
             namespace=namespace,
             labels=labels,
             annotations=annotations,

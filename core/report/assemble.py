@@ -60,6 +60,7 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
                 included_on_2_9=key in legacy.included,
                 dropped_by=culprit,
                 log_lines=_log_lines(ctx, mes, references),
+                hostnames=_hostnames(ctx, key),
                 cascade_role=roles[key].role if key in roles else None,
                 restore_on_29=roles[key].restore if key in roles else None,
             )
@@ -82,11 +83,20 @@ def assemble(ctx: Context, load: LoadResult, findings: list[Finding], choice: Ve
         resources=list(redacted.values()),
         endpoint_map=target,
         legacy_map=legacy,
+        complete=ctx.options.complete,
+        known_kinds=tuple(sorted(kind.value for kind in ctx.known_kinds)),
         zone_reason=zone.reason if zone else f"chosen: zone {ctx.options.zone_name}",
         zones=zones_of(ctx.index.services),
         version_detected=choice.detected,
         version_source=choice.source,
     )
+
+
+def _hostnames(ctx: Context, key: str) -> list[tuple[str, str]]:
+    """The hostnames the MES gets (HostnameGenerator templates rendered, collisions resolved)."""
+    from core.neighbours.hostnames import rendering
+
+    return [(o.hostname, o.generator.name) for o in rendering(ctx).outcomes.get(key, []) if o.hostname]
 
 
 def _log_lines(ctx: Context, mes: Resource, references: list[SecretReference]) -> list[str]:

@@ -19,9 +19,10 @@ index, so they are shared again after `from_snapshot`.
 
 Writing and reading follow the model's type hints, in one place (`_codec`): a field added to a model dataclass
 (`Report`, `ServiceOutcome`, ...) is carried without any change here, as long as its type is one of None,
-bool, int, float, str, datetime, a StrEnum, a dataclass, `X | None`, `list[X]`, `tuple[X, ...]`,
-`dict[str, X]` or `Any` (plain JSON data). Any other type makes `to_snapshot` fail at once, naming the field
-(and tests/core/report/test_snapshot.py checks every model type up front). A field missing from an older
+bool, int, float, str, datetime, a StrEnum, a dataclass, `X | None`, `list[X]`, `tuple[X, ...]`, a fixed
+`tuple[X, Y]` (e.g. `ServiceOutcome.hostnames`' pairs), `dict[str, X]` or `Any` (plain JSON data). Any other type
+makes `to_snapshot` fail at once, naming the field (and tests/core/report/test_snapshot.py checks every model type
+up front). A field missing from an older
 snapshot takes its default, else the empty value of its type (`""`, `False`, `0`, `None`, empty list), else
 the snapshot is refused; unknown fields (a newer snapshot) are ignored.
 
@@ -273,6 +274,8 @@ def _compile(tp: Any) -> _Codec:
         return _sequence(args[0], list)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return _sequence(args[0], tuple)
+    if origin is tuple and args and Ellipsis not in args:
+        return _fixed_tuple(args)
     if origin is dict and len(args) == 2 and args[0] is str:
         return _mapping(args[1])
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
@@ -304,6 +307,21 @@ def _sequence(item_tp: Any, kind: type) -> _Codec:
         return kind(item.decode(d, x, f"{path}[{i}]") for i, x in enumerate(v))
 
     return _Codec(encode, decode, kind)
+
+
+def _fixed_tuple(item_tps: tuple[Any, ...]) -> _Codec:
+    """`tuple[X, Y]`: a list of exactly that many items, each with its own type."""
+    items = [_codec(tp) for tp in item_tps]
+
+    def encode(e: _Encoder, v: Any) -> Any:
+        return [c.encode(e, x) for c, x in zip(items, v, strict=True)]
+
+    def decode(d: _Decoder, v: Any, path: str) -> Any:
+        if type(v) is not list or len(v) != len(items):
+            raise _wrong(path, v, f"a list of {len(items)} items")
+        return tuple(c.decode(d, x, f"{path}[{i}]") for i, (c, x) in enumerate(zip(items, v, strict=True)))
+
+    return _Codec(encode, decode, None)
 
 
 def _mapping(value_tp: Any) -> _Codec:

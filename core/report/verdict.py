@@ -97,9 +97,9 @@ def overall_verdict(report: Report, cascade: CascadeSummary | None = None) -> Ve
     if unchecked:
         warnings.append(f"{unchecked} secret reference{_s(unchecked)} could not be checked (no Secrets in the "
                         "input).")
-    unattached_errors = sum(1 for f in report.findings if f.severity is Severity.ERROR and not _on_service(f))
-    if unattached_errors:
-        errors.append(f"{unattached_errors} error{_s(unattached_errors)} in the input, Secrets or Meshes.")
+    unattached = [f for f in report.findings if f.severity is Severity.ERROR and not _on_service(f)]
+    if unattached:
+        errors.append(f"{len(unattached)} error{_s(len(unattached))} outside the MES ({_places(unattached)}).")
     warned = _counted(report.findings, Severity.WARNING)
     if warned:
         warnings.append(warned)
@@ -159,6 +159,13 @@ def _error_headline(report: Report, cascade: CascadeSummary, broken: int, not_lo
             what += f"; on 2.9.x {cascade.dropped_now} more MES would be dropped"
         return what + "."
     return errors[0]
+
+
+def _places(findings: list[Finding]) -> str:
+    """Where findings that are on no MES are: the input files themselves, then the kinds of resource (Secrets,
+    Meshes, and the resources around an MES: routes, policies, legacy ExternalServices...)."""
+    kinds = sorted({f.resource.kind.value for f in findings if f.resource is not None})
+    return ", ".join((["the input files"] if any(f.resource is None for f in findings) else []) + kinds)
 
 
 def _on_service(f: Finding) -> bool:

@@ -1,9 +1,10 @@
-"""Findings about secret references (MES201-MES213), Kuma Secrets the webhook rejects (MES214) and
+"""Findings about secret references (MES201-MES211), Kuma Secrets the webhook rejects (MES214) and
 the coverage notes when Secrets were not available (MES902 / MES905).
 
 Per-reference findings are read from `ctx.references` (filled by `core.secrets.resolve`). A
-reference whose code lies outside MES2xx (an `inline` that is not base64: MES105) is reported by
-the validator, not here.
+reference whose code lies outside MES2xx is reported by the validator at the same path, not here:
+an `inline` that is not base64 (MES105), a 3.0 data source of another type or incomplete (MES124,
+MES125, MES127, MES128, MES129; MES212 and MES213 said the same again and are retired).
 """
 
 from __future__ import annotations

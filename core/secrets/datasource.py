@@ -150,7 +150,7 @@ def _current(name: str, value: dict[str, Any]) -> Plan | None:
     if kind == "Secret":
         ref = value.get("secretRef")
         if not isinstance(ref, dict):
-            return Plan(name, f"{base}.secretRef", "Secret", status=ReferenceStatus.INCOMPLETE, code="MES213",
+            return Plan(name, f"{base}.secretRef", "Secret", status=ReferenceStatus.INCOMPLETE, code="MES125",
                         error="secretRef must be defined",
                         message=f"{name} is `type: Secret` without `secretRef`: loading fails.")
         secret = ref.get("name")
@@ -158,7 +158,7 @@ def _current(name: str, value: dict[str, Any]) -> Plan | None:
             return None
         if not secret:
             return Plan(name, f"{base}.secretRef.name", "Secret", secret="", status=ReferenceStatus.INCOMPLETE,
-                        code="MES213",
+                        code="MES127",
                         message=f"{name}.secretRef has no `name`: Kuma looks up a Secret with an empty name, "
                                 "which never exists.")
         return Plan(name, f"{base}.secretRef.name", "Secret", secret)
@@ -166,7 +166,7 @@ def _current(name: str, value: dict[str, Any]) -> Plan | None:
         inline = value.get("insecureInline")
         if not isinstance(inline, dict):
             return Plan(name, f"{base}.insecureInline", "InsecureInline", status=ReferenceStatus.INCOMPLETE,
-                        code="MES213", error="insecureInline must be defined",
+                        code="MES128", error="insecureInline must be defined",
                         message=f"{name} is `type: InsecureInline` without `insecureInline`: loading fails.")
         text = inline.get("value")
         if text is not None and not isinstance(text, str):
@@ -175,7 +175,10 @@ def _current(name: str, value: dict[str, Any]) -> Plan | None:
                     inline=(text or "").encode("utf-8", "replace"))
     what = "File and EnvVar read the control plane's own files and environment and are" if kind in (
         "File", "EnvVar") else f"`{kind}` is not a data-source type and is"
-    return Plan(name, f"{base}.type", kind, status=ReferenceStatus.UNSUPPORTED_TYPE, code="MES212",
+    # the validator reports the same path on write (D1 for File / EnvVar, D6 otherwise): the reference carries
+    # that code, and no second finding (MES212 / MES213 are retired)
+    return Plan(name, f"{base}.type", kind, status=ReferenceStatus.UNSUPPORTED_TYPE,
+                code="MES124" if kind in ("File", "EnvVar") else "MES129",
                 error=f"datasource type: {kind} is not supported on MeshExternalService",
                 message=f"{name} is `type: {kind}`: {what} not supported on MeshExternalService; loading fails.")
 

@@ -32,8 +32,9 @@ CODES: dict[ReferenceStatus, str] = {
     ReferenceStatus.INVALID_BASE64: "MES209",
     ReferenceStatus.EMPTY_NAME: "MES210",
     ReferenceStatus.LEGACY_SHAPE: "MES211",
-    ReferenceStatus.UNSUPPORTED_TYPE: "MES212",
-    ReferenceStatus.INCOMPLETE: "MES213",
+    # 3.0 data-source shape problems are the validator's findings at the same path (MES212/MES213 retired)
+    ReferenceStatus.UNSUPPORTED_TYPE: "MES124",
+    ReferenceStatus.INCOMPLETE: "MES125",
 }
 
 _LOADS = frozenset(status for status in ReferenceStatus if status.loads)

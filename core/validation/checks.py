@@ -107,12 +107,27 @@ def check_schema(ctx: Context, mes: Resource) -> Iterable[Finding]:
         return ()
     out: list[Finding] = []
     for violation in violations:
+        if _current_shape_member(violation, ctx.version):
+            continue  # the data source's MES157 finding says it (one finding per cause)
         if violation.code == PRIORITY_UNSUPPORTED:
             hint, fix = hints.priority_hint(ctx.version)
         else:
             hint, fix = hints.schema_hint(violation, ctx.version)
         out.append(_finding(mes, violation, hint, fix))
     return out
+
+
+_CURRENT_SHAPE = frozenset({"type", "secretRef", "insecureInline", "file", "envVar"})
+_DATA_SOURCES = ("spec.tls.verification.caCert.", "spec.tls.verification.clientCert.",
+                 "spec.tls.verification.clientKey.")
+
+
+def _current_shape_member(violation: Violation, version: KumaVersion) -> bool:
+    """An unknown-field violation for a 3.0 data-source member on 2.x (MES157 reports the whole data source)."""
+    if violation.rule != "unknown" or version.uses_secure_datasource:
+        return False
+    path = violation.path
+    return any(path.startswith(p) and path[len(p):] in _CURRENT_SHAPE for p in _DATA_SOURCES)
 
 
 def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
@@ -123,8 +138,63 @@ def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
     out: list[Finding] = []
     for violation in violations:
         hint, fix = hints.kuma_hint(violation, mes, ctx.version)
+        if violation.code in ("MES110", "MES111"):
+            out.append(_merged_name_finding(ctx, mes, violation, hint, fix))
+            continue
+        if violation.rule == "E2" and isinstance(violation.value, str) and violation.value.startswith("unix://"):
+            violation = Violation(violation.code, violation.path,
+                                  f"`{violation.value}` is a Unix socket address, which Kuma 2.9.0 removed from "
+                                  f"MeshExternalService endpoints (kumahq/kuma#11350): Kuma {ctx.version} rejects it "
+                                  f"with `{violation.message}`", violation.rule, violation.value)
         out.append(_finding(mes, violation, hint, fix))
     return out
+
+
+# --- one finding per bad name -----------------------------------------------------------------------
+# A name that breaks several naming rules is one cause: the strongest finding is kept (3.0 N2, MES111, or the
+# length rule N1, MES110; the API's / kube-apiserver's RFC 1123 rule, MES143; the 2.10-2.14 RFC 1035
+# deprecation, MES131; the 2.14 SNI deprecation for the name, MES132) and names what Kuma also answers for it;
+# the others are not reported. Rules about another string (N1 on 2.9/2.10 checks `name.namespace`, a display
+# name that differs from the object name) are another cause and stay separate.
+
+
+def _name_causes(ctx: Context, mes: Resource) -> list[Violation]:
+    """The name-rule violations of the MES, strongest first, that concern its display name."""
+    found: list[Violation] = [v for v in _validated(ctx, mes).kuma if v.code in ("MES111", "MES110")]
+    universal = admission.universal_name_violation(mes)
+    if universal is not None:
+        found.append(universal)
+    deprecated = deprecations.name_deprecation(mes, ctx.version)
+    if deprecated is not None:
+        found.append(deprecated)
+    if ctx.version.warns_sni_format:
+        found += [v for v in deprecations.sni_deprecations(mes, ctx.version, _validated(ctx, mes).spec,
+                                                           ctx.options.zone_name) if v.rule in ("name", "length")]
+    subject = kuma_display_name(mes)
+    return [v for v in found if _subject(v, mes) == subject]
+
+
+def _subject(violation: Violation, mes: Resource) -> str:
+    if violation.code == "MES132":
+        return kuma_display_name(mes)
+    return str(violation.value) if violation.value is not None else str(mes.name)
+
+
+def _suppressed(ctx: Context, mes: Resource, violation: Violation) -> bool:
+    """A weaker finding for the same bad name: reported inside the strongest one instead."""
+    causes = _name_causes(ctx, mes)
+    return bool(causes) and causes[0].code != violation.code and any(c.code == violation.code for c in causes)
+
+
+def _merged_name_finding(ctx: Context, mes: Resource, violation: Violation, hint: str, fix: str) -> Finding:
+    """The strongest name finding (Kuma's own message, unchanged); its hint quotes what Kuma also answers for
+    the same name."""
+    causes = _name_causes(ctx, mes)
+    others = [c for c in causes if c.code != violation.code]
+    if others and causes and causes[0].code == violation.code:
+        also = "; ".join(f"`{c.message}` ({c.code})" for c in others)
+        hint = f"{hint} For the same name Kuma also answers {also}.".strip()
+    return _finding(mes, violation, hint, fix)
 
 
 # --- deprecations ---------------------------------------------------------------------------------
@@ -133,11 +203,12 @@ def check_kuma_validator(ctx: Context, mes: Resource) -> Iterable[Finding]:
 def check_name_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES131: non-RFC-1035 display name, accepted with a warning on 2.10-2.14."""
     violation = deprecations.name_deprecation(mes, ctx.version)
-    if violation is None:
+    if violation is None or _suppressed(ctx, mes, violation):
         return ()
     suggestion = suggest_dns1035_label(kuma_display_name(mes))
-    return (_finding(mes, violation, f"Kuma 3.0 rejects this name. Rename before upgrading, e.g. `{suggestion}`.",
-                     f"name: {suggestion}\n"),)
+    return (_merged_name_finding(ctx, mes, violation,
+                                 f"Kuma 3.0 rejects this name. Rename before upgrading, e.g. `{suggestion}`.",
+                                 f"name: {suggestion}\n"),)
 
 
 def check_sni_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
@@ -150,6 +221,8 @@ def check_sni_deprecation(ctx: Context, mes: Resource) -> Iterable[Finding]:
     out: list[Finding] = []
     for violation in violations:
         field = violation.rule
+        if field in ("name", "length") and _suppressed(ctx, mes, violation):
+            continue
         if field in ("name", "length"):
             suggestion = suggest_dns1035_label(kuma_display_name(mes))
             hint = (f"Use a display name that is an RFC 1123 label (e.g. `{suggestion}`) so the SNI stays valid "
@@ -197,11 +270,12 @@ def check_zone_label(ctx: Context, mes: Resource) -> Iterable[Finding]:
 def check_universal_name(ctx: Context, mes: Resource) -> Iterable[Finding]:
     """MES143: name not an RFC 1123 subdomain (Kuma API on Universal, kube-apiserver on Kubernetes)."""
     violation = admission.universal_name_violation(mes)
-    if violation is None:
+    if violation is None or _suppressed(ctx, mes, violation):
         return ()
     suggestion = suggest_dns1035_label(str(mes.name or ""))
     fix = f"metadata:\n  name: {suggestion}\n" if mes.flavour is not Flavour.UNIVERSAL else f"name: {suggestion}\n"
-    return (_finding(mes, violation, f"Use lower-case letters, digits, `-` and `.` only, e.g. `{suggestion}`.", fix),)
+    return (_merged_name_finding(ctx, mes, violation,
+                                 f"Use lower-case letters, digits, `-` and `.` only, e.g. `{suggestion}`.", fix),)
 
 
 def check_mesh_label(ctx: Context, mes: Resource) -> Iterable[Finding]:

@@ -201,6 +201,9 @@ def _e1(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
 
 def _e2(violation: Violation, mes: Resource, version: KumaVersion) -> Hint:
     address = violation.value if isinstance(violation.value, str) else ""
+    if address.startswith("unix://"):
+        return ("Kuma 2.9.0 removed Unix socket endpoints (kumahq/kuma#11350): expose the service on a TCP address "
+                "(hostname or IP and port) and point the endpoint there.", "- address: 127.0.0.1\n  port: 8080\n")
     if "://" in address:
         url = _split_url(address)
         if url is not None:

@@ -60,7 +60,7 @@ def warnings(spec: dict[str, Any], version: KumaVersion) -> Warnings:
     tls_enabled = v.boolean(tls, "enabled") is True
     found = (
         no_endpoints(extension, endpoints, version),
-        extension_unhandled(extension),
+        extension_unhandled(extension, version),
         verification_without_tls(tls, tls_enabled),
         plaintext_to_tls_port(listed, protocol, tls_enabled),
         priority_gaps(listed, version),
@@ -80,14 +80,17 @@ def no_endpoints(extension: Any, endpoints: Any, version: KumaVersion) -> tuple[
     return (Violation(NO_ENDPOINTS, "spec.endpoints", message, "semantic"),)
 
 
-def extension_unhandled(extension: Any) -> tuple[Violation, ...]:
-    """MES151."""
+def extension_unhandled(extension: Any, version: KumaVersion) -> tuple[Violation, ...]:
+    """MES151. With an extension Kuma skips validating endpoints and TLS; 3.0 still validates the TLS data
+    sources (`master:…/meshexternalservice/api/v1alpha1/validator.go`)."""
     if extension is None:
         return ()
     ext_type = v.string(extension, "type")
     named = f" (type {ext_type!r})" if isinstance(ext_type, str) and ext_type else ""
+    skipped = ("`endpoints` and the rest of `tls` (it still validates the TLS data sources: `caCert`, "
+               "`clientCert`, `clientKey`)" if version.uses_secure_datasource else "`endpoints` and `tls`")
     message = (f"`spec.extension`{named} is set, but Kuma OSS has no handler for it; Kuma also skips validating "
-               "`endpoints` and `tls`, which xDS still uses as written")
+               f"{skipped}, which xDS still uses as written")
     return (Violation(EXTENSION_UNHANDLED, "spec.extension", message, "semantic", ext_type),)
 
 
@@ -173,7 +176,9 @@ def _empty_message(field: str, source: dict[str, Any]) -> str:
               if field == "caCert" else "nothing is loaded, so no client certificate is presented")
     if any(key in source for key in _CURRENT_SHAPE_KEYS):
         return (f"`{field}` uses the 3.0 data-source shape (`type`, `secretRef`, `insecureInline`), which this "
-                f"version does not know: it counts as empty, {effect}")
+                f"version does not know: it counts as empty, {effect}. No 2.x release takes that shape for an MES "
+                "(v2.14.0 to v2.14.3 keep the legacy `secret` / `inline` / `inlineString`), and Kubernetes prunes "
+                "or Universal ignores its fields")
     return f"`{field}` sets none of `secret`, `inline`, `inlineString`: {effect}"
 
 

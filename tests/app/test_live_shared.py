@@ -93,6 +93,8 @@ def everything(tmp_path: Path, kube_url: str, kuma_url: str) -> str:
           global-cp: {{url: "{kuma_url}", tokenEnv: KUMA_ADMIN_TOKEN}}
         manifestUrls:
           payments: "{kuma_url}/payments.yaml"
+        watchers:
+          zone: "{kuma_url}/watcher"
     """
 
 

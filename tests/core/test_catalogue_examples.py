@@ -24,6 +24,7 @@ COMPLETE = [code for code in ACTIVE if CATALOGUE[code].example_complete]
 UNPARSEABLE = frozenset({"MES001", "MES004"})
 TARGET = re.compile(r"^#\s*target:\s*Kuma\s+(\S+)\s*$", re.M)
 FEDERATED = re.compile(r"^#\s*federated:", re.M)
+COMPLETE_INPUT = re.compile(r"^#\s*complete:", re.M)
 ZONE = re.compile(r"^#\s*zone:\s*(\S+)\s*$", re.M)
 LONG_BASE64 = re.compile(r"[A-Za-z0-9+/]{60,}")
 
@@ -38,7 +39,8 @@ def options_for(text: str) -> AnalysisOptions:
     zone = ZONE.findall(text)
     assert len(zone) <= 1, "at most one `# zone:` line"
     return AnalysisOptions(kuma_version=target_of(text) or "auto", now=NOW,
-                           federated=FEDERATED.search(text) is not None, zone=zone[0] if zone else None)
+                           federated=FEDERATED.search(text) is not None,
+                           complete=COMPLETE_INPUT.search(text) is not None, zone=zone[0] if zone else None)
 
 
 def in_range(versions: str, version: KumaVersion) -> bool:
@@ -108,6 +110,16 @@ def test_options_follow_the_comment_conventions():
     assert (options_for("kind: Mesh\n").kuma_version, options_for("kind: Mesh\n").federated) == ("auto", False)
     assert options_for("# zone: eu-west-1\nkind: Mesh\n").zone == "eu-west-1"
     assert options_for("kind: Mesh\n").zone is None  # detected from the input
+    assert options_for("# complete: every Secret of the zone\nkind: Mesh\n").complete
+    assert not options_for("kind: Mesh\n").complete
+
+
+def test_complete_example_needs_the_option():
+    """The MES412 example triggers only on a complete input: the `# complete:` line is what turns it on."""
+    text = CATALOGUE["MES412"].example
+    report = analyse([Source("example", "MES412.yaml", text.encode())], AnalysisOptions(kuma_version="3.0", now=NOW))
+    assert "MES412" not in {f.code for f in report.findings}
+    assert options_for(text).complete
 
 
 def test_federated_example_needs_the_option():

@@ -150,6 +150,10 @@ EAST_API = ("payments_east-api__zone-2_extsvc_9090", "kri_extsvc_payments_zone-2
 CARDS = ("payments_cards_kuma-system_east_extsvc_8443", "kri_extsvc_payments_east_kuma-system_cards_",  # display name
          "a1648ac5a5fcf0c5f.cards.8443.payments.mes", "sni.extsvc.payments.east.kuma-system.cards.8443",
          "cards.extsvc.mesh.local")
+# 3.0 sets kuma.io/display-name to metadata.name on write (labels.Compute on master): the annotation no longer names it
+CARDS_3_0 = ("payments_card-api_kuma-system_east_extsvc_8443", "kri_extsvc_payments_east_kuma-system_card-api_",
+             "afe26286009ef8cfd.card-api.8443.payments.mes", "sni.extsvc.payments.east.kuma-system.card-api.8443",
+             "card-api.extsvc.mesh.local")
 
 # (file, zone, version, mesh, name, included, cluster, egress SNI, names); 2.9-2.14 use the legacy cluster name
 # and hash SNI, 3.0 the KRI with the port as section and the KRI SNI. Excluded MES keep their names.
@@ -167,7 +171,7 @@ NAMES = [
      "kri_extsvc_payments_zone-2__east-api_9090", EAST_API[3], EAST_API),
     ("names-kubernetes-zone.yaml", "east", "2.14", "payments", "card-api", True, CARDS[0], CARDS[2], CARDS),
     ("names-kubernetes-zone.yaml", "east", "3.0", "payments", "card-api", True,
-     "kri_extsvc_payments_east_kuma-system_cards_8443", CARDS[3], CARDS),
+     "kri_extsvc_payments_east_kuma-system_card-api_8443", CARDS_3_0[3], CARDS_3_0),
 ]
 
 

@@ -139,8 +139,9 @@ def test_egress_dataplanes_never_raise_mes404_before_3_0() -> None:
 
 def test_identity_note_lists_what_is_missing() -> None:
     note = found(run(context(mes("svc"), version="3.0")), "MES904")[0]
-    assert "has no MeshIdentity and no MeshTrafficPermission." in note.message
-    assert "MeshIdentity and MeshTrafficPermission resources" in note.hint
+    assert ("has no MeshIdentity in mesh(es) default and no MeshTrafficPermission in mesh(es) default and no client "
+            "Dataplane in mesh(es) default.") in note.message
+    assert "MeshIdentity, MeshTrafficPermission, client Dataplane resources" in note.hint
 
 
 def test_identity_note_names_meshes_without_them() -> None:
@@ -148,7 +149,7 @@ def test_identity_note_names_meshes_without_them() -> None:
                   resource(Kind.MESH_TRAFFIC_PERMISSION, "mtp", mesh="payments"), version="3.0")
     note = found(run(ctx), "MES904")[0]
     assert "no MeshIdentity in mesh(es) payments" in note.message
-    assert "MeshTrafficPermission in" not in note.message and "Add the MeshIdentity resources" in note.hint
+    assert "MeshTrafficPermission in" not in note.message and "Add the MeshIdentity, client Dataplane" in note.hint
 
 
 def test_identity_note_only_on_3_0() -> None:

@@ -86,6 +86,7 @@ CATEGORIES: dict[str, list[str]] = {
         "keys-in-insecure-inline-string.yaml", "keys-in-names.yaml", "keys-in-json.json"],
     "Secret values with a tag that does not fit": ["keys-tagged-secret-values.yaml"],
     "other kinds and identities with wrong types": ["other-kinds-wrong-types.yaml", "identity-wrong-types.yaml",
+                                                    "neighbours-wrong-types.yaml",
                                                     "rest-wrappers-wrong-types.json", "secret-payload-shapes.yaml"],
 }
 

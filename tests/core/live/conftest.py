@@ -47,6 +47,17 @@ def fill_kube(api: KubeApi) -> Any:
             api.objects["meshes"].append(doc)
         else:
             api.objects["meshexternalservices"].append(doc)
+    # the zone's egress: the reader lists ZoneEgresses in full, so a cluster without one would be a finding (MES404)
+    api.objects["zoneegresses"].append({"apiVersion": "kuma.io/v1alpha1", "kind": "ZoneEgress",
+                                        "metadata": {"name": "zone-egress", "namespace": "kuma-system"},
+                                        "spec": {"networking": {"address": "10.0.0.9", "port": 10002}}})
+    # the zone's default HostnameGenerator: they are listed in full too (MES645 when none selects an MES)
+    api.objects["hostnamegenerators"].append({
+        "apiVersion": "kuma.io/v1alpha1", "kind": "HostnameGenerator",
+        "metadata": {"name": "local-mesh-external-service", "namespace": "kuma-system",
+                     "labels": {"kuma.io/origin": "zone"}},
+        "spec": {"selector": {"meshExternalService": {"matchLabels": {"kuma.io/origin": "zone"}}},
+                 "template": "{{ .DisplayName }}.extsvc.mesh.local"}})
     # a Helm release Secret and an Opaque Secret in the system namespace: never downloaded
     api.objects["secrets"].append({"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
                                    "metadata": {"name": "sh.helm.release.v1.kuma.v1", "namespace": "kuma-system"},
@@ -57,6 +68,8 @@ def fill_kube(api: KubeApi) -> Any:
 def fill_kuma(api: KumaApi) -> Any:
     docs, case = motivating_objects("universal")
     api.load(docs)
+    api.global_items["zoneegresses"].append({"type": "ZoneEgress", "name": "zone-egress",
+                                             "networking": {"address": "10.0.0.9", "port": 10002}})
     return case
 
 

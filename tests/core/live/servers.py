@@ -141,7 +141,11 @@ def k8s_status(code: int, reason: str, message: str) -> Reply:
 
 CRD_PLURALS = {"meshexternalservices": "MeshExternalService", "meshes": "Mesh", "zoneegresses": "ZoneEgress",
                "meshidentities": "MeshIdentity", "meshtrafficpermissions": "MeshTrafficPermission",
-               "hostnamegenerators": "HostnameGenerator"}
+               "hostnamegenerators": "HostnameGenerator", "dataplanes": "Dataplane",
+               "meshhttproutes": "MeshHTTPRoute", "meshtcproutes": "MeshTCPRoute", "meshtimeouts": "MeshTimeout",
+               "meshretries": "MeshRetry", "meshcircuitbreakers": "MeshCircuitBreaker",
+               "meshhealthchecks": "MeshHealthCheck", "meshpassthroughs": "MeshPassthrough",
+               "externalservices": "ExternalService"}
 
 
 class KubeApi:

@@ -24,8 +24,12 @@ def test_reads_services_meshes_and_kuma_secrets_with_provenance(kube, tmp_path):
     result = fetch(spec_for(write_kubeconfig(tmp_path / "kc", server.url)), now=NOW)
     assert result.label == "kube:fake"
     assert result.server == "Kubernetes v1.31.2"
-    assert result.counts == {"MeshExternalService": 2, "Mesh": 1, "Secret": 2}
+    assert result.counts == {"MeshExternalService": 2, "Mesh": 1, "Secret": 2, "ZoneEgress": 1,
+                             "HostnameGenerator": 1}
     assert result.load.secrets is SecretsCoverage.PRESENT
+    # every kind listed in full is known: finding none of it is a fact for the analysis
+    assert {k.value for k in result.load.listed_kinds} >= {"Secret", "ZoneEgress", "MeshIdentity", "Dataplane",
+                                                            "MeshTrafficPermission", "ExternalService"}
     mes = {r.name: r for r in result.load.resources if r.kind is Kind.MESH_EXTERNAL_SERVICE}
     assert set(mes) == {"payments", "billing"}
     payments = mes["payments"]
@@ -77,7 +81,8 @@ def test_secrets_forbidden_degrades_to_denied_with_the_reason(kube, tmp_path):
     note = result.load.secrets_note
     assert "kuma-system" in note and "403 Forbidden" in note
     assert 'User "system:serviceaccount:ops:mes-doctor" cannot list resource "secrets"' in note
-    assert result.counts == {"MeshExternalService": 2, "Mesh": 1}
+    assert result.counts == {"MeshExternalService": 2, "Mesh": 1, "ZoneEgress": 1, "HostnameGenerator": 1}
+    assert Kind.SECRET not in result.load.listed_kinds
     # after the denial, no other Secret listing is tried
     assert not [r for r in server.requests if r.path == "/api/v1/secrets"]
 

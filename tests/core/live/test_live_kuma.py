@@ -31,7 +31,10 @@ def test_admin_reads_everything_with_version_and_provenance(kuma):
     assert result.server == "Kuma 2.9.3 (kuma-cp-0)"
     assert result.load.detected_version == "2.9.3"
     assert result.load.secrets is SecretsCoverage.PRESENT and result.notes == []
-    assert result.counts == {"Mesh": 1, "MeshExternalService": 2, "Secret": 2, "ZoneEgress": 1}
+    assert result.counts == {"Mesh": 1, "MeshExternalService": 2, "Secret": 2, "ZoneEgress": 2}
+    # listed for every mesh (or globally): known in full; a kind this control plane lacks (404) is not
+    assert {k.value for k in result.load.listed_kinds} >= {"Secret", "ZoneEgress", "Dataplane", "MeshTrafficPermission"}
+    assert Kind.MESH_IDENTITY not in result.load.listed_kinds
     mes = next(r for r in result.load.resources if r.kind is Kind.MESH_EXTERNAL_SERVICE)
     assert mes.flavour is Flavour.UNIVERSAL
     assert (mes.origin.source, mes.origin.file, mes.origin.fetched_at) == (
@@ -85,7 +88,8 @@ def test_secrets_are_admin_only_and_degrade_to_denied(kuma, token):
     assert result.load.secrets_note == (
         f'GET /meshes/default/secrets was refused (403: Access Denied: user "{user}" cannot access the resource '
         'of type "Secret"); Secrets are admin-only in the Kuma API')
-    assert result.counts == {"Mesh": 1, "MeshExternalService": 2}
+    assert result.counts == {"Mesh": 1, "MeshExternalService": 2, "ZoneEgress": 1}
+    assert Kind.SECRET not in result.load.listed_kinds
     assert not [r for r in server.requests if r.path == "/global-secrets"]
 
 

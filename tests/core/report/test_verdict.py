@@ -91,6 +91,18 @@ def test_warnings_are_counted_by_code():
     assert v.level == "warning" and "Server not authenticated (MES512)" in v.headline
 
 
+def test_errors_on_no_mes_say_which_kinds_they_are_on():
+    """A route to an MES that does not exist (MES601) is an error of the input, on the route: the verdict names
+    the kind instead of counting it among Secrets and Meshes."""
+    route = ("apiVersion: kuma.io/v1alpha1\nkind: MeshHTTPRoute\nmetadata:\n  name: to-missing\n"
+             "  namespace: kuma-system\n  labels: {kuma.io/mesh: default}\nspec:\n  targetRef: {kind: Mesh}\n"
+             "  to:\n  - targetRef: {kind: MeshExternalService, name: missing}\n    rules:\n"
+             "    - matches: [{path: {type: PathPrefix, value: /}}]\n      default: {}\n")
+    v = overall_verdict(report(*healthy(route), version="2.14"))
+    assert v.level == "error"
+    assert any(r.startswith("1 error outside the MES (MeshHTTPRoute)") for r in v.reasons), v.reasons
+
+
 # --- per service --------------------------------------------------------------------------------------
 
 

@@ -153,12 +153,13 @@ def test_current_insecure_inline_is_plain_text():
     ({"secret": "ca"}, ReferenceStatus.LEGACY_SHAPE, "MES211", "secret"),
     ({"inlineString": PEM}, ReferenceStatus.LEGACY_SHAPE, "MES211", "inlineString"),
     ({}, ReferenceStatus.LEGACY_SHAPE, "MES211", "empty"),
-    ({"type": "File", "file": {"path": "/ca.pem"}}, ReferenceStatus.UNSUPPORTED_TYPE, "MES212", "File"),
-    ({"type": "EnvVar", "envVar": {"name": "CA"}}, ReferenceStatus.UNSUPPORTED_TYPE, "MES212", "EnvVar"),
-    ({"type": "Vault"}, ReferenceStatus.UNSUPPORTED_TYPE, "MES212", "Vault"),
-    ({"type": "Secret"}, ReferenceStatus.INCOMPLETE, "MES213", "Secret"),
-    ({"type": "Secret", "secretRef": {"kind": "Secret"}}, ReferenceStatus.INCOMPLETE, "MES213", "Secret"),
-    ({"type": "InsecureInline"}, ReferenceStatus.INCOMPLETE, "MES213", "InsecureInline"),
+    # the reference carries the validator's code at the same path (MES212 / MES213 are retired: they repeated it)
+    ({"type": "File", "file": {"path": "/ca.pem"}}, ReferenceStatus.UNSUPPORTED_TYPE, "MES124", "File"),
+    ({"type": "EnvVar", "envVar": {"name": "CA"}}, ReferenceStatus.UNSUPPORTED_TYPE, "MES124", "EnvVar"),
+    ({"type": "Vault"}, ReferenceStatus.UNSUPPORTED_TYPE, "MES129", "Vault"),
+    ({"type": "Secret"}, ReferenceStatus.INCOMPLETE, "MES125", "Secret"),
+    ({"type": "Secret", "secretRef": {"kind": "Secret"}}, ReferenceStatus.INCOMPLETE, "MES127", "Secret"),
+    ({"type": "InsecureInline"}, ReferenceStatus.INCOMPLETE, "MES128", "InsecureInline"),
 ])
 @pytest.mark.parametrize("flavour", [Flavour.KUBERNETES, Flavour.UNIVERSAL])
 def test_current_shape_failures(value, status, code, source, flavour):

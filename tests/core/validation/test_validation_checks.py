@@ -187,5 +187,6 @@ def test_shared_per_mes_result_follows_changes_to_the_resource() -> None:
     resource.spec = {"match": {"port": 0, "protocol": "tcp"}}
     assert [f.code for f in run(resource)] == ["MES113", "MES150"]
     resource.name = "n" * 70
-    assert [f.code for f in run(resource)] == ["MES110", "MES113", "MES131", "MES132", "MES150"]
-    assert [f.code for f in run(resource, "3.0")] == ["MES111", "MES113", "MES132", "MES150"]
+    # one cause (the name is too long): the N1 error quotes the RFC 1035 and SNI deprecations Kuma also sends
+    assert [f.code for f in run(resource)] == ["MES110", "MES113", "MES150"]
+    assert [f.code for f in run(resource, "3.0")] == ["MES111", "MES113", "MES150"]

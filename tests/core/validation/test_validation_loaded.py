@@ -20,7 +20,6 @@ def test_findings_point_at_manifest_lines() -> None:
     assert [(f.code, f.path, f.location) for f in run(universal, "2.14")] == [
         ("MES102", "spec.match.port", "manifests.yaml:20"),
         ("MES103", "spec.endpoints[0].port", "manifests.yaml:21"),
-        ("MES131", "name", "manifests.yaml:16"),
-        ("MES143", "name", "manifests.yaml:16"),
+        ("MES143", "name", "manifests.yaml:16"),  # also quotes the RFC 1035 deprecation (one cause)
         ("MES144", 'labels["kuma.io/mesh"]', "manifests.yaml:18"),
     ]
