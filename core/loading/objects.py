@@ -30,6 +30,7 @@ from core.model import (
     SecretPayload,
 )
 from core.records import record
+from core.validation.values import described
 
 KUMA_API_VERSION = "kuma.io/v1alpha1"
 GLOBAL_SECRET_TYPE = "system.kuma.io/global-secret"
@@ -98,7 +99,7 @@ class Normaliser:
             return
         if not isinstance(obj, dict):
             if obj is not None:
-                self._record(origin, DocumentStatus.IGNORED, reason=f"not an object ({_describe(obj)})")
+                self._record(origin, DocumentStatus.IGNORED, reason=f"not an object ({described(obj)})")
             return
         if parsed.keys_at is None:  # a plain object (live source): key material is replaced here
             obj, parsed.keys_at = scrub_document(obj)
@@ -147,7 +148,7 @@ class Normaliser:
         if isinstance(type_, str) and type_ in UNIVERSAL_TYPES:
             return self._universal(parsed, obj, origin, UNIVERSAL_TYPES[type_])
         if "type" in obj:
-            reason = f"Kuma type {_text(type_) or _describe(type_)} is not analysed"
+            reason = f"Kuma type {_text(type_) or described(type_)} is not analysed"
         else:
             reason = "not a Kubernetes object (no apiVersion/kind) nor a Kuma object (no type)"
         self._ignore(parsed, origin, obj, reason)
@@ -158,14 +159,14 @@ class Normaliser:
         if meta is None:
             raise ShapeError("metadata", "`metadata` is missing (an object needs `metadata.name`)")
         if not isinstance(meta, dict):
-            raise ShapeError("metadata", f"`metadata` must be a mapping, not {_describe(meta)}")
+            raise ShapeError("metadata", f"`metadata` must be a mapping, not {described(meta)}")
         name = meta.get("name")
         _require_name(name, "metadata.name")
         labels = _string_map(meta.get("labels"), "metadata.labels")
         annotations = _string_map(meta.get("annotations"), "metadata.annotations")
         namespace = meta.get("namespace")
         if namespace is not None and not isinstance(namespace, str):
-            raise ShapeError("metadata.namespace", f"`metadata.namespace` must be a string, not {_describe(namespace)}")
+            raise ShapeError("metadata.namespace", f"`metadata.namespace` must be a string, not {described(namespace)}")
         limit = self.max_name_chars
         if len(name) > limit or (namespace is not None and len(namespace) > limit) or len(
                 labels.get(MESH_LABEL) or "") > limit:
@@ -173,13 +174,13 @@ class Normaliser:
                                    (labels.get(MESH_LABEL), f'metadata.labels["{MESH_LABEL}"]'))
         api = obj.get("apiVersion")
         if api is not None and not isinstance(api, str):
-            raise ShapeError("apiVersion", f"`apiVersion` must be a string, not {_describe(api)}")
+            raise ShapeError("apiVersion", f"`apiVersion` must be a string, not {described(api)}")
         payload = None
         spec: dict[str, Any] = {}
         if kind is None:  # a core v1 Secret
             secret_type = obj.get("type")
             if secret_type is not None and not isinstance(secret_type, str):
-                raise ShapeError("type", f"`type` must be a string, not {_describe(secret_type)}")
+                raise ShapeError("type", f"`type` must be a string, not {described(secret_type)}")
             data = _optional_map(obj.get("data"), "data")
             string_data = _optional_map(obj.get("stringData"), "stringData")
             kind = Kind.GLOBAL_SECRET if secret_type == GLOBAL_SECRET_TYPE else Kind.SECRET
@@ -194,7 +195,7 @@ class Normaliser:
         if kind in TOP_LEVEL_MESH:
             top = obj.get("mesh")
             if top is not None and not isinstance(top, str):
-                raise ShapeError("mesh", f"`mesh` must be a string, not {_describe(top)}")
+                raise ShapeError("mesh", f"`mesh` must be a string, not {described(top)}")
             mesh = top or mesh
         created, modified = kubernetes_times(meta)
         resource = Resource(
@@ -230,7 +231,7 @@ class Normaliser:
         _require_name(name, "name")
         mesh = obj.get("mesh")
         if mesh is not None and not isinstance(mesh, str):
-            raise ShapeError("mesh", f"`mesh` must be a string, not {_describe(mesh)}")
+            raise ShapeError("mesh", f"`mesh` must be a string, not {described(mesh)}")
         if len(name) > self.max_name_chars or (mesh is not None and len(mesh) > self.max_name_chars):
             self._identity_lengths((name, "name"), (mesh, "mesh"))
         labels = _string_map(obj.get("labels"), "labels")
@@ -241,7 +242,7 @@ class Normaliser:
             data = obj.get("data")
             if data is not None and not isinstance(data, str):
                 raise ShapeError("data", f"`data` of a Universal {kind.value} must be one base64 string, "
-                                         f"not {_describe(data)}")
+                                         f"not {described(data)}")
             payload = SecretPayload(secret_type=None, data=data)
         elif kind in INLINED_SPEC:
             spec = {k: v for k, v in obj.items() if k not in UNIVERSAL_META}
@@ -356,7 +357,7 @@ def _require_name(name: Any, path: str) -> None:
     if name is None:
         raise ShapeError(path, f"`{path}` is missing")
     if not isinstance(name, str):
-        raise ShapeError(path, f"`{path}` must be a string, not {_describe(name)}")
+        raise ShapeError(path, f"`{path}` must be a string, not {described(name)}")
     if not name:
         raise ShapeError(path, f"`{path}` is empty")
 
@@ -365,13 +366,13 @@ def _string_map(value: Any, path: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ShapeError(path, f"`{path}` must be a map of strings, not {_describe(value)}")
+        raise ShapeError(path, f"`{path}` must be a map of strings, not {described(value)}")
     if any(item is None for item in value.values()):
         value = {key: "" if item is None else item for key, item in value.items()}  # null is "" in Kubernetes
     for key, item in value.items():
         if not isinstance(key, str) or not isinstance(item, str):
             bad = key if not isinstance(key, str) else item
-            raise ShapeError(f'{path}["{key}"]', f'`{path}["{key}"]` must be a string, not {_describe(bad)} '
+            raise ShapeError(f'{path}["{key}"]', f'`{path}["{key}"]` must be a string, not {described(bad)} '
                                                  "(quote values such as true, 1 or 2024-01-01)")
     return value
 
@@ -380,7 +381,7 @@ def _optional_map(value: Any, path: str) -> dict[Any, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ShapeError(path, f"`{path}` must be a mapping, not {_describe(value)}")
+        raise ShapeError(path, f"`{path}` must be a mapping, not {described(value)}")
     return value
 
 
@@ -421,19 +422,3 @@ def _name_hint(obj: dict[Any, Any]) -> str | None:
     meta = obj.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else obj.get("name")
     return name if isinstance(name, str) else None
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__

@@ -67,6 +67,7 @@ from core.model import (
 )
 from core.options import AnalysisOptions
 from core.report.json_report import report_dict
+from core.validation.values import described
 
 SNAPSHOT_VERSION = 1
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
@@ -495,19 +496,7 @@ def _wrong(path: str, value: Any, expected: str) -> SnapshotError:
 
 
 def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return described(value, mapping="an object")
 
 
 def _line(text: str) -> str:

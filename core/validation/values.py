@@ -57,6 +57,23 @@ def json_type(value: Any) -> str:
     return "object"
 
 
+def described(value: Any, *, mapping: str = "a mapping") -> str:
+    """What a value is, for a message ("a string", "null"): YAML says mapping, a JSON document says object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return mapping
+    return type(value).__name__
+
+
 def matches_type(value: Any, expected: str | None) -> bool:
     if expected is None:
         return True

@@ -124,3 +124,12 @@ def report_of(at: AppTest, *, baseline: bool = False) -> Any:
         if key.startswith(f"{data.digest}|{options.digest()}|"):
             return cache.get(session, key)
     raise AssertionError("the app's report is not in the cache")
+
+
+def clear_deployment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy and none of the deployment variables of the machine running the tests."""
+    from tests.core.live.servers import clear_proxies
+
+    clear_proxies(monkeypatch)
+    for name in ("MESDOCTOR_MODE", "MESDOCTOR_CONFIG", "MESDOCTOR_ALLOW_LINK_LOCAL", "MESDOCTOR_EXPOSE_LOCAL_MODE"):
+        monkeypatch.delenv(name, raising=False)

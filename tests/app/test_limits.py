@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.core.hardening.corpus import ROOT, baseline_source, case_files, case_source
+from tests.core.hardening.corpus import ROOT, write_hostile_inputs
 from tests.data.hostile.large import EXPECTED, LARGE
 from ui.exports import KEYS
 
@@ -48,16 +48,7 @@ IN_WORKERS = ("flow-sequence-6mb.yaml", "duplicate-keys-flood-12mb.yaml", "tar-g
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("dashboard-large")
-    for name, make in LARGE.items():
-        (folder / name).write_bytes(make())
-    (folder / "zz-baseline.yaml").write_bytes(baseline_source().data)
-    small = folder / "small"
-    small.mkdir()
-    for i, name in enumerate(case_files()):
-        source = case_source(name)
-        (small / f"{i:03d}-{Path(source.name).name}").write_bytes(source.data)
-    return folder
+    return write_hostile_inputs(tmp_path_factory.mktemp("dashboard-large"))
 
 
 def through_the_dashboard(paths: list[Path], workers: int) -> tuple[dict[str, Any], dict[str, Any]]:

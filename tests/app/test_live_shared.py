@@ -17,9 +17,9 @@ import yaml
 
 from core.live import KubeSpec, guard
 from core.live import config as config_module
-from tests.app.conftest import assert_clean, new_app, report_of, texts, unescape
+from tests.app.conftest import assert_clean, clear_deployment, new_app, report_of, texts, unescape
 from tests.core.live.conftest import fill_kube, fill_kuma, write_kubeconfig
-from tests.core.live.servers import KubeApi, KumaApi, LoopbackServer, Reply, clear_proxies
+from tests.core.live.servers import KubeApi, KumaApi, LoopbackServer, Reply
 from ui import deployment, live, state
 
 SOURCES = "pages/1_Sources.py"
@@ -28,9 +28,7 @@ TOKEN = "shared-admin-token-Rt5"
 
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_proxies(monkeypatch)
-    for name in ("MESDOCTOR_MODE", "MESDOCTOR_CONFIG", "MESDOCTOR_ALLOW_LINK_LOCAL", "MESDOCTOR_EXPOSE_LOCAL_MODE"):
-        monkeypatch.delenv(name, raising=False)
+    clear_deployment(monkeypatch)
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from core.watch.loop import Watcher, WatchInputs
 from core.watch.metrics import registry
 from core.watch.server import WatchServer
 from core.watch.state import WatchState
-from tests.app.conftest import assert_clean, new_app, texts, unescape
-from tests.core.live.servers import clear_proxies
+from tests.app.conftest import assert_clean, clear_deployment, new_app, texts, unescape
 from tests.factories import NOW
 from ui import live, state
 from ui import watcher as watcher_ui
@@ -28,9 +27,7 @@ SERVICES = "pages/2_Services.py"
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_proxies(monkeypatch)
-    for name in ("MESDOCTOR_MODE", "MESDOCTOR_CONFIG", "MESDOCTOR_ALLOW_LINK_LOCAL", "MESDOCTOR_EXPOSE_LOCAL_MODE"):
-        monkeypatch.delenv(name, raising=False)
+    clear_deployment(monkeypatch)
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools.processes import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 BOUND = 90.0
@@ -146,9 +148,4 @@ def test_the_dashboard_starts_in_the_image(installed):
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.5)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

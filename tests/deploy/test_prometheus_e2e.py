@@ -31,6 +31,7 @@ from core.watch.state import WatchState
 from tests.core.live.servers import KumaApi, LoopbackServer, clear_proxies
 from tests.deploy.tools import tool
 from tests.scenarios import motivating_case
+from tests.tools.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0
@@ -86,12 +87,7 @@ def prometheus(watcher, tmp_path) -> Iterator[str]:
         wait(lambda: api(url, "/-/ready", raw=True), "Prometheus to be ready", process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.tools.processes import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 90
 
@@ -65,9 +67,4 @@ def dashboard(log: Path, *extra: str, env: dict[str, str] | None = None, port: i
             time.sleep(0.3)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc, grace=10)

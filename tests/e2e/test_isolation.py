@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.app.test_isolation import manifest
 from tests.e2e.browser import EXPORT_BUTTONS, main_text, nav, settle
 from tests.e2e.conftest import VIEWPORT
 from ui.exports import EXPIRY_SECONDS
@@ -22,15 +22,6 @@ from ui.exports import EXPIRY_SECONDS
 pytestmark = pytest.mark.e2e
 
 FETCH = "url => fetch(url).then(r => r.text()).then(t => 'ok:' + t.length, e => 'refused: ' + e)"
-
-
-def manifest(name: str) -> bytes:
-    return yaml.safe_dump({
-        "apiVersion": "kuma.io/v1alpha1", "kind": "MeshExternalService",
-        "metadata": {"name": name, "namespace": "kuma-system", "labels": {"kuma.io/mesh": "default"}},
-        "spec": {"match": {"type": "HostnameGenerator", "port": 443, "protocol": "tcp"},
-                 "endpoints": [{"address": f"{name}.example.com", "port": 443}]},
-    }).encode()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from tests.app.test_hygiene import ELSEWHERE, corpus_fragments
 from tests.core.hardening.corpus import case_source
 from tests.e2e.browser import main_text, nav, open_service, settle
-from tests.e2e.test_hygiene import DETAIL_TABS, PAGES, downloads, upload
+from tests.e2e.test_hygiene import DETAIL_TABS, PAGES, downloads, everything_in_detail, upload
 
 pytestmark = pytest.mark.e2e
 
@@ -35,15 +35,6 @@ def record_frames(page: Any) -> list[bytes]:
     return frames
 
 
-def visit_tabs(page: Any) -> list[str]:
-    seen: list[str] = []
-    for tab in DETAIL_TABS:
-        page.get_by_role("tab", name=tab).click()
-        settle(page, quiet_checks=2)
-        seen += [page.content(), main_text(page)]
-    return seen
-
-
 def test_keys_outside_secrets_are_in_no_page_download_or_websocket_frame(page, server, tmp_path: Path):
     frames = record_frames(page)
     upload(page, server, [(case_source(n).name, case_source(n).data) for n in ELSEWHERE])
@@ -56,7 +47,7 @@ def test_keys_outside_secrets_are_in_no_page_download_or_websocket_frame(page, s
     nav(page, "Services")
     for name in KEYED_SERVICES:
         open_service(page, name)
-        seen += visit_tabs(page)
+        seen += everything_in_detail(page)
     received = b"\n".join(frames)
     assert len(frames) > 20 and b"zz-key-in-annotation" in received and b"MES020" in received  # frames are read
     assert b"<redacted: " in received and any("&lt;redacted: " in s or "<redacted: " in s for s in seen)

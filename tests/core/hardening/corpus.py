@@ -228,6 +228,20 @@ def baseline_source() -> Source:
     return Source("baseline", BASELINE, render_bytes((HOSTILE / BASELINE).read_bytes()))
 
 
+def write_hostile_inputs(folder: Path) -> Path:
+    """The large hostile inputs, the baseline and the small corpus (under `small/`) as files in `folder`."""
+    from tests.data.hostile.large import write_all
+
+    write_all(folder)
+    (folder / "zz-baseline.yaml").write_bytes(baseline_source().data)
+    small = folder / "small"
+    small.mkdir()
+    for i, name in enumerate(case_files()):
+        source = case_source(name)
+        (small / f"{i:03d}-{Path(source.name).name}").write_bytes(source.data)
+    return folder
+
+
 def options(limits: Limits | None = None, version: str = TARGET) -> AnalysisOptions:
     return AnalysisOptions(kuma_version=version, now=NOW, limits=limits or Limits())
 

@@ -26,7 +26,7 @@ import yaml
 from tests.data.hostile.large import EXPECTED, LARGE
 from tests.factories import NOW
 
-from .corpus import ROOT, baseline_source, case_files, case_source
+from .corpus import ROOT, write_hostile_inputs
 
 MIB = 1024 * 1024
 FORMATS = ("table", "json", "markdown", "sarif", "junit", "codequality")
@@ -39,16 +39,7 @@ REPORT_FACTOR = 2
 
 @pytest.fixture(scope="session")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("hostile-large")
-    for name, make in LARGE.items():
-        (folder / name).write_bytes(make())
-    (folder / "zz-baseline.yaml").write_bytes(baseline_source().data)
-    small = folder / "small"
-    small.mkdir()
-    for i, name in enumerate(case_files()):
-        source = case_source(name)
-        (small / f"{i:03d}-{Path(source.name).name}").write_bytes(source.data)
-    return folder
+    return write_hostile_inputs(tmp_path_factory.mktemp("hostile-large"))
 
 
 def check(paths: list[Path], fmt: str, out: Path) -> tuple[dict[str, Any], str]:
