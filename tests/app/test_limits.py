@@ -2,11 +2,12 @@
 
 Each input (tests/data/hostile/large.py), with the hostile corpus' baseline after it, goes through the Overview,
 every page and every download button of every page, clicked (JSON, Markdown, the four CSV files, the snapshot: the
-text the browser tab receives) in a fresh process (tests/app/limits_run.py),
-whose peak memory is measured (tests/tools/peak.py): once with the analysis in the dashboard's own process (the
-`local` mode default) and, for a few, in a worker process (core.worker, the `shared` mode default), whose own
-peak is checked as well. No page may show an exception, the limit must be shown as its finding, the baseline's
-MES must still be analysed, and no download may exceed 1 MiB.
+text the browser tab receives) in a fresh process (tests/app/limits_run.py), whose peak memory is measured
+(tests/tools/peak.py, less the file-backed pages of the loaded libraries, which the input does not change and whose
+resident size follows the page cache's state): once with the analysis in the dashboard's own process (the `local`
+mode default) and, for a few, in a worker process (core.worker, the `shared` mode default), whose own peak is
+checked as well. No page may show an exception, the limit must be shown as its finding, the baseline's MES must
+still be analysed, and no download may exceed 1 MiB.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_hostile_inputs(tmp_path_factory.mktemp("dashboard-large"))
 
 
+def own_peak_mib(result: dict[str, Any], measured: dict[str, Any]) -> float:
+    """The dashboard process's peak resident memory less its file-backed pages (`limits_run.file_backed_mib`)."""
+    return float(measured["peak_mib"] - result["file_backed_mib"])
+
+
 def through_the_dashboard(paths: list[Path], workers: int) -> tuple[dict[str, Any], dict[str, Any]]:
     env = dict(os.environ, MESDOCTOR_ANALYSIS_WORKERS=str(workers))
     done = subprocess.run([sys.executable, "-m", "tests.tools.peak", sys.executable, "-m", "tests.app.limits_run",
@@ -68,7 +74,8 @@ def test_pages_and_downloads_stay_within_the_memory_target(name: str, workers: i
     assert measured["returncode"] == 0
     assert result["problems"] == []
     budget = MEMORY_FACTOR * sum(p.stat().st_size for p in paths) / MIB + MEMORY_ALLOWANCE_MIB
-    assert measured["peak_mib"] < budget, f"dashboard peak {measured['peak_mib']:.0f} MiB, target {budget:.0f}"
+    assert own_peak_mib(result, measured) < budget, f"dashboard peak {own_peak_mib(result, measured):.0f} MiB, " \
+        f"target {budget:.0f} MiB"
     if workers:
         assert result["worker_failures"] == [""]
         assert all(peak is not None and peak < budget for peak in result["worker_peaks_mib"]), result
@@ -92,7 +99,8 @@ def test_the_small_corpus_in_the_dashboard_stays_within_the_memory_target(inputs
     assert measured["returncode"] == 0
     assert result["problems"] == []
     budget = MEMORY_FACTOR * size / MIB + MEMORY_ALLOWANCE_MIB
-    assert measured["peak_mib"] < budget, f"dashboard peak {measured['peak_mib']:.0f} MiB, target {budget:.0f}"
+    assert own_peak_mib(result, measured) < budget, f"dashboard peak {own_peak_mib(result, measured):.0f} MiB, " \
+        f"target {budget:.0f} MiB"
     assert set(result["services"]) >= BASELINE_MES
     assert {key.rsplit(":", 1)[1] for key in result["downloads"]} == set(KEYS), result["downloads"]
     # proportional to the input (a 300,000-character label value is repeated in a service's tags and its
