@@ -9,8 +9,9 @@ pure-Python generator). Where the two would differ, `json.dumps` writes the valu
   non-string keys (the standard library turns them into strings), nesting deeper than 255, objects that need
   `default`; dataclasses and datetimes are passed through (made to refuse) rather than encoded;
 * floats are the one thing orjson writes differently without refusing: `0.00001` and `1e-6` for `1e-05` and
-  `1e-06` (caught: a piece whose text holds `0.0000` or `e-` is looked at, and one with such a float goes to
-  `json.dumps`) and `null` for `NaN` and the infinities (which `json.dumps` writes as `NaN`, not JSON at all).
+  `1e-06` (caught: a piece whose text holds `0.0000` or a digit before `e-` is looked at, and one with such a
+  float goes to `json.dumps`) and `null` for `NaN` and the infinities (which `json.dumps` writes as `NaN`, not
+  JSON at all).
   The report's numbers are integers made by the engine; the one part that carries numbers read from the user's
   files as they are (the gate's baseline, a previous report read with `json.load`, which accepts `NaN`) is
   `Untyped` and always written by `json.dumps`.
@@ -112,9 +113,22 @@ def _orjson_text(value: Any) -> str | None:
         data = orjson.dumps(value, option=_OPTIONS)
     except (TypeError, orjson.JSONEncodeError):  # JSONEncodeError is a TypeError; both named for clarity
         return None
-    if (b"0.0000" in data or b"e-" in data) and _has_small_float(value):
+    if _may_hold_small_float(data) and _has_small_float(value):
         return None
     return data.decode("utf-8")
+
+
+def _may_hold_small_float(data: bytes) -> bool:
+    """Whether orjson's `data` may hold the text of a float below 1e-4 (`0.00001`, `1e-6`, `1.5e-10`): `0.0000`, or
+    a digit before `e-` (both rare in the report's strings; a literal search, then a look at each `e-`)."""
+    if b"0.0000" in data:
+        return True
+    at = data.find(b"e-")
+    while at > 0:
+        if 48 <= data[at - 1] <= 57:  # a digit
+            return True
+        at = data.find(b"e-", at + 2)
+    return False
 
 
 def _has_small_float(value: Any) -> bool:

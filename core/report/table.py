@@ -203,13 +203,16 @@ def _date(value: Any) -> str:
 
 def _grid(headers: Sequence[str], rows: list[list[str]], width: int) -> list[str]:
     """Left-aligned columns; the last column takes what is left of `width` and is truncated."""
-    cells = [[c if type(c) is Painted else one_line(c) for c in row] for row in rows]
-    widths = [max(len(_strip(h)), *(len(_strip(r[i])) for r in cells)) for i, h in enumerate(headers)]
+    # (cell, its visible text): only a Painted cell holds colour codes; one_line shows any other ESC as text
+    cells = [[(c, _strip(c)) if type(c) is Painted else (t, t) for c in row for t in (c if type(c) is Painted
+                                                                                     else one_line(c),)]
+             for row in rows]
+    widths = [max(len(_strip(h)), *(len(r[i][1]) for r in cells)) for i, h in enumerate(headers)]
     fixed = sum(min(w, 48) + 2 for w in widths[:-1])
     widths = [min(w, 48) for w in widths[:-1]] + [max(20, width - fixed)]
     out = ["  " + "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
     for r in cells:
-        out.append("  " + "  ".join(_fit(c, widths[i]) for i, c in enumerate(r)).rstrip())
+        out.append("  " + "  ".join(_fit(c, visible, widths[i]) for i, (c, visible) in enumerate(r)).rstrip())
     return out
 
 
@@ -217,8 +220,7 @@ def _strip(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def _fit(text: str, width: int) -> str:
-    visible = _strip(text)
+def _fit(text: str, visible: str, width: int) -> str:
     if len(visible) > width:
         return visible[: width - 1] + "…"
     return text + " " * (width - len(visible))
