@@ -165,7 +165,26 @@ def test_any_names(names, word, cutoff, n):
 def _score(word: str, name: str) -> float:
     from rapidfuzz import fuzz
 
-    return max(fuzz.ratio(words(word), words(name)), fuzz.ratio(sorted_words(word), sorted_words(name)))
+    return max(fuzz.ratio(word.lower(), name.lower()), fuzz.ratio(words(word), words(name)),
+               fuzz.ratio(sorted_words(word), sorted_words(name)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NAMES, max_size=40), NAMES, st.sampled_from([0.6, 0.75, 0.9]))
+def test_what_difflib_suggested_still_reaches_the_cutoff(names, word, cutoff):
+    """difflib's ratio never exceeds the longest-common-subsequence ratio of the names as written: every name
+    difflib.get_close_matches suggested is still a candidate (the ranking may differ)."""
+    import difflib
+
+    unique = list(dict.fromkeys(names))
+    everything = CloseNames(unique).close_matches(word, n=len(unique) + 1, cutoff=cutoff)
+    assert set(difflib.get_close_matches(word, unique, n=len(unique) + 1, cutoff=cutoff)) <= set(everything)
+
+
+def test_suffixed_names_keep_their_plain_neighbour():
+    names = CloseNames([f"svc-{i:05d}-{s}" for i in range(300) for s in ("ca", "cert", "key")])
+    assert names.close_matches("svc-00050-cert-missing")[0] == "svc-00050-cert"
+    assert names.close_matches("svc-00042-kay")[0] == "svc-00042-key"
 
 
 def test_random_scopes_keep_the_best_score_first():
