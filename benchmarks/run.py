@@ -1,4 +1,12 @@
-"""`make bench`: the full analysis against the floor, for 100, 1,000 and 10,000 MES.
+"""`make bench`: the analysis, the command line and the dashboard against their targets (docs/performance.md).
+
+Three parts (`--parts`, all by default):
+
+* `analysis`: the analysis in a process against the floor, 100 / 1,000 / 10,000 MES (below);
+* `cli`: `mesdoctor check` as a whole process (`--format json` and `table`) against the floor process, on the
+  plain and the look-alike-names workloads, 1,000 / 3,000 / 10,000 MES (`benchmarks.cli`);
+* `browser`: the dashboard in headless Chromium, page switches at 5,000 MES and the server's memory with two
+  sessions (`benchmarks.browser`).
 
 For each flavour (Kubernetes, Universal) and size, a synthetic workload (`core.synthetic`, seed 0)
 is written to a temporary directory once; then `core.analysis.analyse` and the floor (PyYAML's C
@@ -26,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import browser as browser_bench
+from benchmarks import cli as cli_bench
 from core import synthetic
 from core.model import Flavour
 
@@ -62,7 +72,8 @@ class Row:
 
 
 def measure(what: str, directory: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed: .pyc files
+    env["PYTHONHASHSEED"] = "0"
     done = subprocess.run([sys.executable, "-m", "benchmarks.measure", what, str(directory)], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -135,47 +146,79 @@ def verdicts(rows: list[Row]) -> list[tuple[bool, str]]:
     return out
 
 
+def _log(text: str) -> None:
+    print(text, flush=True)
+
+
+def _analysis(tmp: Path, flavours: list[str], sizes: list[int], repeat: int,
+              ) -> tuple[list[Row], dict[str, dict[str, Any]]]:
+    rows: list[Row] = []
+    outputs: dict[str, dict[str, Any]] = {}
+    for flavour in flavours:
+        for n in sizes:
+            directory = tmp / f"{flavour}-{n}"
+            work = synthetic.workload(n, flavour)
+            work.write(directory)
+            row = Row(flavour, n, work.size / 1e6)
+            for _ in range(repeat):
+                row.analysis.append(measure("analysis", directory))
+                row.floor.append(measure("floor", directory))
+            rows.append(row)
+            _log(f"  measured {flavour} N={_fmt_n(n)}: analysis {row.best(row.analysis):.2f}s, "
+                 f"floor {row.best(row.floor):.2f}s")
+        outputs[flavour] = measure("outputs", tmp / f"{flavour}-{sizes[-1]}")
+    return rows, outputs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(str(n) for n in SIZES), help="comma-separated MES counts")
     parser.add_argument("--flavours", default="kubernetes,universal")
     parser.add_argument("--repeat", type=int, default=3, help="measurements per size (best time is kept)")
+    parser.add_argument("--cli-sizes", default=",".join(str(n) for n in cli_bench.SIZES),
+                        help="comma-separated MES counts of the command-line part")
+    parser.add_argument("--parts", default="analysis,cli,browser", help="which parts to run (analysis,cli,browser)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     sizes = sorted(int(n) for n in args.sizes.split(","))
+    cli_sizes = sorted(int(n) for n in args.cli_sizes.split(","))
     flavours = [Flavour(f.strip()).value for f in args.flavours.split(",")]
+    parts = {p.strip() for p in args.parts.split(",")}
+    unknown = parts - {"analysis", "cli", "browser"}
+    if unknown:
+        parser.error(f"--parts: unknown part(s) {', '.join(sorted(unknown))}")
 
     started = time.perf_counter()
     print(f"MES Doctor benchmark on {machine()}", flush=True)
     print(f"times: best of {args.repeat} fresh processes (ratio = wall time, cpu ratio = user+system time); "
           "memory: peak RSS (VmHWM)\n", flush=True)
-    rows: list[Row] = []
-    outputs: dict[str, dict[str, Any]] = {}
+    results: list[tuple[bool, str]] = []
+    report: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mesdoctor-bench-") as tmp:
-        for flavour in flavours:
-            for n in sizes:
-                directory = Path(tmp) / f"{flavour}-{n}"
-                work = synthetic.workload(n, flavour)
-                work.write(directory)
-                row = Row(flavour, n, work.size / 1e6)
-                for _ in range(args.repeat):
-                    row.analysis.append(measure("analysis", directory))
-                    row.floor.append(measure("floor", directory))
-                rows.append(row)
-                print(f"  measured {flavour} N={_fmt_n(n)}: analysis {row.best(row.analysis):.2f}s, "
-                      f"floor {row.best(row.floor):.2f}s", flush=True)
-            outputs[flavour] = measure("outputs", Path(tmp) / f"{flavour}-{sizes[-1]}")
-
-    print()
-    for line in table(rows):
+        if "analysis" in parts:
+            rows, outputs = _analysis(Path(tmp), flavours, sizes, args.repeat)
+            report += ["", *table(rows), f"\nreports at N={_fmt_n(sizes[-1])} (after the analysis):"]
+            for flavour, o in outputs.items():
+                report.append(f"  {flavour:<11} JSON report (to_json) {o['json_seconds']:.2f}s ({o['json_mib']:.0f} "
+                              f"MiB); service/reference/certificate rows + DataFrames {o['tables_seconds']:.2f}s "
+                              f"({' / '.join(_fmt_n(n) for n in o['table_rows'])} rows)")
+            results += verdicts(rows)
+        if "cli" in parts:
+            cli_rows = cli_bench.measure(Path(tmp), flavours, cli_sizes, args.repeat, _log)
+            report += ["", "the command line (start to report written) against the floor process:",
+                       *cli_bench.table(cli_rows)]
+            results += cli_bench.verdicts(cli_rows)
+        if "browser" in parts:
+            measured = browser_bench.measure(Path(tmp), _log)
+            if not measured.error:
+                report += ["", f"the dashboard with {browser_bench.N:,} MES per session (seconds):"]
+                for label, pages in measured.pages.items():
+                    report.append(f"  session {label}: upload + analysis {measured.uploads[label]:.1f}; "
+                                  + ", ".join(f"{k} {v:.2f}" for k, v in pages.items()))
+            results += browser_bench.verdicts(measured)
+    for line in report:
         print(line)
-    print(f"\nreports at N={_fmt_n(sizes[-1])} (after the analysis):")
-    for flavour, o in outputs.items():
-        print(f"  {flavour:<11} JSON report (to_json) {o['json_seconds']:.2f}s ({o['json_mib']:.0f} MiB); "
-              f"service/reference/certificate rows + DataFrames {o['tables_seconds']:.2f}s "
-              f"({' / '.join(_fmt_n(n) for n in o['table_rows'])} rows)")
     print()
-    results = verdicts(rows)
     for ok, text in results:
         print(f"{'PASS' if ok else 'FAIL'} {text}")
     print(f"\n(benchmark took {time.perf_counter() - started:.0f}s)")

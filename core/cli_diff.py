@@ -12,17 +12,18 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from core.analysis import analyse
 from core.cli import EXIT_FAIL, EXIT_OK, UsageError, add_config_arguments, gate_config, options_from_args, write_output
 from core.gate.apply import BaselineError, apply_gate, check_report
 from core.gate.config import GateConfig
 from core.options import AnalysisOptions
-from core.report.diff import diff_reports
-from core.report.diff_text import DiffSide, new_counted, to_diff_json, to_diff_markdown, to_diff_table
 from core.report.json_report import report_dict
 from core.sources import Source, sources_from_paths
+
+if TYPE_CHECKING:  # the diff's modules are imported by `mesdoctor diff` only, not by every `mesdoctor` start
+    from core.report.diff_text import DiffSide
 
 DIFF_FORMATS = ("table", "markdown", "json")
 DIFF_FAIL_ON = ("never", "new", "error", "warning")
@@ -52,6 +53,9 @@ def add_diff_parser(sub: Any, add_common: Callable[[argparse.ArgumentParser], No
 
 
 def run_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from core.report.diff import diff_reports
+    from core.report.diff_text import new_counted, to_diff_json, to_diff_markdown, to_diff_table
+
     options = options_from_args(args)
     options = replace(options, now=options.resolved_now())  # one clock for both sides
     if args.git_head and not args.git_base:
@@ -78,6 +82,7 @@ def run_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _git_sides(args: argparse.Namespace, options: AnalysisOptions) -> tuple[DiffSide, DiffSide]:
     from core.gate.git import sources_at_revision
+    from core.report.diff_text import DiffSide
 
     paths = args.inputs or ["."]
     cap = options.limits.max_file_bytes
@@ -95,6 +100,8 @@ def _git_sides(args: argparse.Namespace, options: AnalysisOptions) -> tuple[Diff
 
 
 def _side(path: str, args: argparse.Namespace, options: AnalysisOptions) -> DiffSide:
+    from core.report.diff_text import DiffSide
+
     report = _saved_report(path)
     if report is not None:
         return DiffSide(path, report)

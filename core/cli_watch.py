@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import quote, urlsplit
 
-from core.watch.server import DEFAULT_PORT
+from core.watch import DEFAULT_PORT
 
 DEFAULT_INTERVAL = 60.0
 MIN_INTERVAL = 1.0

@@ -23,7 +23,18 @@ P-256) and reused, so generating 10,000 MES takes about a second and every disti
 appears many times (which the certificate cache must exploit). The structure (names, faults, which
 pool entry each MES uses) is a pure function of `n`, `flavour` and `seed`; key bytes are random.
 
-Run `python -m core.synthetic --mes 5000 --flavour universal --out DIR` to write one to disk.
+**Look-alike names** (`names="lookalike"`): what a real zone's Secrets look like, and the hard case for
+near-miss suggestions. Services are numbered members of a few families (`orders-api-17`, `orders-api-18`,
+...), each with `<service>-ca`, `<service>-cert` and `<service>-key`, so every name has hundreds of
+neighbours one or two characters away. About one reference in twenty (`MISS_PER_REFERENCE`) names a
+Secret that does not exist, the way operators get them wrong: a wrong suffix (`-crt`, `-tls`,
+`-certificate`, `-ca-cert`, `-tls-key`, ...), a typo (a character dropped, doubled, swapped or
+replaced), swapped words (`cert-orders-api-17`, `api-orders-17-cert`) or a zero-padded number
+(`orders-api-017`). The other faults are planted as in the plain workload (`missing-secret` MES get
+a near-miss `clientCert`). `Planned.refs` holds the names the MES references.
+
+Run `python -m core.synthetic --mes 5000 --flavour universal --out DIR` to write one to disk
+(`--names lookalike` for the look-alike workload).
 """
 
 from __future__ import annotations
@@ -58,6 +69,15 @@ FAULTS: tuple[tuple[str, int], ...] = (
 SHARED_CA_PER_MILLE = 100
 HEALTHY = "healthy"
 SHARED_CA = "shared-ca"
+PLAIN, LOOKALIKE = "plain", "lookalike"  # the two naming schemes
+NAMES = (PLAIN, LOOKALIKE)
+# look-alike names: service families (numbered members), and how often a reference misses
+FAMILIES = ("orders-api", "orders-db", "payments-gateway", "payments-ledger", "catalog-search", "catalog-images",
+            "identity-sso", "identity-ldap", "logistics-tracker", "analytics-events", "billing", "checkout-web")
+MISS_PER_REFERENCE = 20  # one reference in twenty names a Secret that does not exist
+WRONG_SUFFIXES = {"ca": ("ca-cert", "cacert", "ca-crt", "root-ca", "ca-bundle"),
+                  "cert": ("crt", "tls", "certificate", "tls-cert", "cert-pem"),
+                  "key": ("tls-key", "private-key", "pem", "key-pem", "keys")}
 
 
 # --- the certificate pool ---------------------------------------------------------------------------
@@ -112,6 +132,7 @@ class Planned:
     mesh: str
     fault: str  # HEALTHY, SHARED_CA or one of FAULTS
     variant: int  # picks the pool entry and the sub-kind of a fault
+    refs: tuple[str, ...] = ()  # look-alike workloads: the (ca, cert, key) Secret names the MES references
 
 
 @dataclass
@@ -141,8 +162,11 @@ class Workload:
         return paths
 
 
-def plan(n: int, seed: int = 0) -> list[Planned]:
-    """The MES of a workload: names, meshes and faults, a pure function of `n` and `seed`."""
+def plan(n: int, seed: int = 0, names: str = PLAIN) -> list[Planned]:
+    """The MES of a workload: names, meshes and faults (and, for look-alike names, the Secret names each MES
+    references), a pure function of `n`, `seed` and `names`."""
+    if names not in NAMES:
+        raise ValueError(f"names: {names!r} is not one of {', '.join(NAMES)}")
     rng = random.Random(seed)
     meshes = MESHES[: max(1, min(len(MESHES), n // 20 or 1))]
     out: list[Planned] = []
@@ -158,13 +182,73 @@ def plan(n: int, seed: int = 0) -> list[Planned]:
             if rng.randrange(1000) < SHARED_CA_PER_MILLE:
                 fault = SHARED_CA
         out.append(Planned(f"svc-{i:05d}", meshes[i % len(meshes)], fault, rng.randrange(1 << 16)))
+    if names == LOOKALIKE:
+        out = _lookalike(out, random.Random(f"{seed}-lookalike"))
     return out
 
 
-def workload(n: int, flavour: Flavour | str = Flavour.KUBERNETES, *, seed: int = 0, now: datetime = NOW) -> Workload:
-    """N MES (and their Secrets, Meshes, a ZoneEgress) as YAML files of the given flavour."""
+def _lookalike(planned: list[Planned], rng: random.Random) -> list[Planned]:
+    """`planned` renamed into numbered service families, with about one reference in twenty a near miss."""
+    members: dict[str, int] = {}
+    renamed: list[str] = []
+    for i in range(len(planned)):
+        family = FAMILIES[i % len(FAMILIES)]
+        members[family] = members.get(family, 0) + 1
+        renamed.append(f"{family}-{members[family]}")
+    existing = {f"{name}-{suffix}" for name in renamed for suffix in ("ca", "cert", "key")}
+    existing.update(f"shared-ca-{mesh}" for mesh in MESHES)
+    out: list[Planned] = []
+    for p, name in zip(planned, renamed, strict=True):
+        refs = []
+        for suffix in ("ca", "cert", "key"):
+            correct = f"shared-ca-{p.mesh}" if suffix == "ca" and p.fault == SHARED_CA else f"{name}-{suffix}"
+            forced = suffix == "cert" and p.fault == "missing-secret"
+            missing = rng.randrange(MISS_PER_REFERENCE) == 0
+            refs.append(_near_miss(name, suffix, rng, existing) if forced or missing else correct)
+        out.append(Planned(name, p.mesh, p.fault, p.variant, tuple(refs)))
+    return out
+
+
+def _near_miss(service: str, suffix: str, rng: random.Random, existing: set[str]) -> str:
+    """A Secret name an operator might write for `<service>-<suffix>` that names no Secret of the workload."""
+    correct = f"{service}-{suffix}"
+    for _ in range(20):
+        how = rng.randrange(4)
+        if how == 0:  # a wrong suffix
+            wrong = f"{service}-{rng.choice(WRONG_SUFFIXES[suffix])}"
+        elif how == 1:  # a typo: a character dropped, doubled, swapped with the next, or replaced
+            at = rng.randrange(len(correct) - 1)
+            kind = rng.randrange(4)
+            if kind == 0:
+                wrong = correct[:at] + correct[at + 1:]
+            elif kind == 1:
+                wrong = correct[:at] + correct[at] + correct[at:]
+            elif kind == 2:
+                wrong = correct[:at] + correct[at + 1] + correct[at] + correct[at + 2:]
+            else:
+                wrong = correct[:at] + rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") + correct[at + 1:]
+        elif how == 2:  # swapped words
+            words = correct.split("-")
+            if rng.randrange(2):
+                wrong = "-".join([words[-1], *words[:-1]])
+            else:
+                j = rng.randrange(len(words) - 1)
+                words[j], words[j + 1] = words[j + 1], words[j]
+                wrong = "-".join(words)
+        else:  # a zero-padded number
+            family, _, number = service.rpartition("-")
+            wrong = f"{family}-{int(number):0{len(number) + 1 + rng.randrange(2)}d}-{suffix}"
+        if wrong != correct and wrong not in existing and wrong.strip("-") == wrong and "--" not in wrong:
+            return wrong
+    return f"{correct}-missing"
+
+
+def workload(n: int, flavour: Flavour | str = Flavour.KUBERNETES, *, seed: int = 0, now: datetime = NOW,
+             names: str = PLAIN) -> Workload:
+    """N MES (and their Secrets, Meshes, a ZoneEgress) as YAML files of the given flavour; `names` is the naming
+    scheme (PLAIN or LOOKALIKE)."""
     flavour = Flavour(flavour)
-    services = plan(n, seed)
+    services = plan(n, seed, names)
     material = pool(now)
     writer = _Kubernetes(material) if flavour is Flavour.KUBERNETES else _Universal(material)
     meshes = sorted({p.mesh for p in services})
@@ -177,7 +261,25 @@ def workload(n: int, flavour: Flavour | str = Flavour.KUBERNETES, *, seed: int =
     faults: dict[str, int] = {}
     for p in services:
         faults[p.fault] = faults.get(p.fault, 0) + 1
+    misses = sum(1 for p in services for ref in referenced(p) if not _is_written(ref, p))
+    if names == LOOKALIKE:
+        faults["near-miss-reference"] = misses
     return Workload(flavour, files, services, material.distinct, faults)
+
+
+def _omits_key(p: Planned) -> bool:
+    """The invalid spec that has a client certificate without its key."""
+    return p.fault == "invalid-spec" and p.variant % 3 == 2
+
+
+def referenced(p: Planned) -> tuple[str, ...]:
+    """The Secret names a look-alike MES references (the key's only when its spec has one)."""
+    return p.refs[:2] if _omits_key(p) else p.refs
+
+
+def _is_written(ref: str, p: Planned) -> bool:
+    """Whether the Secret `ref` that `p` references is written (its own three, or its mesh's shared CA)."""
+    return ref in (f"{p.name}-ca", f"{p.name}-cert", f"{p.name}-key", f"shared-ca-{p.mesh}")
 
 
 # --- writing YAML ------------------------------------------------------------------------------------
@@ -190,10 +292,14 @@ class _Writer:
         self.pool = material
 
     def tls(self, p: Planned) -> str:
-        ca = f"shared-ca-{p.mesh}" if p.fault == SHARED_CA else f"{p.name}-ca"
-        cert = f"{p.name}-cert-missing" if p.fault == "missing-secret" else f"{p.name}-cert"
-        key_line = "" if (p.fault == "invalid-spec" and p.variant % 3 == 2) else (
-            f"\n      clientKey:\n        secret: {p.name}-key")
+        if p.refs:
+            ca, cert, key = p.refs
+        else:
+            ca = f"shared-ca-{p.mesh}" if p.fault == SHARED_CA else f"{p.name}-ca"
+            cert = f"{p.name}-cert-missing" if p.fault == "missing-secret" else f"{p.name}-cert"
+            key = f"{p.name}-key"
+        key_line = "" if _omits_key(p) else (
+            f"\n      clientKey:\n        secret: {key}")
         return (f"  tls:\n    enabled: true\n    verification:\n      mode: Secured\n"
                 f"      serverName: {p.name}.{p.mesh}.example.com\n"
                 f"      caCert:\n        secret: {ca}\n      clientCert:\n        secret: {cert}{key_line}\n")
@@ -291,9 +397,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mes", type=int, default=1000, help="number of MeshExternalServices")
     parser.add_argument("--flavour", choices=[f.value for f in Flavour], default=Flavour.KUBERNETES.value)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--names", choices=NAMES, default=PLAIN,
+                        help="naming scheme: plain (svc-00042-cert) or lookalike (numbered service families, about "
+                        "one reference in twenty a near miss)")
     parser.add_argument("--out", type=Path, required=True, help="directory to write the YAML files into")
     args = parser.parse_args(argv)
-    load = workload(args.mes, args.flavour, seed=args.seed)
+    load = workload(args.mes, args.flavour, seed=args.seed, names=args.names)
     for path in load.write(args.out):
         print(path)
     print(f"{args.mes} MES, faults: {dict(sorted(load.faults.items()))}")

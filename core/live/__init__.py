@@ -17,13 +17,38 @@ could not be read. `kube_contexts()` lists kubeconfig contexts for a picker. The
 package is optional and imported only when a cluster is read (`kubernetes_available()`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from core.live.errors import LiveSourceError, ServerFileError
 from core.live.fetch import fetch, fetch_all
 from core.live.guard import BlockedTarget, NetworkGuard
-from core.live.kube import KubeContexts, in_cluster_available, kube_contexts, kubeconfig_path, kubernetes_available
 from core.live.policy import ReadPolicy
 from core.live.result import LiveResult
 from core.live.specs import KubeSpec, KumaApiSpec, LiveSpec, UrlSpec, display_url
+
+if TYPE_CHECKING:
+    from core.live.kube import (
+        KubeContexts,
+        in_cluster_available,
+        kube_contexts,
+        kubeconfig_path,
+        kubernetes_available,
+    )
+
+# The Kubernetes reader's names are imported from core.live.kube when first asked for (PEP 562): `mesdoctor
+# check` on files needs the errors and the argument definitions, not the reader and its HTTP code.
+_KUBE = frozenset({"KubeContexts", "in_cluster_available", "kube_contexts", "kubeconfig_path", "kubernetes_available"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _KUBE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from core.live import kube
+
+    value = getattr(kube, name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BlockedTarget",

@@ -185,11 +185,15 @@ def cascade_summary(report: Report) -> CascadeSummary:
             continue
         victims = tuple(s for s in services if s.cascade_role == VICTIM)
         loop_after_first = sum(1 for s in services if s.cascade_role in (VICTIM, LATENT))
+        restored_by: dict[str, list[ServiceOutcome]] = {}  # the last culprit to fix -> its victims, in order
+        for v in victims:
+            if v.restore_on_29:
+                restored_by.setdefault(v.restore_on_29[-1], []).append(v)
         culprits: list[Culprit] = []
         for position, s in enumerate(failing, 1):
             ref = failing_reference(s, skip_shape=skip_shape)
             cause, fix, command = _cause_and_fix(s, ref)
-            takes = tuple(v for v in victims if v.restore_on_29 and v.restore_on_29[-1] == s.resource.core_name)
+            takes = tuple(restored_by.get(s.resource.core_name, ()))
             role = s.cascade_role or CULPRIT
             culprit = Culprit(s, role, position, cause, fix, command, ref, takes,
                               loop_after_first if role == CULPRIT else 0)

@@ -38,25 +38,28 @@ from core.report.cascade import CascadeSummary, cascade_summary
 if TYPE_CHECKING:
     from core.gate.result import GateResult
     from core.gate.suppressions import Suppression
-from core.report.json_text import Lazy, dumps_indented, materialise, write_indented
+from core.report.json_write import Lazy, Untyped, materialise, write_indented
 from core.report.verdict import overall_verdict, service_verdict
 
 SCHEMA_VERSION = 1
 
 
 def to_json(report: Report, *, indent: int | None = 2) -> str:
+    """The report's text: `json.dumps(report_dict(report), indent=2, ensure_ascii=False)`, written by orjson
+    (`json_write`); another `indent` is written by `json.dumps`."""
     with gc_pause.paused():  # a large report is millions of new objects, nothing for the collector to free
-        data = report_dict(report)
-        if isinstance(indent, int) and not isinstance(indent, bool) and indent >= 0:
-            return dumps_indented(data, indent)  # json.dumps' text, without its slow pure-Python indenting
-        return json.dumps(data, indent=indent, ensure_ascii=False)
+        if indent == 2 and not isinstance(indent, bool):
+            pieces: list[str] = []
+            write_indented(_report(report), pieces.append)
+            return "".join(pieces)
+        return json.dumps(report_dict(report), indent=indent, ensure_ascii=False)
 
 
 def write_json(report: Report, write: Callable[[str], object]) -> None:
     """`to_json(report) + "\n"`, written in pieces: one service, finding, destination... at a time, so neither
     the report's dicts nor its text (ten times the size of an input of small MES) are in memory at once."""
     with gc_pause.paused():
-        write_indented(_report(report), 2, write)
+        write_indented(_report(report), write)
         write("\n")
 
 
@@ -96,7 +99,7 @@ def _report(report: Report) -> dict[str, Any]:
             "target": _endpoint_map(report.endpoint_map),
             "kuma29": _endpoint_map(report.legacy_map),
         },
-        "gate": gate_dict(report.gate, report.findings),
+        "gate": _gate(report.gate, report.findings),
     }
 
 
@@ -284,6 +287,12 @@ def _suppression_mark(s: Suppression | None) -> dict[str, Any] | None:
         return None
     return {"source": s.source, "reason": s.reason, "until": s.until_text or None,
             "location": {"file": s.origin.file, "line": s.origin.line}}
+
+
+def _gate(gate: GateResult | None, findings: list[Finding]) -> Untyped | None:
+    """The gate's part, written by `json.dumps`: its baseline's resolved findings are a previous report's JSON read
+    back as it is (any number, `NaN` included, which orjson would write differently)."""
+    return None if gate is None else Untyped(gate_dict(gate, findings))
 
 
 def gate_dict(gate: GateResult | None, findings: list[Finding]) -> dict[str, Any] | None:

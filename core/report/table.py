@@ -203,13 +203,19 @@ def _date(value: Any) -> str:
 
 def _grid(headers: Sequence[str], rows: list[list[str]], width: int) -> list[str]:
     """Left-aligned columns; the last column takes what is left of `width` and is truncated."""
-    cells = [[c if type(c) is Painted else one_line(c) for c in row] for row in rows]
-    widths = [max(len(_strip(h)), *(len(_strip(r[i])) for r in cells)) for i, h in enumerate(headers)]
+    # every cell made one printable line (a Painted cell already is, colour codes included; one_line shows any
+    # other ESC as text), and its visible text: the same string except for Painted cells
+    cells = [[c if type(c) is Painted or (type(c) is str and c.isprintable()) else one_line(c) for c in row]
+             for row in rows]
+    painted = any(type(c) is Painted for row in cells for c in row)
+    visible = [[_strip(c) if type(c) is Painted else c for c in row] for row in cells] if painted else cells
+    columns = list(zip(*visible)) if visible else [() for _ in headers]
+    widths = [max(len(_strip(h)), *map(len, column)) for h, column in zip(headers, columns)]
     fixed = sum(min(w, 48) + 2 for w in widths[:-1])
     widths = [min(w, 48) for w in widths[:-1]] + [max(20, width - fixed)]
     out = ["  " + "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
-    for r in cells:
-        out.append("  " + "  ".join(_fit(c, widths[i]) for i, c in enumerate(r)).rstrip())
+    for r, shown in zip(cells, visible):
+        out.append("  " + "  ".join([_fit(c, v, w) for c, v, w in zip(r, shown, widths)]).rstrip())
     return out
 
 
@@ -217,8 +223,7 @@ def _strip(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def _fit(text: str, width: int) -> str:
-    visible = _strip(text)
+def _fit(text: str, visible: str, width: int) -> str:
     if len(visible) > width:
         return visible[: width - 1] + "…"
     return text + " " * (width - len(visible))

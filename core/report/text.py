@@ -22,6 +22,8 @@ def printable(text: object) -> str:
 
 def one_line(text: object) -> str:
     """`printable`, with line breaks and tabs shown as `\\n` / `\\t` too: one table cell, one line."""
+    if type(text) is str and text.isprintable():  # the common case: nothing _CONTROL matches, no \n or \t
+        return text
     return printable(text).replace("\n", "\\n").replace("\t", "\\t")
 
 

@@ -20,7 +20,7 @@ from core.secrets.similar import CloseNames
 KUMA_SECRET_TYPE = "system.kuma.io/secret"
 GLOBAL_SECRET_TYPE = "system.kuma.io/global-secret"
 MESH_LABEL = "kuma.io/mesh"
-NEAR_MISS_CUTOFF = 0.75  # difflib ratio from which another Secret's name counts as a near miss (a typo)
+NEAR_MISS_CUTOFF = 0.75  # similarity (0-1, core/secrets/similar.py) from which another Secret's name is a near miss
 
 # When one near miss has several problems, the most fundamental one names the status.
 _PRECEDENCE = (

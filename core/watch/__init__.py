@@ -10,3 +10,5 @@ its snapshot for the dashboard (`/snapshot.json`). Issue #17.
 
 `prometheus_client` is imported only here (a dependency of the package, used by the watcher alone).
 """
+
+DEFAULT_PORT = 9469  # the watcher's HTTP port (here, so that `mesdoctor`'s parser needs no HTTP server)

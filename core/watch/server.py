@@ -28,7 +28,6 @@ from prometheus_client.registry import CollectorRegistry
 
 from core.watch.state import View, WatchState
 
-DEFAULT_PORT = 9469
 INDEX = (b"MES Doctor watcher\n\n/metrics        Prometheus metrics\n/healthz        liveness\n/readyz         "
          b"readiness (a first analysis succeeded)\n/report.json    the JSON report of the last good analysis\n"
          b"/snapshot.json  the same as a snapshot, for the dashboard (Sources > Live > MES Doctor watcher)\n")

@@ -21,6 +21,28 @@ def settle(page, quiet_checks: int = 4) -> None:
         time.sleep(0.2)
 
 
+def rendered(page, heading: str, deadline_s: float = 120.0) -> float:
+    """Seconds until `heading` is the page title and the app has stopped running (a page switch's first render,
+    measured from the click that started it; the 5,000-MES scale report and `make bench` use it).
+
+    Conservative: "stopped" means the running indicator was absent on three polls in a row (150 ms), and that
+    time counts; so does the wait for the indicator to show up at all.
+    """
+    start = time.monotonic()
+    quiet_since: float | None = None
+    while time.monotonic() - start < deadline_s:
+        titles = page.locator('[data-testid="stMainBlockContainer"] h1').all_inner_texts()
+        busy = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        if any(heading in t for t in titles) and not busy:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= 0.15:
+                return time.monotonic() - start
+        else:
+            quiet_since = None
+        time.sleep(0.05)
+    raise TimeoutError(f"{heading} did not render within {deadline_s:.0f} s")
+
+
 def main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 

@@ -82,5 +82,5 @@ def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: o
     write = terminalreporter.write_line  # type: ignore[attr-defined]
     terminalreporter.section("dashboard with 5,000 MES (first render after analysis)")  # type: ignore[attr-defined]
     for what, seconds, target in _SCALE_TIMINGS:
-        verdict = "" if target is None else ("  PASS" if seconds <= target else "  FAIL") + f" (target {target:.0f} s)"
+        verdict = "" if target is None else ("  PASS" if seconds <= target else "  FAIL") + f" (target {target:g} s)"
         write(f"  {what:<32} {seconds:6.2f} s{verdict}")

@@ -1,149 +1,203 @@
-"""CloseNames answers exactly what difflib.get_close_matches answers, only faster."""
+"""Near-miss Secret names (core/secrets/similar.py, rapidfuzz): typical mistakes find the intended name first,
+unrelated names are never suggested, and thousands of numbered look-alike candidates stay cheap and correct."""
 
 from __future__ import annotations
 
-import difflib
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.secrets.similar import CloseNames, _at_least, _common_subsequence, _occurrences, _positions
+from core import synthetic
+from core.secrets.lookup import NEAR_MISS_CUTOFF
+from core.secrets.similar import CloseNames, numbers, sorted_words, words
 
-NAMES = st.text(alphabet="abc-.01é", max_size=12)
+FAMILIES = ("orders-api", "orders-db", "payments-gateway", "billing", "catalog-search", "identity-sso")
+OTHERS = ["shared-ca-payments", "db-password", "redis-tls", "postgres-client-cert", "kafka-truststore", "kuma-ca"]
+
+
+def _numbered(members: int = 400) -> list[str]:
+    return [f"{family}-{i}-{suffix}" for family in FAMILIES for i in range(1, members + 1)
+            for suffix in ("ca", "cert", "key")] + OTHERS
+
+
+NUMBERED = CloseNames(_numbered())
+
+
+def _suggest(word: str, names: CloseNames = NUMBERED) -> list[str]:
+    return names.close_matches(word, n=3, cutoff=NEAR_MISS_CUTOFF)
+
+
+@pytest.mark.parametrize(("typo", "meant"), [
+    ("ordrs-api-17-cert", "orders-api-17-cert"),  # a character dropped
+    ("orders-api-17-certt", "orders-api-17-cert"),  # doubled
+    ("orders-api-17-cret", "orders-api-17-cert"),  # two swapped
+    ("orders-apj-17-cert", "orders-api-17-cert"),  # replaced
+    ("biling-6-ca", "billing-6-ca"),
+    ("billling-6-ca", "billing-6-ca"),
+    ("payments-gatway-250-key", "payments-gateway-250-key"),
+    ("redis-tsl", "redis-tls"),
+    ("kafka-trust-store", "kafka-truststore"),
+    ("postgres-cert", "postgres-client-cert"),
+    ("Orders-API-17-Cert", "orders-api-17-cert"),  # case
+    ("orders_api_17_cert", "orders-api-17-cert"),  # separators
+])
+def test_typical_typos_find_the_intended_name_first(typo, meant):
+    assert _suggest(typo)[0] == meant
+
+
+@pytest.mark.parametrize(("wrong", "meant"), [
+    ("orders-api-17-crt", "orders-api-17-cert"),
+    ("orders-api-17-tls", "orders-api-17-cert"),
+    ("orders-api-17-certificate", "orders-api-17-cert"),
+    ("orders-api-17-tls-cert", "orders-api-17-cert"),
+    ("orders-api-17-cert-pem", "orders-api-17-cert"),
+    ("orders-api-17-tls-key", "orders-api-17-key"),
+    ("orders-api-17-private-key", "orders-api-17-key"),
+    ("orders-api-17-key-pem", "orders-api-17-key"),
+    ("orders-api-17-root-ca", "orders-api-17-ca"),
+    ("orders-api-17-ca-bundle", "orders-api-17-ca"),
+])
+def test_wrong_suffixes_find_the_service_s_secret(wrong, meant):
+    found = _suggest(wrong)
+    assert found[0] == meant, found
+    own = [name.startswith("orders-api-17-") for name in found]
+    assert own == sorted(own, reverse=True), found  # the service's own Secrets before 117's or 170's
+
+
+@pytest.mark.parametrize(("swapped", "meant"), [
+    ("cert-orders-api-17", "orders-api-17-cert"),
+    ("api-orders-17-cert", "orders-api-17-cert"),
+    ("orders-api-cert-17", "orders-api-17-cert"),
+    ("key-identity-sso-3", "identity-sso-3-key"),
+    ("gateway-payments-42-ca", "payments-gateway-42-ca"),
+])
+def test_swapped_words(swapped, meant):
+    assert _suggest(swapped)[0] == meant
+
+
+@pytest.mark.parametrize(("padded", "meant"), [
+    ("orders-api-017-cert", "orders-api-17-cert"),
+    ("billing-0006-key", "billing-6-key"),
+    ("catalog-search-0100-ca", "catalog-search-100-ca"),
+])
+def test_zero_padded_numbers(padded, meant):
+    assert _suggest(padded)[0] == meant
+
+
+def test_numbered_services_prefer_the_same_instance():
+    """Hundreds of neighbours one character away (117, 170, 171...): the instance asked for comes first."""
+    assert _suggest("orders-api-17-cacert")[:2] in (["orders-api-17-ca", "orders-api-17-cert"],
+                                                   ["orders-api-17-cert", "orders-api-17-ca"])
+    assert _suggest("orders-api-71-cert-old") == ["orders-api-71-cert", "orders-db-71-cert", "orders-api-71-ca"]
+    # a typo in the number itself: the closest numbers are suggested
+    assert "orders-api-17-cert" in _suggest("orders-api-1x7-cert")
+
+
+@pytest.mark.parametrize("unrelated", [
+    "nginx-cert", "totally-unrelated", "mysql-root-password", "vault-token", "foo", "x", "", "-", "ca",
+    "grafana-admin", "s3-backup-credentials", "ldap-bind-dn", "jwt-signing-key", "webhook-tls",
+])
+def test_unrelated_names_are_not_suggested(unrelated):
+    assert _suggest(unrelated) == []
+
+
+def test_many_candidates():
+    """12 families x 800 services x 3 Secrets: every planted near miss of the look-alike workload finds its own
+    service's Secret among the suggestions (nearly always first)."""
+    planned = synthetic.plan(2_000, names=synthetic.LOOKALIKE)
+    by_mesh: dict[str, list[str]] = {}
+    for p in planned:
+        by_mesh.setdefault(p.mesh, []).extend(f"{p.name}-{s}" for s in ("ca", "cert", "key"))
+    scopes = {mesh: CloseNames(names) for mesh, names in by_mesh.items()}
+    misses = [(p, ref, suffix) for p in planned for ref, suffix in zip(p.refs, ("ca", "cert", "key"), strict=True)
+              if ref not in (f"{p.name}-{suffix}", f"shared-ca-{p.mesh}")]
+    assert len(misses) > 200
+    first = listed = 0
+    for p, ref, suffix in misses:
+        found = _suggest(ref, scopes[p.mesh])
+        assert len(found) <= 3 and len(set(found)) == len(found)
+        first += bool(found) and found[0] == f"{p.name}-{suffix}"
+        listed += any(name.startswith(f"{p.name}-") for name in found)
+    assert listed >= 0.95 * len(misses), (listed, len(misses))
+    assert first >= 0.7 * len(misses), (first, len(misses))
+
+
+def test_answers_are_stable_and_each_name_counts_once():
+    names = CloseNames(["orders-api-1-cert", "orders-api-1-cert", "orders-api-2-cert"])
+    assert names.close_matches("orders-api-1-crt", n=5) == ["orders-api-1-cert", "orders-api-2-cert"]
+    assert names.close_matches("orders-api-1-crt", n=5) == ["orders-api-1-cert", "orders-api-2-cert"]  # memoised
+    assert names.close_matches("orders-api-1-crt", n=1) == ["orders-api-1-cert"]
+    assert names.close_matches("orders-api-1-crt", n=0) == []
+    assert CloseNames([]).close_matches("anything") == []
+
+
+def test_ties_go_to_the_closer_name_as_written_then_to_the_first():
+    # same words, so the same score: the one written like the query wins, whatever the order
+    assert CloseNames(["Orders-Api-1-Cert", "orders-api-1-cert"]).close_matches("orders-api-1-crt", n=1) == [
+        "orders-api-1-cert"]
+    assert CloseNames(["b-1-cert", "a-1-cert"]).close_matches("c-1-cert", n=2, cutoff=0.5) == ["b-1-cert", "a-1-cert"]
+
+
+def test_the_forms():
+    assert words("Orders-API_017--Cert") == "orders api 17 cert"
+    assert words("svc-000-key") == "svc 0 key"
+    assert words("---") == "---" and words("") == ""
+    assert words("zertifikat-für-dienst") == "zertifikat für dienst"
+    assert sorted_words("cert-orders-api-17") == "17 api cert orders"
+    assert numbers(words("orders-api-017-v2-cert")) == ("17",)  # "v2" is a word, not a number
+
+
+NAMES = st.text(alphabet="abc-.01é_ ", max_size=14)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(NAMES, max_size=40), NAMES, st.sampled_from([0.0, 0.6, 0.75, 0.9, 1.0]), st.integers(1, 4))
-def test_same_answer_as_difflib(names, word, cutoff, n):
-    unique = sorted(set(names))
-    assert CloseNames(unique).close_matches(word, n=n, cutoff=cutoff) == difflib.get_close_matches(
-        word, unique, n=n, cutoff=cutoff)
+def test_any_names(names, word, cutoff, n):
+    """Whatever the names: at most n distinct candidates, each reaching the cutoff in one of the two forms."""
+    found = CloseNames(names).close_matches(word, n=n, cutoff=cutoff)
+    assert len(found) <= n and len(set(found)) == len(found) and set(found) <= set(names)
+    for name in found:
+        assert _score(word, name) >= cutoff * 100
 
 
-def test_secret_names():
-    names = [f"svc-{i:05d}-{suffix}" for i in range(300) for suffix in ("ca", "cert", "key")]
-    index = CloseNames(names)
-    for word in ("svc-00042-cert-missing", "svc-00042-kay", "svc-0004-ca", "shared-ca", "", "svc-00299-key"):
-        assert index.close_matches(word, n=3, cutoff=0.75) == difflib.get_close_matches(word, names, n=3, cutoff=0.75)
-    assert index.close_matches("svc-00042-kay", n=3, cutoff=0.75)[0] == "svc-00042-key"
+def _score(word: str, name: str) -> float:
+    from rapidfuzz import fuzz
+
+    return max(fuzz.ratio(word.lower(), name.lower()), fuzz.ratio(words(word), words(name)),
+               fuzz.ratio(sorted_words(word), sorted_words(name)))
 
 
-def test_duplicates_and_empty_scope():
-    assert CloseNames([]).close_matches("anything") == []
-    assert CloseNames(["ca", "ca", "cb"]).close_matches("ca", n=5, cutoff=0.5) == ["ca", "cb"]  # each name once
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NAMES, max_size=40), NAMES, st.sampled_from([0.6, 0.75, 0.9]))
+def test_what_difflib_suggested_still_reaches_the_cutoff(names, word, cutoff):
+    """difflib's ratio never exceeds the longest-common-subsequence ratio of the names as written: every name
+    difflib.get_close_matches suggested is still a candidate (the ranking may differ)."""
+    import difflib
 
-
-def _random_names(rng: random.Random) -> list[str]:
-    """Names with shared prefixes and suffixes, permuted digits (equal quick ratios, ties on the
-    score), repeated characters, duplicates, non-ASCII characters and lengths from 0 up."""
-    alphabet = rng.choice(["abc-", "ab-01", "svc-0123456789", "aé.-ü1", "xyzxyz-", "0"])
-    names = []
-    for _ in range(rng.randint(0, 120)):
-        shape = rng.random()
-        if shape < 0.4:
-            digits = "".join(rng.choice("0123") for _ in range(rng.randint(1, 5)))
-            name = f"svc-{digits}-{rng.choice(['ca', 'cert', 'key', 'cert-missing'])}"
-        elif shape < 0.5 and names:
-            name = rng.choice(names)  # a duplicate
-        elif shape < 0.6 and names:
-            base = list(rng.choice(names))
-            rng.shuffle(base)  # an anagram: same characters, same quick ratio
-            name = "".join(base)
-        else:
-            name = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
-        names.append(name)
-    return names
-
-
-def test_same_answer_as_difflib_on_random_name_sets():
-    rng = random.Random(20261127)
-    for _ in range(500):
-        names = _random_names(rng)
-        index = CloseNames(names)
-        unique = list(dict.fromkeys(names))
-        for _ in range(4):
-            word = rng.choice(unique) if unique and rng.random() < 0.3 else rng.choice(_random_names(rng) or [""])
-            if rng.random() < 0.3:
-                word += rng.choice(["", "x", "-missing", "é"])
-            cutoff = rng.choice([0.0, 0.3, 0.6, 0.75, 0.8, 0.9, 1.0, rng.random()])
-            n = rng.randint(1, 5)
-            assert index.close_matches(word, n=n, cutoff=cutoff) == difflib.get_close_matches(
-                word, unique, n=n, cutoff=cutoff), (names, word, n, cutoff)
-
-
-def test_many_names_of_one_length():
-    """Thousands of names in one length bucket (integers of thousands of bits), queried repeatedly."""
-    rng = random.Random(7)
-    names = [f"svc-{rng.randrange(100000):05d}-{rng.choice(['ca0', 'crt', 'key'])}" for _ in range(6000)]
-    index = CloseNames(names)
     unique = list(dict.fromkeys(names))
-    for word in [*rng.sample(unique, 5), "svc-00114-crt-missing", "svc-1234-key", "svc-00000-ca0"]:
-        for cutoff in (0.75, 0.9):
-            assert index.close_matches(word, n=3, cutoff=cutoff) == difflib.get_close_matches(
-                word, unique, n=3, cutoff=cutoff)
+    everything = CloseNames(unique).close_matches(word, n=len(unique) + 1, cutoff=cutoff)
+    assert set(difflib.get_close_matches(word, unique, n=len(unique) + 1, cutoff=cutoff)) <= set(everything)
 
 
-def test_character_counts_per_name():
-    """`_occurrences` and `_at_least` count exactly what a plain count per name gives."""
-    rng = random.Random(3)
-    for _ in range(300):
-        length = rng.randint(1, 9)
-        names = list(dict.fromkeys("".join(rng.choice("aab-é") for _ in range(length))
-                                   for _ in range(rng.randint(1, 70))))
-        levels = _occurrences(names, length)
-        for char in "ab-éz":
-            for k in range(1, length + 2):
-                expected = sum(1 << i for i, name in enumerate(names) if name.count(char) >= k)
-                held = levels.get(char, [])
-                assert (held[k - 1] if k <= len(held) else 0) == expected
-        everyone = (1 << len(names)) - 1
-        addends = [rng.randrange(everyone + 1) for _ in range(rng.randint(1, 12))]
-        for need in range(1, len(addends) + 2):
-            expected = sum(1 << i for i in range(len(names)) if sum(a >> i & 1 for a in addends) >= need)
-            assert _at_least(addends, need, everyone) == expected
+def test_suffixed_names_keep_their_plain_neighbour():
+    names = CloseNames([f"svc-{i:05d}-{s}" for i in range(300) for s in ("ca", "cert", "key")])
+    assert names.close_matches("svc-00050-cert-missing")[0] == "svc-00050-cert"
+    assert names.close_matches("svc-00042-kay")[0] == "svc-00042-key"
 
 
-def _plain_lcs(a: str, b: str) -> int:
-    row = [0] * (len(b) + 1)
-    for char in a:
-        previous, row = row, [0]
-        for j, other in enumerate(b):
-            row.append(previous[j] + 1 if char == other else max(previous[j + 1], row[j]))
-    return row[-1]
+def test_random_scopes_keep_the_best_score_first():
+    rng = random.Random(20261205)
+    for _ in range(200):
+        names = [f"{rng.choice(FAMILIES)}-{rng.randint(0, 99)}-{rng.choice(['ca', 'cert', 'key'])}"
+                 for _ in range(rng.randint(1, 300))]
+        word = rng.choice(names)[: rng.randint(3, 20)] + rng.choice(["", "-crt", "x", "-tls"])
+        found = CloseNames(names).close_matches(word, n=3, cutoff=0.6)
 
-
-def test_common_subsequence_is_the_longest_common_subsequence():
-    rng = random.Random(5)
-    for _ in range(3000):
-        alphabet = rng.choice(["ab", "abc-", "svc-0123", "aé.-ü"])
-        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
-        b = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
-        assert _common_subsequence(a, _positions(b), len(b)) == _plain_lcs(a, b)
-
-
-def test_difflib_ratio_never_exceeds_the_common_subsequence_ratio():
-    """What dropping names by their LCS ratio relies on (autojunk included: words of 200+ characters)."""
-    rng = random.Random(6)
-    for _ in range(1500):
-        a = "".join(rng.choice("ab-c") for _ in range(rng.randint(0, 30)))
-        b = "".join(rng.choice("ab-c") for _ in range(rng.choice([rng.randint(0, 30), rng.randint(200, 260)])))
-        matcher = difflib.SequenceMatcher(None, a, b)
-        blocks = sum(block.size for block in matcher.get_matching_blocks())
-        assert blocks <= _common_subsequence(a, _positions(b), len(b))
-
-
-def test_more_than_255_characters_at_one_position():
-    """A column with more distinct characters than one byte can number is read in pages."""
-    rng = random.Random(8)
-    alphabet = [chr(c) for c in range(0x100, 0x100 + 600)]
-    names = list(dict.fromkeys("".join(rng.choice(alphabet) for _ in range(3)) + "-ab" for _ in range(900)))
-    levels = _occurrences(names, 6)
-    for char in {c for name in names for c in name}:
-        for k in (1, 2):
-            expected = sum(1 << i for i, name in enumerate(names) if name.count(char) >= k)
-            held = levels.get(char, [])
-            assert (held[k - 1] if k <= len(held) else 0) == expected
-    index = CloseNames(names)
-    for word in [*rng.sample(names, 5), names[0][:3] + "-ax", "x-ab"]:
-        assert index.close_matches(word, n=3, cutoff=0.6) == difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+        same = [name for name in found if numbers(words(name)) == numbers(words(word)) and numbers(words(word))]
+        rest = [name for name in found if name not in same]
+        assert found == same + rest  # the same instance first
+        for group in (same, rest):
+            scores = [_score(word, name) for name in group]
+            assert scores == sorted(scores, reverse=True)
