@@ -6,10 +6,11 @@ material: placeholders stand where PEM text would go.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 from urllib.parse import urlsplit
+
+from rapidfuzz import fuzz, process
 
 from core.model import Flavour, Resource
 from core.validation.kuma_validator import VALIDATOR_MODES, name_for_length_check
@@ -123,7 +124,7 @@ def _unknown_hint(violation: Violation, version: KumaVersion) -> Hint:
         return ("Kuma 3.0 removed the legacy members: use `type: Secret` + `secretRef`, or `type: InsecureInline` + "
                 "`insecureInline.value` (decoded PEM text).",
                 "type: Secret\nsecretRef:\n  kind: Secret\n  name: <secret name>\n")
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    close = process.extractOne(name, known, scorer=fuzz.ratio, score_cutoff=60)
     if close:
         return (f"Did you mean `{close[0]}`? Unknown fields are dropped and have no effect.", "")
     listed = ", ".join(f"`{k}`" for k in known)
