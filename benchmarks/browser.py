@@ -121,7 +121,7 @@ def _server_pid() -> int:
 
 def _session(browser: Any, base: str, files: dict[str, bytes], label: str, result: BrowserResult,
              log: Callable[[str], None]) -> Any:
-    from tests.e2e.browser import rendered, settle
+    from tests.e2e.browser import rendered, settle, upload_manifests
     from tests.e2e.conftest import VIEWPORT
 
     context = browser.new_context(viewport=VIEWPORT)
@@ -129,13 +129,7 @@ def _session(browser: Any, base: str, files: dict[str, bytes], label: str, resul
     page = context.new_page()
     page.goto(f"{base}/Sources")
     settle(page)
-    start = time.monotonic()
-    page.get_by_label("Manifests or archives").get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
-        {"name": name, "mimeType": "application/x-yaml", "buffer": data} for name, data in files.items()
-    ])
-    page.get_by_text(f"{len(files)} uploaded files").first.wait_for(timeout=300_000)
-    settle(page)
-    result.uploads[label] = time.monotonic() - start
+    result.uploads[label] = upload_manifests(page, files, timeout_ms=300_000)
     timings = result.pages.setdefault(label, {})
     for name in PAGES:
         page.locator('[data-testid="stSidebar"] a', has_text=name).first.click()
