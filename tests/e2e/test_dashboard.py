@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.e2e.browser import grid_text, main_text, metric_value, nav, open_service, settle
+from tests.e2e.browser import grid_text, main_text, metric_value, nav, open_service, settle, upload_manifests
 from tests.scenarios import key_fragments, motivating_case
 
 pytestmark = pytest.mark.e2e
@@ -25,13 +25,8 @@ def upload_case(page, server, case) -> None:
     page.goto(f"{server}/Sources")
     settle(page)
     docs = case.yaml.split("---\n")
-    page.get_by_label("Manifests or archives").get_by_test_id("stFileUploaderDropzoneInput").set_input_files([
-        {"name": "mesh-and-services.yaml", "mimeType": "application/x-yaml",
-         "buffer": "---\n".join(docs[:3]).encode()},
-        {"name": "secrets.yaml", "mimeType": "application/x-yaml", "buffer": "---\n".join(docs[3:]).encode()},
-    ])
-    page.get_by_text("2 uploaded files").first.wait_for()
-    settle(page)
+    upload_manifests(page, {"mesh-and-services.yaml": "---\n".join(docs[:3]).encode(),
+                            "secrets.yaml": "---\n".join(docs[3:]).encode()})
 
 
 def test_sample_opens_with_a_banner(page, server):

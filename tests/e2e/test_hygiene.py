@@ -14,7 +14,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app.test_hygiene import Keys, manifests
 from tests.core.hardening.corpus import case_source
-from tests.e2e.browser import EXPORT_BUTTONS, main_text, nav, open_service, settle
+from tests.e2e.browser import EXPORT_BUTTONS, main_text, nav, open_service, settle, upload_manifests
 
 pytestmark = pytest.mark.e2e
 
@@ -34,10 +34,7 @@ def keys() -> Keys:
 def upload(page: Any, server: str, files: list[tuple[str, bytes]]) -> None:
     page.goto(f"{server}/Sources")
     settle(page)
-    page.get_by_label("Manifests or archives").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        [{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files])
-    page.get_by_text(f"{len(files)} uploaded files").first.wait_for()
-    settle(page)
+    upload_manifests(page, dict(files), mime="application/octet-stream")
 
 
 def downloads(page: Any, tmp_path: Path) -> list[str]:

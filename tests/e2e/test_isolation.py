@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app.test_isolation import manifest
-from tests.e2e.browser import EXPORT_BUTTONS, main_text, nav, settle
+from tests.e2e.browser import EXPORT_BUTTONS, main_text, nav, settle, upload_manifests
 from tests.e2e.conftest import VIEWPORT
 from ui.exports import EXPIRY_SECONDS
 
@@ -38,10 +38,7 @@ def two(browser: Any) -> Iterator[tuple[Any, Any]]:
 def upload(page: Any, server: str, name: str, data: bytes) -> None:
     page.goto(f"{server}/Sources")
     settle(page)
-    page.get_by_label("Manifests or archives").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        [{"name": name, "mimeType": "application/octet-stream", "buffer": data}])
-    page.get_by_text(f"Uploaded file {name}").first.wait_for()
-    settle(page)
+    upload_manifests(page, {name: data}, mime="application/octet-stream")
 
 
 def services_text(page: Any) -> str:

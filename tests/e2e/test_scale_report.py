@@ -27,7 +27,7 @@ def test_dashboard_with_5000_mes(page, server):
     files = workload(N, "kubernetes", now=datetime.now(UTC)).files
     page.goto(f"{server}/Sources")
     settle(page)
-    record_scale_timing("upload + analysis (Sources)", upload_manifests(page, files), target=None)
+    record_scale_timing("upload + analysis (Sources)", upload_manifests(page, files, timeout_ms=180_000), target=None)
 
     for label in PAGES:
         page.locator('[data-testid="stSidebar"] a', has_text=label).first.click()
