@@ -11,12 +11,13 @@ unreadable input (a bad configuration file or baseline included).
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from core import __version__
 from core.analysis import analyse
@@ -337,11 +338,30 @@ def emit(report: Report, fmt: str, stream: TextIO, *, colour: bool = False) -> N
     """Write the report in `fmt` to `stream`: the JSON report piece by piece (`json_report.write_json`: its text
     is ten times an input of small MES, and never all in memory), the other formats as `render` makes them."""
     if fmt == "json":
-        from core.report.json_report import write_json
+        from core.report.json_report import write_json, write_json_bytes
 
-        write_json(report, stream.write)
+        binary = _utf8_buffer(stream)
+        if binary is not None:
+            stream.flush()
+            write_json_bytes(report, binary.write)
+            binary.flush()
+        else:
+            write_json(report, stream.write)
     else:
         stream.write(render(report, fmt, colour=colour))
+
+
+def _utf8_buffer(stream: TextIO) -> BinaryIO | None:
+    """The binary stream under a UTF-8 text stream (a file, standard output), to write orjson's bytes to as they
+    are; None for a text-only stream (a StringIO) or another encoding."""
+    binary = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None)
+    if binary is None or not encoding:
+        return None
+    try:
+        return binary if codecs.lookup(encoding).name == "utf-8" else None  # type: ignore[no-any-return]
+    except LookupError:
+        return None
 
 
 def read_live(args: argparse.Namespace, options: AnalysisOptions, err: TextIO) -> LoadResult | None:

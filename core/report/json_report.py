@@ -38,7 +38,7 @@ from core.report.cascade import CascadeSummary, cascade_summary
 if TYPE_CHECKING:
     from core.gate.result import GateResult
     from core.gate.suppressions import Suppression
-from core.report.json_write import Lazy, Untyped, materialise, write_indented
+from core.report.json_write import Lazy, Untyped, materialise, write_indented, write_indented_bytes
 from core.report.verdict import overall_verdict, service_verdict
 
 SCHEMA_VERSION = 1
@@ -49,9 +49,9 @@ def to_json(report: Report, *, indent: int | None = 2) -> str:
     (`json_write`); another `indent` is written by `json.dumps`."""
     with gc_pause.paused():  # a large report is millions of new objects, nothing for the collector to free
         if indent == 2 and not isinstance(indent, bool):
-            pieces: list[str] = []
-            write_indented(_report(report), pieces.append)
-            return "".join(pieces)
+            pieces: list[bytes] = []
+            write_indented_bytes(_report(report), pieces.append)
+            return b"".join(pieces).decode("utf-8")
         return json.dumps(report_dict(report), indent=indent, ensure_ascii=False)
 
 
@@ -61,6 +61,13 @@ def write_json(report: Report, write: Callable[[str], object]) -> None:
     with gc_pause.paused():
         write_indented(_report(report), write)
         write("\n")
+
+
+def write_json_bytes(report: Report, write: Callable[[bytes], object]) -> None:
+    """`write_json` as UTF-8 bytes, for a binary stream (the CLI's output file or standard output)."""
+    with gc_pause.paused():
+        write_indented_bytes(_report(report), write)
+        write(b"\n")
 
 
 def report_dict(report: Report) -> dict[str, Any]:

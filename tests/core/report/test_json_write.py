@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from core.analysis import analyse
 from core.cli import main
 from core.options import AnalysisOptions
+from core.report import json_write
 from core.report.json_report import report_dict, to_json, write_json
-from core.report.json_write import Lazy, Untyped, dumps_indented, write_indented
+from core.report.json_write import Lazy, Untyped, dumps_indented, write_indented, write_indented_bytes
 from core.sample import sample_sources
 from core.sources import sources_from_paths
 from tests.core.hardening import corpus
@@ -55,6 +56,34 @@ def test_written_in_pieces_same_text(head, items):
     pieces: list[str] = []
     write_indented(value, pieces.append)
     assert "".join(pieces) == _stdlib({**head, "items": items, "nested": {"more": [[x] for x in items]}})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(VALUES, max_size=9), st.integers(min_value=1, max_value=4))
+def test_written_in_chunks_same_text_and_bytes(items, chunk):
+    """Lazy lists are encoded a chunk of items at a time: any chunk size, at any depth, a chunk that orjson
+    refuses or that holds a float it writes differently (one item at a time then) gives json.dumps' text."""
+    value = {"items": Lazy(lambda x: x, items), "deep": {"er": {"list": Lazy(lambda x: {"v": [x]}, items)}}}
+    expected = _stdlib({"items": items, "deep": {"er": {"list": [{"v": [x]} for x in items]}}})
+    old = json_write.CHUNK
+    json_write.CHUNK = chunk
+    try:
+        text: list[str] = []
+        write_indented(value, text.append)
+        data: list[bytes] = []
+        write_indented_bytes(value, data.append)
+    finally:
+        json_write.CHUNK = old
+    assert "".join(text) == expected
+    assert b"".join(data) == expected.encode("utf-8")
+
+
+@pytest.mark.parametrize("odd", [1e-05, "\ud800", 2**70, {1: "non-string key"}])
+def test_a_chunk_orjson_cannot_write_is_written_item_by_item(odd):
+    items = ["a", {"b": [1, 2]}, odd, "é"]
+    data: list[bytes] = []
+    write_indented_bytes({"x": Lazy(lambda x: x, items)}, data.append)
+    assert b"".join(data) == _stdlib({"x": items}).encode("utf-8", "surrogatepass")
 
 
 class Colour(StrEnum):
@@ -160,3 +189,19 @@ def test_hostile_corpus_report_is_todays_text(name):
     pieces: list[str] = []
     write_json(report, pieces.append)
     assert "".join(pieces) == text + "\n"
+
+
+def test_cli_writes_the_same_bytes_to_a_file_and_to_standard_output(tmp_path):
+    """The CLI writes orjson's bytes straight to the binary stream under its output file or standard output: the
+    same text as `to_json`, and the same through a StringIO (no binary stream under it)."""
+    import subprocess
+    import sys
+
+    args = ["check", str(ROOT / "sample_data" / "gallery"), "--format", "json", "--now", "2026-06-01T12:00:00Z"]
+    main([*args, "-o", str(tmp_path / "report.json")], stdout=io.StringIO(), stderr=io.StringIO())
+    in_file = (tmp_path / "report.json").read_bytes()
+    through_text = io.StringIO()
+    main(args, stdout=through_text, stderr=io.StringIO())
+    run = subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, cwd=ROOT, check=False)
+    assert run.returncode == 1 and run.stdout == in_file == through_text.getvalue().encode("utf-8")
+    assert in_file.decode("utf-8") == _stdlib(json.loads(in_file)) + "\n"
