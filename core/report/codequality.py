@@ -7,7 +7,6 @@ so GitLab's merge-request widget shows which problems a change adds and which it
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from typing import Any
 
@@ -15,13 +14,14 @@ from core.catalogue import CATALOGUE
 from core.model import Report, Severity
 from core.report.diff import finding_key
 from core.report.json_report import finding_dict
+from core.report.json_write import dumps_indented
 from core.report.text import printable
 
 _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 
 
 def to_codequality(report: Report) -> str:
-    return json.dumps(codequality_list(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(codequality_list(report)) + "\n"
 
 
 def codequality_list(report: Report) -> list[dict[str, Any]]:

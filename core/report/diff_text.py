@@ -4,12 +4,12 @@ other output (`printable`, `md`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from core.report.diff import ReportDiff, ServiceKey
+from core.report.json_write import dumps_indented
 from core.report.text import md, md_code, one_line
 
 MARKER = "<!-- mesdoctor-diff -->"  # lets a CI job find and update its own comment
@@ -45,7 +45,7 @@ def to_diff_json(diff: ReportDiff, before: DiffSide, after: DiffSide) -> str:
         "summary": diff.summary_lines(),
         **diff.to_dict(),
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(data) + "\n"
 
 
 def _side(side: DiffSide) -> dict[str, Any]:

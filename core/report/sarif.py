@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from core import __version__
@@ -10,13 +9,14 @@ from core.catalogue import CATALOGUE
 from core.gate.result import GateResult
 from core.gate.suppressions import Suppression
 from core.model import Finding, Report, Severity
+from core.report.json_write import dumps_indented
 
 INFORMATION_URI = "https://github.com/kumahq/kuma"  # the product MES Doctor diagnoses
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
 def to_sarif(report: Report) -> str:
-    return json.dumps(sarif_dict(report), indent=2, ensure_ascii=False)
+    return dumps_indented(sarif_dict(report))  # orjson where its text is json.dumps(indent=2)'s
 
 
 def sarif_dict(report: Report) -> dict[str, Any]:

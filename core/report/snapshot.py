@@ -53,6 +53,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+import orjson
+
 from core.model import (
     CertificateRecord,
     Destination,
@@ -95,7 +97,10 @@ def to_snapshot(report: Report, options: AnalysisOptions) -> bytes:
     data = report_dict(report)
     data["snapshotVersion"] = SNAPSHOT_VERSION
     data["snapshot"] = inner
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    try:
+        return orjson.dumps(data)  # compact UTF-8 JSON, in C: a 5,000-MES snapshot is tens of MB
+    except TypeError:  # what orjson cannot encode (an integer beyond 64 bits, a lone surrogate): the standard library
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def from_snapshot(data: bytes | str, *, max_bytes: int = MAX_SNAPSHOT_BYTES) -> tuple[Report, AnalysisOptions]:

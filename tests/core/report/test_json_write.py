@@ -205,3 +205,35 @@ def test_cli_writes_the_same_bytes_to_a_file_and_to_standard_output(tmp_path):
     run = subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, cwd=ROOT, check=False)
     assert run.returncode == 1 and run.stdout == in_file == through_text.getvalue().encode("utf-8")
     assert in_file.decode("utf-8") == _stdlib(json.loads(in_file)) + "\n"
+
+
+@pytest.mark.parametrize("name", ["gallery", "incident"])
+def test_other_json_outputs_keep_json_dumps_text(name, monkeypatch):
+    """SARIF, GitLab code quality and the diff are written by orjson too (`dumps_indented`): json.dumps' text; the
+    snapshot is orjson's compact JSON, which reads back as the same value as the standard library's."""
+    from core.report.codequality import codequality_list, to_codequality
+    from core.report.diff import diff_reports
+    from core.report.diff_text import DiffSide, to_diff_json
+    from core.report.sarif import sarif_dict, to_sarif
+    from core.report.snapshot import from_snapshot, to_snapshot
+
+    options = AnalysisOptions(kuma_version="2.9", now=NOW)
+    report = analyse(_inputs()[name], options)
+    assert to_sarif(report) == _stdlib(sarif_dict(report))
+    assert to_codequality(report) == _stdlib(codequality_list(report)) + "\n"
+    after = analyse(_inputs()[name], AnalysisOptions(kuma_version="2.10", now=NOW))
+    diff = diff_reports(report_dict(report), report_dict(after))
+    text = to_diff_json(diff, DiffSide("before", report_dict(report)), DiffSide("after", report_dict(after)))
+    assert text == _stdlib(json.loads(text)) + "\n"
+    snapshot = to_snapshot(report, options)
+    assert to_json(from_snapshot(snapshot)[0]) == to_json(report)
+
+    refused: list[object] = []
+
+    def refuse(value: object) -> bytes:
+        refused.append(value)
+        raise TypeError("refused")
+
+    monkeypatch.setattr("core.report.snapshot.orjson.dumps", refuse)  # the standard library's text instead
+    by_json = to_snapshot(report, options)
+    assert refused and json.loads(by_json) == json.loads(snapshot)
