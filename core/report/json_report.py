@@ -51,7 +51,7 @@ def to_json(report: Report, *, indent: int | None = 2) -> str:
         if indent == 2 and not isinstance(indent, bool):
             pieces: list[bytes] = []
             write_indented_bytes(_report(report), pieces.append)
-            return b"".join(pieces).decode("utf-8")
+            return b"".join(pieces).decode("utf-8", "surrogatepass")  # as write_indented decodes its pieces
         return json.dumps(report_dict(report), indent=indent, ensure_ascii=False)
 
 

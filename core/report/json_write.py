@@ -132,8 +132,7 @@ def _items_text(items: list[Any], depth: int) -> bytes:
     if data is not None:
         return _at(data[1:-2], depth - 1)  # `[` ... `\n]` off: `\n  item,\n  item`, moved to `depth`
     texts = (dumps_indented(item).encode("utf-8", "surrogatepass") for item in items)
-    body = b",".join(_NEWLINES[1] + _at(text, 1) for text in texts)
-    return _at(body, depth - 1)
+    return b",".join(_newline(depth) + _at(text, depth) for text in texts)
 
 
 def _at(text: bytes, depth: int) -> bytes:

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -97,10 +98,12 @@ def to_snapshot(report: Report, options: AnalysisOptions) -> bytes:
     data = report_dict(report)
     data["snapshotVersion"] = SNAPSHOT_VERSION
     data["snapshot"] = inner
-    try:
-        return orjson.dumps(data)  # compact UTF-8 JSON, in C: a 5,000-MES snapshot is tens of MB
-    except TypeError:  # what orjson cannot encode (an integer beyond 64 bits, a lone surrogate): the standard library
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    if data.get("gate") is None:  # a gate's baseline is a previous report read back as it is (any number, NaN too)
+        try:
+            return orjson.dumps(data)  # compact UTF-8 JSON, in C: a 5,000-MES snapshot is tens of MB
+        except TypeError:  # what orjson cannot encode (an integer beyond 64 bits, a lone surrogate)
+            pass
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def from_snapshot(data: bytes | str, *, max_bytes: int = MAX_SNAPSHOT_BYTES) -> tuple[Report, AnalysisOptions]:
@@ -260,7 +263,7 @@ def _compile(tp: Any) -> _Codec:
     if tp is int:
         return _Codec(lambda _e, v: v, _decode_int, lambda: 0)
     if tp is float:
-        return _Codec(lambda _e, v: v, _decode_float, lambda: 0.0)
+        return _Codec(lambda _e, v: _encode_float(v), _decode_float, lambda: 0.0)
     if tp is str:
         return _Codec(lambda _e, v: v, _typed(str, "a string"), lambda: "")
     if tp is datetime:
@@ -433,6 +436,14 @@ def _enum_decoder(cls: type[Enum]) -> Decode:
         return member
 
     return decode
+
+
+def _encode_float(v: float) -> float:
+    """A float field as it is; NaN and the infinities are refused, as JSON has no text for them (orjson would write
+    `null`, which no float field decodes)."""
+    if not math.isfinite(v):
+        raise ValueError(f"Out of range float values are not JSON compliant: {v!r}")
+    return v
 
 
 def _decode_payload(_d: _Decoder, v: Any, path: str) -> SecretPayload:

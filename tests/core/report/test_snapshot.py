@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import math
 import random
 import re
 import typing
@@ -113,6 +114,31 @@ def test_the_options_are_kept_with_the_report_s_clock():
     options = AnalysisOptions(kuma_version="2.9", zone="eu-west-1", expiry_warning_days=12)
     _, restored = from_snapshot(to_snapshot(report, options))
     assert restored == dataclasses.replace(options, now=report.now)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_a_float_json_has_no_text_for_is_refused(value):
+    """orjson writes the snapshot and would turn NaN into null; a float field refuses it, as json.dumps with
+    allow_nan=False did."""
+    report, _ = analysed("incident", "2.9")
+    options = AnalysisOptions(limits=dataclasses.replace(AnalysisOptions().limits, max_parse_seconds=value))
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        to_snapshot(report, options)
+
+
+def test_a_gate_s_baseline_is_written_by_the_standard_library():
+    """A gate's baseline is a previous report read back as it is: its NaN is refused as before, not nulled."""
+    import copy
+
+    from core.gate.result import Baseline, GateResult
+
+    report, options = analysed("incident", "2.9")
+    gated = copy.copy(report)  # `analysed` is shared between tests
+    gated.gate = GateResult(baseline=Baseline("old.json", None, None, None, []))
+    assert json.loads(to_snapshot(gated, options))["gate"]["baseline"]["file"] == "old.json"
+    gated.gate.resolved = [{"code": "MES201", "location": {"line": math.nan}}]
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        to_snapshot(gated, options)
 
 
 # --- a valid report for tools ---------------------------------------------------------------------------
