@@ -240,7 +240,7 @@ class Resource:
         # positional, in field order (test_loading_redaction_scope.py pins it): a keyword call
         # costs about twice as much, and assembling a report copies every Secret. The copy's manifest is
         # redacted already: NONE, so that showing it never redacts the markers again
-        return Resource(
+        copy = Resource(
             self.kind,
             self.flavour,
             self.name,
@@ -259,6 +259,8 @@ class Resource:
             self.created_at,
             self.modified_at,
         )
+        copy._identity_memo = self._identity()  # the same identity fields (the very objects): key and ref shared
+        return copy
 
 
 _MESHLESS = frozenset({Kind.MESH, Kind.GLOBAL_SECRET, Kind.ZONE_EGRESS, Kind.HOSTNAME_GENERATOR})

@@ -12,7 +12,7 @@ from core.checks.registry import REGISTRY
 from core.gate.config import GateConfig
 from core.gate.result import ACTIVE, EXPIRED, NEW, UNCHANGED, UNUSED, Baseline, GateInput, GateResult
 from core.gate.suppressions import AnnotationProblem, Suppression, annotation_suppressions
-from core.model import Finding, Report
+from core.model import Finding, Report, Resource
 from core.report.diff import match_findings
 
 MAX_BASELINE_BYTES = 512 * 1024 * 1024
@@ -31,10 +31,13 @@ def apply_gate(report: Report, config: GateConfig | None = None, baseline: Basel
     config = config or GateConfig()
     suppressions: list[Suppression] = list(config.suppressions)
     problems: list[AnnotationProblem] = []
+    annotated: dict[str, Resource] = {}  # what the gate's checks look up: the resources an annotation is on
     for resource in report.resources:
         found, bad = annotation_suppressions(resource)
-        suppressions.extend(found)
-        problems.extend(bad)
+        if found or bad:
+            suppressions.extend(found)
+            problems.extend(bad)
+            annotated[resource.key] = resource
     result = GateResult(config_file=config.path, suppressions=suppressions)
     result.matched = dict.fromkeys(suppressions, 0)
     active = [s for s in suppressions if not s.expired(now)]
@@ -52,7 +55,7 @@ def apply_gate(report: Report, config: GateConfig | None = None, baseline: Basel
         result.states[s] = EXPIRED if s.expired(now) else ACTIVE if result.matched[s] else UNUSED
     gate_input = GateInput(now=now, expiry_warning_days=report.expiry_warning_days, suppressions=suppressions,
                            matched=result.matched, problems=problems,
-                           resources={r.key: r for r in report.resources})
+                           resources=annotated)
     own: list[Finding] = []
     for check in REGISTRY:
         if check.phase is Phase.GATE:

@@ -36,7 +36,7 @@ class GateInput:
     suppressions: list[Suppression]
     matched: dict[Suppression, int]  # findings each one suppresses (expired ones: would have)
     problems: list[Any]  # core.gate.suppressions.AnnotationProblem
-    resources: dict[str, Resource]  # the report's resources by key (annotation lines)
+    resources: dict[str, Resource]  # the resources carrying a suppression annotation, by key (its lines)
 
 
 @dataclass(slots=True)

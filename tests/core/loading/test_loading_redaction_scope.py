@@ -127,3 +127,15 @@ def test_redacted_copy_keeps_every_field_but_the_payload():
     assert copy.payload is not None and copy.payload.data is None
     # the copy is redacted already: showing it (or copying it again) never redacts a marker a second time
     assert copy.redacted_manifest() == copy.raw and copy.redacted().raw == copy.raw
+
+
+def test_redacted_copy_shares_the_identity_until_a_field_of_it_changes():
+    """The copy takes over the original's key and ref (the report's Secrets are looked up by key many times); a
+    copy whose name is then changed gets its own."""
+    (secret,) = load_bytes("x.yaml", SECRET).resources
+    copy = secret.redacted()
+    assert copy is not secret
+    assert copy.ref is secret.ref and copy.key is secret.key and copy.core_name == secret.core_name
+    copy.name = "renamed"
+    assert copy.key == secret.key.replace(secret.name, "renamed") and copy.ref.name == "renamed"
+    assert secret.ref.name != "renamed"
