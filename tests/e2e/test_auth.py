@@ -20,6 +20,7 @@ import pytest
 
 from tests.e2e.browser import main_text, settle
 from tests.e2e.conftest import VIEWPORT
+from tests.e2e.nginx_proxy import authenticating_proxy
 from tests.e2e.oidc_provider import OidcProvider
 from tests.e2e.serve import ServerFailed, dashboard, free_port
 
@@ -159,31 +160,34 @@ def test_a_forged_identity_cookie_is_not_a_login(oidc_server, context):
 
 
 @pytest.fixture(scope="module")
-def proxy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard in shared mode trusting an authenticating proxy's header, with the allowlist."""
-    log = tmp_path_factory.mktemp("proxy") / "server.log"
+def proxy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The dashboard in shared mode trusting an authenticating proxy's header, with the allowlist, behind nginx
+    (`tests/e2e/nginx_proxy.py`): one port per identity the proxy passes on. Yields identity -> base URL."""
+    directory = tmp_path_factory.mktemp("proxy")
     env = {"MESDOCTOR_MODE": "shared", "MESDOCTOR_TRUSTED_USER_HEADER": "X-Forwarded-Email",
            "MESDOCTOR_ALLOWED_DOMAINS": "example.com"}
     try:
-        with dashboard(log, env=env) as base:
-            yield base
+        with dashboard(directory / "server.log", env=env) as base, authenticating_proxy(
+                directory / "nginx", base, {"bob": "bob@example.com", "eve": "eve@evil.test", "nobody": None}) as bases:
+            yield bases
     except ServerFailed as exc:
         pytest.fail(str(exc))
 
 
-@pytest.mark.parametrize(("headers", "admitted", "expected"), [
-    ({"X-Forwarded-Email": "bob@example.com"}, True, "Signed in as bob@example.com"),
-    ({"X-Forwarded-Email": "eve@evil.test"}, False, "e-mail domain is not on this dashboard's allowlist"),
-    ({}, False, "did not say who you are"),
+@pytest.mark.parametrize(("identity", "admitted", "expected"), [
+    ("bob", True, "Signed in as bob@example.com"),
+    ("eve", False, "e-mail domain is not on this dashboard's allowlist"),
+    ("nobody", False, "did not say who you are"),
 ])
-def test_behind_an_authenticating_proxy(proxy_server, browser, headers, admitted, expected):
-    """The proxy's header (here: sent by the browser context on every request, the WebSocket's included, as a proxy
-    in front would add it) decides who the visitor is."""
-    ctx = browser.new_context(viewport=VIEWPORT, extra_http_headers=headers)
+def test_behind_an_authenticating_proxy(proxy_server, browser, identity, admitted, expected):
+    """The proxy's header decides who the visitor is: nginx with docs/deploy.md's WebSocket settings sets it on
+    every request, the WebSocket's included, as oauth2-proxy does (and a proxy that signed nobody in drops it, so
+    the browser cannot name itself: here it claims to be bob every time)."""
+    ctx = browser.new_context(viewport=VIEWPORT, extra_http_headers={"X-Forwarded-Email": "bob@example.com"})
     ctx.set_default_timeout(60_000)
     try:
         page = ctx.new_page()
-        page.goto(proxy_server)
+        page.goto(proxy_server[identity])
         shown = wait_for_app(page)
         sidebar = page.locator('[data-testid="stSidebar"]')
         shown += sidebar.inner_text() if sidebar.count() else ""
