@@ -11,15 +11,13 @@ import os
 import re
 import shutil
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.serve import ROOT, free_port
+from tests.e2e.serve import ROOT, free_port, wait_healthy
 from tests.tools.processes import stop
 
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
@@ -98,23 +96,7 @@ def authenticating_proxy(directory: Path, upstream: str, identities: dict[str, s
     bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
         for base in bases.values():
-            _wait_healthy(proc, base, log)
+            wait_healthy("nginx", proc, base, log, STARTUP_SECONDS)
         yield bases
     finally:
         stop(proc)
-
-
-def _wait_healthy(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"nginx exited with {proc.returncode}:\n{log.read_text(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"nginx did not proxy {base} within {STARTUP_SECONDS} s:\n{log.read_text(errors='replace')}")
-        time.sleep(0.2)

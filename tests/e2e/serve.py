@@ -51,20 +51,26 @@ def dashboard(log: Path, *extra: str, env: dict[str, str] | None = None, port: i
         proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=child_env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                raise ServerFailed(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise ServerFailed(f"streamlit did not become healthy in {STARTUP_SECONDS}s:\n"
-                                   f"{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+        wait_healthy("streamlit", proc, base, log, STARTUP_SECONDS)
         yield base
     finally:
         stop(proc, grace=10)
+
+
+def wait_healthy(name: str, proc: subprocess.Popen[bytes], base: str, log: Path, seconds: float) -> None:
+    """Until `base` answers Streamlit's health check (directly or through a proxy in front); ServerFailed with the
+    end of `log` when the process `name` exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            raise ServerFailed(f"{name} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise ServerFailed(f"{name} did not become healthy at {base} in {seconds:g}s:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.3)
