@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -21,7 +22,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
 VIEWPORT = {"width": 1440, "height": 900}
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
     pytest.skip(reason)
@@ -43,13 +44,13 @@ def browser() -> Iterator[object]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - playwright is a test dependency
-        _unavailable("playwright is not installed")
+        unavailable("playwright is not installed")
     with sync_playwright() as p:
         executable = SYSTEM_CHROMIUM if Path(SYSTEM_CHROMIUM).exists() else shutil.which("chromium")
         if executable is None:
             bundled = Path(p.chromium.executable_path)
             if not bundled.exists():
-                _unavailable("no Chromium: neither /usr/bin/chromium nor Playwright's browser is installed")
+                unavailable("no Chromium: neither /usr/bin/chromium nor Playwright's browser is installed")
             executable = str(bundled)
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
