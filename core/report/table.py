@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from core.gate.result import NEW, UNCHANGED, GateResult
@@ -198,25 +200,53 @@ def _name(row: dict[str, Any]) -> str:
 
 
 def _date(value: Any) -> str:
-    return value.strftime("%Y-%m-%d") if value else "-"
+    return _day(value, getattr(value, "tzinfo", None)) if value else "-"
+
+
+@lru_cache(maxsize=4096)
+def _day(value: Any, tzinfo: Any) -> str:
+    """`YYYY-MM-DD`, once per distinct time: the certificates of a large report share a few hundred dates.
+    `tzinfo` is part of the key because equal instants in two zones can fall on two days."""
+    return value.strftime("%Y-%m-%d")  # type: ignore[no-any-return]
 
 
 def _grid(headers: Sequence[str], rows: list[list[str]], width: int) -> list[str]:
     """Left-aligned columns; the last column takes what is left of `width` and is truncated."""
     # every cell made one printable line (a Painted cell already is, colour codes included; one_line shows any
-    # other ESC as text), and its visible text: the same string except for Painted cells
-    cells = [[c if type(c) is Painted or (type(c) is str and c.isprintable()) else one_line(c) for c in row]
-             for row in rows]
-    painted = any(type(c) is Painted for row in cells for c in row)
-    visible = [[_strip(c) if type(c) is Painted else c for c in row] for row in cells] if painted else cells
-    columns = list(zip(*visible)) if visible else [() for _ in headers]
-    widths = [max(len(_strip(h)), *map(len, column)) for h, column in zip(headers, columns)]
+    # other ESC as text), a column at a time: a column of plain printable strings (the common case) is kept
+    columns = [_printable(column) for column in zip(*rows)] if rows else [[] for _ in headers]
+    painted = any(Painted in set(map(type, column)) for column in columns)
+    # the visible text of each cell: the same string except for Painted cells
+    visible = [[_strip(c) if type(c) is Painted else c for c in column] for column in columns] if painted else columns
+    widths = [max(len(_strip(h)), *map(len, column)) for h, column in zip(headers, visible)]
     fixed = sum(min(w, 48) + 2 for w in widths[:-1])
     widths = [min(w, 48) for w in widths[:-1]] + [max(20, width - fixed)]
     out = ["  " + "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
-    for r, shown in zip(cells, visible):
-        out.append("  " + "  ".join([_fit(c, v, w) for c, v, w in zip(r, shown, widths)]).rstrip())
+    if painted:
+        for r, shown in zip(zip(*columns), zip(*visible)):
+            out.append("  " + "  ".join([_fit(c, v, w) for c, v, w in zip(r, shown, widths)]).rstrip())
+        return out
+    # plain cells (text is what shows): fitted a column at a time, padded in C where no cell is too long
+    fitted = [_fit_column(column, w) for column, w in zip(columns, widths)]
+    out.extend(["  " + "  ".join(line).rstrip() for line in zip(*fitted)])
     return out
+
+
+def _printable(column: Sequence[Any]) -> Sequence[str]:
+    """The cells of a column, each one printable line: as they are when all are printable strings (one check
+    over their concatenation), else cell by cell."""
+    if set(map(type, column)) <= _PLAIN and "".join(column).isprintable():
+        return column
+    return [c if type(c) is Painted or (type(c) is str and c.isprintable()) else one_line(c) for c in column]
+
+
+_PLAIN = {str}
+
+
+def _fit_column(column: Sequence[str], width: int) -> list[str]:
+    if max(map(len, column), default=0) <= width:
+        return list(map(str.ljust, column, repeat(width)))
+    return [c[: width - 1] + "…" if len(c) > width else c.ljust(width) for c in column]
 
 
 def _strip(text: str) -> str:
